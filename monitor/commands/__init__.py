@@ -1,0 +1,10 @@
+"""CLI commands, one module per area; ``COMMANDS`` is what ``monitor.cli`` registers.
+
+To add a command: write it in its own module here and append it below.
+"""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

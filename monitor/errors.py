@@ -1,0 +1,84 @@
+"""Every error claimwatch raises on purpose, in one tree.
+
+::
+
+    ClaimwatchError                 exit code 2 unless stated
+    ├── ConfigError                 sources.yaml is wrong: names file, line and key
+    ├── FetchError                  a page could not be fetched (the pass goes on)
+    │   ├── NetworkError            connection refused, DNS failure, TLS, reset
+    │   ├── FetchTimeout            connect/read/total timeout
+    │   ├── HTTPStatusError         4xx / 5xx after retries
+    │   ├── BlockedURLError         redirect or URL to a forbidden address or scheme
+    │   ├── RobotsDisallowed        robots.txt forbids the path
+    │   ├── BodyTooLarge            body (decoded) larger than the limit
+    │   └── UnsupportedContent      not HTML / text
+    ├── SnapshotError               a stored body is missing or fails its hash check
+    ├── StoreError                  the history DB is unusable (locked by a daemon, bad ref)
+    └── RefError                    a SOURCE@VERSION / file / URL reference cannot be resolved
+
+Each carries a one-line ``reason`` meant for humans; the CLI prints it and maps the class
+to an exit code. Nothing here ever contains a secret: callers pass masked URLs.
+"""
+
+from __future__ import annotations
+
+
+class ClaimwatchError(Exception):
+    """Base class: ``str(err)`` is a one-line, human-readable reason."""
+
+    exit_code = 2
+
+
+class ConfigError(ClaimwatchError):
+    """Invalid configuration. The message starts with ``file:line: key:``."""
+
+
+class FetchError(ClaimwatchError):
+    """A fetch failed; ``kind`` is a short machine-readable label stored in the DB."""
+
+    kind = "error"
+    exit_code = 1
+
+
+class NetworkError(FetchError):
+    kind = "network"
+
+
+class FetchTimeout(FetchError):
+    kind = "timeout"
+
+
+class HTTPStatusError(FetchError):
+    kind = "http_status"
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class BlockedURLError(FetchError):
+    kind = "blocked_url"
+
+
+class RobotsDisallowed(FetchError):
+    kind = "robots"
+
+
+class BodyTooLarge(FetchError):
+    kind = "too_large"
+
+
+class UnsupportedContent(FetchError):
+    kind = "content_type"
+
+
+class SnapshotError(ClaimwatchError):
+    """A snapshot is missing or corrupt (hash mismatch): never served silently."""
+
+
+class StoreError(ClaimwatchError):
+    """The history database cannot be used as asked."""
+
+
+class RefError(ClaimwatchError):
+    """A reference (SOURCE@VERSION, file, URL) could not be resolved."""

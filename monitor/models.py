@@ -1,0 +1,117 @@
+"""Plain data types passed between pipeline stages.
+
+Every stage takes and returns these (or plain dicts of JSON-able values), so each stage can
+be tested and re-run alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CATEGORIES = ("dosage", "legality", "evidence", "safety")
+SEVERITIES = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class TextUnit:
+    """One unit of main text: a sentence, a list item, a table row or a FAQ answer.
+
+    ``start``/``end`` are character offsets into the normalised main text, so a claim can
+    always be shown in context.
+    """
+
+    text: str
+    start: int
+    end: int
+    kind: str = "sentence"  # sentence | list_item | table_row | heading | faq
+    context: str = ""  # nearest heading / FAQ question above the unit, "" when none
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One statement in one category.
+
+    ``key`` aligns the same claim across versions even when reworded
+    (``dosage:intranasal:dose``, ``legality:fda``, ``evidence:level``, ``safety:hair_loss``).
+    ``value`` holds only the fields the text states (JSON-able: str, int, float, bool, list).
+    """
+
+    category: str
+    key: str
+    text: str
+    value: dict[str, Any]
+    start: int = 0
+    end: int = 0
+    subject: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Claim":
+        return cls(
+            category=data["category"],
+            key=data["key"],
+            text=data["text"],
+            value=dict(data.get("value") or {}),
+            start=int(data.get("start") or 0),
+            end=int(data.get("end") or 0),
+            subject=data.get("subject"),
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    """A claim-level difference between two versions.
+
+    ``kind`` is ``added | removed | changed`` (material) or ``reworded | unchanged``
+    (shown only with ``--all``).
+    """
+
+    category: str
+    kind: str
+    key: str
+    severity: str
+    summary: str
+    old: Claim | None = None
+    new: Claim | None = None
+    note: str = ""
+
+    @property
+    def material(self) -> bool:
+        return self.kind in ("added", "removed", "changed")
+
+    def to_json(self) -> dict[str, Any]:
+        def side(c: Claim | None) -> dict[str, Any] | None:
+            return None if c is None else {"text": c.text, "value": c.value}
+
+        data: dict[str, Any] = {
+            "category": self.category,
+            "kind": self.kind,
+            "severity": self.severity,
+            "key": self.key,
+            "summary": self.summary,
+            "old": side(self.old),
+            "new": side(self.new),
+        }
+        if self.note:
+            data["note"] = self.note
+        return data
+
+
+@dataclass
+class FetchResult:
+    """What the fetcher hands to the snapshot/store stages for one successful request."""
+
+    url: str
+    final_url: str
+    status_code: int
+    body: bytes  # decoded from Content-Encoding, raw charset bytes
+    text: str  # body decoded to str with the right charset
+    content_type: str
+    charset: str
+    headers: dict[str, str] = field(default_factory=dict)
+    redirects: list[str] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+    not_modified: bool = False  # 304: body/text are empty

@@ -1,0 +1,435 @@
+"""The history database: schema (named migrations), connection settings and queries.
+
+One SQLite file (default ``snapshots/history.db``) opened with sqlite-utils, in WAL mode with
+a busy timeout so the daemon, one-off ``monitor check`` runs and Datasette can share it.
+Every write that belongs together happens inside ``with db.conn:`` (one transaction), so a
+crash leaves the previous state intact.
+
+Tables (see README "History schema", generated from ``SCHEMA_DOC``):
+
+- ``sources``   one row per configured source (id, url, name, settings)
+- ``fetches``   every fetch attempt, whatever its outcome
+- ``versions``  one row per distinct normalised main text of a source, numbered 1, 2, 3…
+- ``claims``    claims extracted from each version (tagged with the extractor version)
+- ``changes``   claim-level differences between consecutive versions
+- ``alerts``    the outbox: one row per (change, channel)
+- ``source_state`` per-source running state (failures in a row, broken/recovered alerts)
+- ``daemon``    heartbeat of the running daemon
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from monitor.errors import RefError, StoreError
+from monitor.models import Change, Claim
+
+DEFAULT_DB = Path("snapshots") / "history.db"
+BUSY_TIMEOUT_MS = 30_000
+
+migrations = Migrations("claimwatch")
+
+
+def utcnow() -> str:
+    """ISO-8601 UTC timestamp with seconds precision, the one format used in every table."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@migrations(name="0001_initial")
+def _m0001_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "id": str,
+            "url": str,
+            "name": str,
+            "settings": str,  # JSON of the source's settings (never secrets)
+            "enabled": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    db["versions"].create(
+        {
+            "id": int,
+            "source_id": str,
+            "number": int,
+            "body_hash": str,
+            "text_hash": str,
+            "title": str,
+            "text": str,
+            "url": str,
+            "first_seen": str,
+            "last_seen": str,
+            "claim_count": int,
+            "extractor_version": str,
+            "held": int,  # 1 while a large removal waits for confirmation
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["versions"].create_index(["source_id", "number"], unique=True)
+    db["versions"].create_index(["source_id", "text_hash"])
+    db["fetches"].create(
+        {
+            "id": int,
+            "source_id": str,
+            "started_at": str,
+            "duration_ms": float,
+            "status_code": int,
+            "outcome": str,  # new_version | unchanged | not_modified | error | blocked
+            "error_kind": str,
+            "error": str,
+            "url": str,
+            "final_url": str,
+            "redirects": str,  # JSON list of URLs
+            "body_hash": str,
+            "bytes": int,
+            "etag": str,
+            "last_modified": str,
+            "version_id": int,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id"), ("version_id", "versions", "id")],
+    )
+    db["fetches"].create_index(["source_id", "started_at"])
+    db["claims"].create(
+        {
+            "id": int,
+            "version_id": int,
+            "source_id": str,
+            "category": str,
+            "key": str,
+            "text": str,
+            "value": str,  # JSON
+            "start": int,
+            "end": int,
+            "subject": str,
+            "extractor_version": str,
+        },
+        pk="id",
+        foreign_keys=[("version_id", "versions", "id"), ("source_id", "sources", "id")],
+    )
+    db["claims"].create_index(["version_id"])
+    db["claims"].create_index(["source_id", "category", "key"])
+    db["changes"].create(
+        {
+            "id": int,
+            "source_id": str,
+            "from_version": int,  # version number (not id); NULL for the first version
+            "to_version": int,
+            "category": str,
+            "kind": str,
+            "key": str,
+            "severity": str,
+            "old_text": str,
+            "new_text": str,
+            "old_value": str,  # JSON
+            "new_value": str,  # JSON
+            "summary": str,
+            "note": str,
+            "status": str,  # active | held | repeat | discarded
+            "fingerprint": str,
+            "detected_at": str,
+        },
+        pk="id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["changes"].create_index(
+        ["source_id", "from_version", "to_version", "fingerprint"], unique=True
+    )
+    db["changes"].create_index(["detected_at"])
+    db["alerts"].create(
+        {
+            "id": int,
+            "change_id": int,  # NULL for source-level alerts (fetch broken / recovered)
+            "source_id": str,
+            "channel": str,
+            "event": str,  # change | broken | recovered | test
+            "status": str,  # pending | sent | failed | dead | sending
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        foreign_keys=[("change_id", "changes", "id"), ("source_id", "sources", "id")],
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_alerts_change_channel ON alerts(change_id, channel) "
+        "WHERE change_id IS NOT NULL"
+    )
+    db["alerts"].create_index(["status", "next_attempt_at"])
+    db["source_state"].create(
+        {
+            "source_id": str,
+            "consecutive_failures": int,
+            "last_outcome": str,
+            "last_error": str,
+            "last_checked_at": str,
+            "broken_alerted": int,
+        },
+        pk="source_id",
+    )
+    db["daemon"].create(
+        {"id": int, "pid": int, "host": str, "started_at": str, "heartbeat_at": str, "state": str},
+        pk="id",
+    )
+
+
+def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
+
+    ``create=False`` refuses to make a new file, for read-only commands given a wrong path.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise StoreError(f"{path}: no history database here (run `monitor check` first or pass --db)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db = sqlite_utils.Database(conn)
+    try:
+        if db.journal_mode != "wal":
+            db.enable_wal()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if migrations.pending(db):
+            migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not a usable SQLite database ({exc})") from exc
+    return db
+
+
+class transaction:
+    """``with transaction(db):`` — BEGIN IMMEDIATE … COMMIT, ROLLBACK on any exception.
+
+    IMMEDIATE takes the write lock up front, so two writers queue on the busy timeout
+    instead of failing half-way with "database is locked".
+    """
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.conn = db.conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+
+
+# ---------------------------------------------------------------- sources
+
+
+def upsert_source(db: sqlite_utils.Database, source_id: str, url: str, name: str,
+                  settings: dict[str, Any], enabled: bool = True) -> None:
+    now = utcnow()
+    existing = db["sources"].count_where("id = ?", [source_id])
+    row = {"id": source_id, "url": url, "name": name, "settings": json.dumps(settings, sort_keys=True),
+           "enabled": int(enabled), "updated_at": now}
+    if existing:
+        db["sources"].update(source_id, row)
+    else:
+        db["sources"].insert({**row, "created_at": now})
+
+
+# ---------------------------------------------------------------- versions
+
+
+def latest_version(db: sqlite_utils.Database, source_id: str) -> dict[str, Any] | None:
+    rows = list(db.query(
+        "SELECT * FROM versions WHERE source_id = ? ORDER BY number DESC LIMIT 1", [source_id]))
+    return rows[0] if rows else None
+
+
+def get_version(db: sqlite_utils.Database, source_id: str, number: int | None = None) -> dict[str, Any]:
+    """A version row by number (latest when ``number`` is None); RefError when absent."""
+    if number is None:
+        row = latest_version(db, source_id)
+    else:
+        rows = list(db.query(
+            "SELECT * FROM versions WHERE source_id = ? AND number = ?", [source_id, number]))
+        row = rows[0] if rows else None
+    if row is None:
+        known = [r["id"] for r in db.query("SELECT id FROM sources ORDER BY id")]
+        if source_id not in known:
+            raise RefError(f"unknown source {source_id!r} (known: {', '.join(known) or 'none'})")
+        what = f"version {number}" if number is not None else "any version"
+        raise RefError(f"source {source_id!r} has no {what} yet")
+    return row
+
+
+def recent_versions(db: sqlite_utils.Database, source_id: str, limit: int) -> list[dict[str, Any]]:
+    return list(db.query(
+        "SELECT * FROM versions WHERE source_id = ? ORDER BY number DESC LIMIT ?",
+        [source_id, limit]))
+
+
+def version_claims(db: sqlite_utils.Database, version_id: int) -> list[Claim]:
+    return [
+        Claim(category=r["category"], key=r["key"], text=r["text"], value=json.loads(r["value"] or "{}"),
+              start=r["start"] or 0, end=r["end"] or 0, subject=r["subject"])
+        for r in db.query("SELECT * FROM claims WHERE version_id = ? ORDER BY start, id", [version_id])
+    ]
+
+
+def insert_claims(db: sqlite_utils.Database, source_id: str, version_id: int,
+                  claims: Iterable[Claim], extractor_version: str) -> int:
+    rows = [
+        {"version_id": version_id, "source_id": source_id, "category": c.category, "key": c.key,
+         "text": c.text, "value": json.dumps(c.value, sort_keys=True), "start": c.start, "end": c.end,
+         "subject": c.subject, "extractor_version": extractor_version}
+        for c in claims
+    ]
+    if rows:
+        db["claims"].insert_all(rows)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- changes
+
+
+def change_fingerprint(change: Change) -> str:
+    """Identity of a change between two versions, so re-running never duplicates rows."""
+    import hashlib
+
+    payload = json.dumps(
+        [change.category, change.kind, change.key,
+         change.old.value if change.old else None, change.new.value if change.new else None,
+         change.old.text if change.old else None, change.new.text if change.new else None],
+        sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def insert_changes(db: sqlite_utils.Database, source_id: str, from_version: int | None,
+                   to_version: int, changes: Iterable[Change], status: str = "active") -> list[int]:
+    """Insert changes (idempotent by fingerprint); returns ids of rows newly inserted."""
+    ids: list[int] = []
+    now = utcnow()
+    for ch in changes:
+        row = {
+            "source_id": source_id, "from_version": from_version, "to_version": to_version,
+            "category": ch.category, "kind": ch.kind, "key": ch.key, "severity": ch.severity,
+            "old_text": ch.old.text if ch.old else None, "new_text": ch.new.text if ch.new else None,
+            "old_value": json.dumps(ch.old.value, sort_keys=True) if ch.old else None,
+            "new_value": json.dumps(ch.new.value, sort_keys=True) if ch.new else None,
+            "summary": ch.summary, "note": ch.note or None, "status": status,
+            "fingerprint": change_fingerprint(ch), "detected_at": now,
+        }
+        cur = db.conn.execute(
+            "INSERT OR IGNORE INTO changes (" + ", ".join(row) + ") VALUES ("
+            + ", ".join("?" for _ in row) + ")", list(row.values()))
+        if cur.rowcount:
+            ids.append(int(cur.lastrowid))
+    return ids
+
+
+def iter_changes(db: sqlite_utils.Database, source_id: str | None = None, since: str | None = None,
+                 statuses: tuple[str, ...] = ("active", "repeat", "held")) -> Iterator[dict[str, Any]]:
+    where = ["status IN (%s)" % ", ".join("?" for _ in statuses)]
+    params: list[Any] = list(statuses)
+    if source_id:
+        where.append("source_id = ?")
+        params.append(source_id)
+    if since:
+        where.append("detected_at >= ?")
+        params.append(since)
+    yield from db.query(
+        "SELECT * FROM changes WHERE " + " AND ".join(where) + " ORDER BY detected_at, id", params)
+
+
+def change_from_row(row: dict[str, Any]) -> Change:
+    def side(text: str | None, value: str | None) -> Claim | None:
+        if text is None and value is None:
+            return None
+        return Claim(category=row["category"], key=row["key"], text=text or "",
+                     value=json.loads(value) if value else {})
+
+    return Change(category=row["category"], kind=row["kind"], key=row["key"], severity=row["severity"],
+                  summary=row["summary"], old=side(row["old_text"], row["old_value"]),
+                  new=side(row["new_text"], row["new_value"]), note=row.get("note") or "")
+
+
+# ---------------------------------------------------------------- fetch state
+
+
+def last_fetch(db: sqlite_utils.Database, source_id: str) -> dict[str, Any] | None:
+    rows = list(db.query(
+        "SELECT * FROM fetches WHERE source_id = ? ORDER BY id DESC LIMIT 1", [source_id]))
+    return rows[0] if rows else None
+
+
+def conditional_headers(db: sqlite_utils.Database, source_id: str) -> dict[str, str]:
+    """ETag / Last-Modified of the newest successful fetch, for a conditional GET."""
+    rows = list(db.query(
+        "SELECT etag, last_modified FROM fetches WHERE source_id = ? AND outcome IN "
+        "('new_version', 'unchanged') AND body_hash IS NOT NULL ORDER BY id DESC LIMIT 1", [source_id]))
+    headers: dict[str, str] = {}
+    if rows:
+        if rows[0]["etag"]:
+            headers["If-None-Match"] = rows[0]["etag"]
+        if rows[0]["last_modified"]:
+            headers["If-Modified-Since"] = rows[0]["last_modified"]
+    return headers
+
+
+# Human-readable description of every table and column, used by the README generator and by
+# the Datasette metadata so both stay true to the code.
+SCHEMA_DOC: dict[str, tuple[str, dict[str, str]]] = {
+    "sources": ("One row per source in sources.yaml.", {
+        "id": "Source id from sources.yaml", "url": "Configured URL", "name": "Display name",
+        "settings": "JSON of the source's settings", "enabled": "1 when checked",
+        "created_at": "First seen in the config (UTC)", "updated_at": "Last config sync (UTC)"}),
+    "fetches": ("Every fetch attempt, successful or not.", {
+        "started_at": "When the fetch started (UTC)", "duration_ms": "Wall time in milliseconds",
+        "status_code": "HTTP status of the final response", "outcome":
+        "new_version | unchanged | not_modified | error | blocked",
+        "error_kind": "Typed error label (timeout, network, http_status, blocked_url, robots, too_large, content_type)",
+        "error": "One-line reason", "final_url": "URL after redirects", "redirects": "JSON list of redirect hops",
+        "body_hash": "sha256 of the raw body (snapshots/ key)", "bytes": "Body size in bytes",
+        "etag": "ETag sent by the server", "last_modified": "Last-Modified sent by the server",
+        "version_id": "Version this fetch created or confirmed"}),
+    "versions": ("One row per distinct main text of a source.", {
+        "number": "1, 2, 3… per source", "body_hash": "sha256 of the raw body that produced it",
+        "text_hash": "sha256 of the normalised main text", "title": "Page title", "text": "Normalised main text",
+        "first_seen": "First fetch with this text (UTC)", "last_seen": "Latest fetch with this text (UTC)",
+        "claim_count": "Number of claims extracted", "extractor_version": "Claim extractor version used",
+        "held": "1 while a large removal waits to be confirmed by the next fetch"}),
+    "claims": ("Claims extracted from each version.", {
+        "category": "dosage | legality | evidence | safety", "key": "Stable key aligning the claim across versions",
+        "text": "The sentence, list item or table row", "value": "Normalised value (JSON; dosage amounts in mg)",
+        "start": "Offset of the text in the version's main text", "end": "End offset",
+        "subject": "Substance named, when stated", "extractor_version": "Extractor version that produced it"}),
+    "changes": ("Claim-level differences between consecutive versions of a source.", {
+        "from_version": "Older version number", "to_version": "Newer version number",
+        "kind": "added | removed | changed", "severity": "high | medium | low",
+        "old_text": "Sentence before", "new_text": "Sentence after", "old_value": "Value before (JSON)",
+        "new_value": "Value after (JSON)", "summary": "One-line human summary",
+        "note": "Why the change was held or not alerted, when so",
+        "status": "active (alerted) | held (large removal awaiting confirmation) | repeat (A/B flip back) | discarded",
+        "fingerprint": "Identity used to keep re-runs idempotent", "detected_at": "When detected (UTC)"}),
+    "alerts": ("Outbox: one row per change and channel.", {
+        "change_id": "Change delivered (NULL for fetch-broken/recovered)", "channel": "Channel name from sources.yaml",
+        "event": "change | broken | recovered | test", "status": "pending | sending | sent | failed | dead",
+        "attempts": "Delivery attempts so far", "next_attempt_at": "Earliest next attempt (UTC)",
+        "last_error": "Last delivery error (secrets masked)", "sent_at": "When delivered (UTC)"}),
+    "source_state": ("Running state per source.", {
+        "consecutive_failures": "Failed fetches in a row", "last_outcome": "Outcome of the last fetch",
+        "last_error": "Last error reason", "last_checked_at": "Time of the last fetch (UTC)",
+        "broken_alerted": "1 once a fetch-broken alert was queued"}),
+    "daemon": ("Heartbeat of the running daemon.", {
+        "pid": "Process id", "host": "Host name", "started_at": "Start time (UTC)",
+        "heartbeat_at": "Last heartbeat (UTC)", "state": "running | stopping | stopped"}),
+}
