@@ -185,6 +185,13 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0002_fts")
+def _m0002_fts(db: sqlite_utils.Database) -> None:
+    """Full-text search over claims and version text, kept in sync by triggers."""
+    db["claims"].enable_fts(["text", "key", "category"], create_triggers=True)
+    db["versions"].enable_fts(["title", "text"], create_triggers=True)
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
 
