@@ -1,0 +1,289 @@
+"""Split normalised main text into units a claim extractor can read one at a time.
+
+Why not just sentences: health pages state their most important facts outside prose —
+in bullet lists, in two-column tables flattened to ``"Evidence Level\\n\\nLow"``, in
+``"Dose: 300 mcg"`` lines and in FAQ blocks whose answer ("Yes, ...") means nothing
+without its question. Each of those becomes one unit here, so an extractor sees a label
+together with its value and an answer together with its question (in ``context``).
+
+Input: NFKC-normalised text, paragraphs separated by blank lines, lines by ``"\\n"``.
+Each line is classified as one of
+
+* ``list``     — starts with a bullet (``•``, ``-``, ``*``, ``1.``, ``a)`` ...); marker stripped;
+* ``pipe``     — a table row written with ``|`` separators;
+* ``colon``    — a short ``Label: value`` line;
+* ``question`` — a line that is a single question (FAQ question or heading);
+* ``short``    — a short line without sentence punctuation (heading, table label or value);
+* ``prose``    — anything else; split into sentences with syntok.
+
+Runs of consecutive ``short`` lines are then resolved: the last one is a heading when
+prose, a list or a question follows it and it looks like a title; the rest pair up from
+the end as ``label + value`` table rows (tables follow their heading, so pairing from
+the end keeps a heading above a table out of the first row). Lines following a line that
+ends in ``:`` are list items.
+
+Every unit keeps exact offsets: ``text[unit.start:unit.end] == unit.text``. A table row
+made from two lines therefore contains the whitespace between them; use
+:func:`label_value` to get the two halves. ``segment`` never raises and is deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from syntok import segmenter as syntok_segmenter
+
+from monitor.models import TextUnit
+
+_BULLET_RE = re.compile(r"[ \t]*(?:[•·▪◦‣●○■□►▶✓✔➤–—*+-]|\d{1,3}[.)]|\(?[a-zA-Z]\))[ \t]+(?=\S)")
+_PIPE_SEP_RE = re.compile(r"^[\s|:+-]*$")
+_COLON_RE = re.compile(r"([^:\n]{1,40}?)[ \t]*:[ \t]*(\S[^\n]*)")
+# A sentence boundary inside a line: terminal punctuation, optional closers, space, more text.
+_INNER_STOP_RE = re.compile(r"[.!?][\"')\]]*\s+\S")
+_WORD_RE = re.compile(r"\S+")
+
+MAX_SHORT_WORDS = 12
+MAX_LABEL_WORDS = 5
+MAX_QUESTION_WORDS = 30
+_MINOR_WORDS = frozenset("a an and as at by for from in into of on or the to vs with".split())
+
+
+@dataclass(frozen=True)
+class _Line:
+    kind: str  # list | pipe | colon | question | short | prose | intro
+    start: int
+    end: int
+    text: str
+
+
+def segment(text: str) -> list[TextUnit]:
+    """Units of ``text`` in document order (see module docstring)."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    lines = _classify(text)
+    units: list[TextUnit] = []
+    heading = ""
+    question = ""
+    for kind, start, end, extra in _resolve(lines):
+        unit_text = text[start:end]
+        if kind == "heading":
+            units.append(TextUnit(unit_text, start, end, "heading", question or heading))
+            if unit_text.rstrip().endswith("?"):
+                question = unit_text
+            else:
+                heading, question = unit_text, ""
+            continue
+        context = question or heading
+        if kind == "prose":
+            unit_kind = "faq" if question else "sentence"
+            for s, e in _sentences(text, start, end):
+                units.append(TextUnit(text[s:e], s, e, unit_kind, context))
+        elif kind == "list" and extra:
+            for s, e in _sentences(text, start, end):
+                units.append(TextUnit(text[s:e], s, e, "list_item", context))
+        else:
+            units.append(TextUnit(unit_text, start, end, kind, context))
+    return units
+
+
+def label_value(unit: TextUnit) -> tuple[str, str] | None:
+    """``("Evidence Level", "Low")`` for a table-row unit, None when it has no label/value split."""
+    if unit.kind != "table_row":
+        return None
+    text = unit.text
+    if "|" in text:
+        cells = [c.strip() for c in text.strip().strip("|").split("|") if c.strip()]
+        return (cells[0], " | ".join(cells[1:])) if len(cells) >= 2 else None
+    if "\n" in text:
+        label, _, value = text.partition("\n")
+        return label.strip(), value.strip()
+    m = _COLON_RE.fullmatch(text.strip())
+    return (m.group(1).strip(), m.group(2).strip()) if m else None
+
+
+# --- line classification -------------------------------------------------------------
+
+
+def _iter_lines(text: str) -> Iterator[tuple[int, int]]:
+    pos = 0
+    for raw in text.split("\n"):
+        yield pos, pos + len(raw)
+        pos += len(raw) + 1
+
+
+def _classify(text: str) -> list[_Line]:
+    lines: list[_Line] = []
+    in_list = False  # set by a line ending in ":"; consecutive plain lines after it are items
+    for start, end in _iter_lines(text):
+        raw = text[start:end]
+        stripped = raw.strip()
+        if not stripped:
+            in_list = False
+            continue
+        start += len(raw) - len(raw.lstrip())
+        end = start + len(stripped)
+        kind = _line_kind(stripped)
+        if kind == "skip":
+            continue
+        if not any(c.isalnum() for c in stripped):
+            _attach_punctuation(text, lines, start, end)
+            continue
+        if kind == "list":
+            m = _BULLET_RE.match(stripped)
+            start += m.end() if m else 0
+        elif in_list and kind in ("short", "prose") and _n_words(stripped) <= 2 * MAX_SHORT_WORDS:
+            kind = "list"
+        else:
+            in_list = False
+        if stripped.endswith(":"):
+            in_list = True
+        lines.append(_Line(kind, start, end, text[start:end]))
+    return lines
+
+
+def _attach_punctuation(text: str, lines: list[_Line], start: int, end: int) -> None:
+    """Rejoin a title split over lines by inline markup ("What is\nSemax\n?")."""
+    first = len(lines)
+    while first > 0 and lines[first - 1].kind == "short" and "\n\n" not in text[lines[first - 1].end : start]:
+        first -= 1
+        if _n_words(text[lines[first].start : end]) > MAX_SHORT_WORDS:
+            first += 1
+            break
+    if first == len(lines):
+        return
+    joined_start = lines[first].start
+    del lines[first:]
+    kind = _line_kind(text[joined_start:end].replace("\n", " "))
+    lines.append(_Line(kind, joined_start, end, text[joined_start:end]))
+
+
+def _line_kind(line: str) -> str:
+    if _BULLET_RE.match(line):
+        return "list"
+    if "|" in line:
+        if _PIPE_SEP_RE.match(line):
+            return "skip"
+        if line.count("|") >= 1 and len([c for c in line.split("|") if c.strip()]) >= 2:
+            return "pipe"
+    words = _n_words(line)
+    if line.endswith(":") and words <= MAX_LABEL_WORDS + 1:
+        return "intro"
+    if line.endswith("?") and words <= MAX_QUESTION_WORDS and not _INNER_STOP_RE.search(line[:-1]):
+        return "question"
+    m = _COLON_RE.fullmatch(line)
+    if (
+        m
+        and re.search(r"[A-Za-z]", m.group(1))
+        and _n_words(m.group(1)) <= MAX_LABEL_WORDS
+        and words <= MAX_SHORT_WORDS + 2
+        and not m.group(2).startswith("//")
+        and not _INNER_STOP_RE.search(m.group(2))
+    ):
+        return "colon"
+    if words <= MAX_SHORT_WORDS and line[-1] not in ".!;,:" and not _INNER_STOP_RE.search(line):
+        return "short"
+    return "prose"
+
+
+def _n_words(s: str) -> int:
+    return len(_WORD_RE.findall(s))
+
+
+# --- resolving runs of short lines ---------------------------------------------------
+
+
+def _resolve(lines: list[_Line]) -> Iterator[tuple[str, int, int, bool]]:
+    """Yield ``(kind, start, end, split_sentences)`` in order; kinds are unit kinds or 'prose'."""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.kind != "short":
+            yield _single(line)
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].kind == "short":
+            j += 1
+        yield from _resolve_run(lines[i:j], followed=j < len(lines))
+        i = j
+
+
+def _single(line: _Line) -> tuple[str, int, int, bool]:
+    if line.kind == "list":
+        return "list_item" if not _INNER_STOP_RE.search(line.text) else "list", line.start, line.end, True
+    if line.kind in ("pipe", "colon"):
+        return "table_row", line.start, line.end, False
+    if line.kind in ("question", "intro"):
+        return "heading", line.start, line.end, False
+    return "prose", line.start, line.end, True
+
+
+def _resolve_run(run: list[_Line], followed: bool) -> list[tuple[str, int, int, bool]]:
+    out: list[tuple[str, int, int, bool]] = []
+    run = list(run)
+    if followed and run and _title_like(run[-1].text):
+        single_word_value = _n_words(run[-1].text) == 1 and len(run) >= 2 and _label_like(run[-2].text)
+        if not single_word_value:
+            out.append(("heading", run[-1].start, run[-1].end, False))
+            run.pop()
+    while run:
+        if len(run) >= 2 and _label_like(run[-2].text):
+            out.append(("table_row", run[-2].start, run[-1].end, False))
+            run = run[:-2]
+        else:
+            last = run.pop()
+            kind = "heading" if _title_like(last.text) else "prose"
+            out.append((kind, last.start, last.end, kind == "prose"))
+    out.sort(key=lambda t: t[1])
+    return out
+
+
+def _label_like(s: str) -> bool:
+    return _n_words(s) <= MAX_LABEL_WORDS and s[:1].isupper() and s[-1] not in ".!?;,:"
+
+
+def _title_like(s: str) -> bool:
+    """Starts with a capital and most significant words are capitalised (or it is one word)."""
+    words = [w for w in _WORD_RE.findall(s) if w.lower() not in _MINOR_WORDS]
+    if not words or not (s[:1].isupper() or s[:1].isdigit()) or s[:1].isdigit() and len(words) == 1:
+        return False
+    capitalised = sum(1 for w in words if w[:1].isupper() or w[:1].isdigit())
+    return capitalised / len(words) >= 0.6
+
+
+# --- sentences -------------------------------------------------------------------------
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside ``text[start:end]`` (one line); falls back to the whole line.
+
+    syntok rather than pysbd: it reports token offsets (no re-finding strings), keeps
+    "approx. 2 drops" and "Vol. 3" together, and is about 4x faster on a page.
+    """
+    chunk = text[start:end]
+    if not _INNER_STOP_RE.search(chunk):
+        return [(start, end)]
+    try:
+        spans = [
+            (sent[0].offset, sent[-1].offset + len(sent[-1].value))
+            for paragraph in syntok_segmenter.analyze(chunk)
+            for sent in paragraph
+            if sent
+        ]
+    except Exception:  # syntok is a heuristic third-party parser; a bad split must not lose text
+        return [(start, end)]
+    if not spans or any(not (0 <= s < e <= len(chunk)) for s, e in spans):
+        return [(start, end)]
+    # Stretch each span to the next one so trailing closers syntok dropped stay in a unit.
+    bounded = [(s, spans[i + 1][0] if i + 1 < len(spans) else len(chunk)) for i, (s, _) in enumerate(spans)]
+    bounded[0] = (0, bounded[0][1])
+    out = []
+    for s, e in bounded:
+        piece = chunk[s:e]
+        s += len(piece) - len(piece.lstrip())
+        e -= len(piece) - len(piece.rstrip())
+        if s < e:
+            out.append((start + s, start + e))
+    return out or [(start, end)]
