@@ -1,0 +1,1 @@
+"""Package data: the labelled Semax demo corpus (see monitor.corpus)."""

@@ -1,0 +1,1 @@
+"""Corpus source data folder (package so importlib.resources and wheels include it)."""
