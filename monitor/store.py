@@ -192,6 +192,12 @@ def _m0002_fts(db: sqlite_utils.Database) -> None:
     db["versions"].enable_fts(["title", "text"], create_triggers=True)
 
 
+@migrations(name="0003_alerts_detail")
+def _m0003_alerts_detail(db: sqlite_utils.Database) -> None:
+    """Why a broken/recovered/test alert was raised (the fetch error, masked), shown in its message."""
+    db["alerts"].add_column("detail", str)
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
 
@@ -431,7 +437,8 @@ SCHEMA_DOC: dict[str, tuple[str, dict[str, str]]] = {
         "change_id": "Change delivered (NULL for fetch-broken/recovered)", "channel": "Channel name from sources.yaml",
         "event": "change | broken | recovered | test", "status": "pending | sending | sent | failed | dead",
         "attempts": "Delivery attempts so far", "next_attempt_at": "Earliest next attempt (UTC)",
-        "last_error": "Last delivery error (secrets masked)", "sent_at": "When delivered (UTC)"}),
+        "last_error": "Last delivery error (secrets masked)", "sent_at": "When delivered (UTC)",
+        "detail": "Reason for a broken/recovered/test alert (masked)"}),
     "source_state": ("Running state per source.", {
         "consecutive_failures": "Failed fetches in a row", "last_outcome": "Outcome of the last fetch",
         "last_error": "Last error reason", "last_checked_at": "Time of the last fetch (UTC)",
