@@ -7,4 +7,7 @@ from __future__ import annotations
 
 import click
 
-COMMANDS: list[click.Command] = []
+from monitor.commands.check import check, history
+from monitor.commands.claims import claims, diff, reextract
+
+COMMANDS: list[click.Command] = [check, history, diff, claims, reextract]

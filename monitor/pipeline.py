@@ -1,0 +1,284 @@
+"""One pass of ``monitor check``: fetch → snapshot → extract → claims → diff → store → enqueue alerts.
+
+Fetches run concurrently (bounded by the fetcher); each source's results are then written in
+ONE transaction (fetch row, version, claims, changes, alert outbox rows, source state), so a
+crash at any point leaves the previous state intact. Raw bodies are written to the snapshot
+store *before* the transaction: they are content-addressed, so an orphan body after a crash is
+harmless and the next fetch reuses it.
+
+Noise rules applied here (see ``monitor.noise``): error / bot-check / empty pages are failed
+fetches, not versions; large removals are held until the next fetch confirms them; a flip
+back to a recent state (A/B pages) is recorded but not re-alerted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import sqlite_utils
+
+from monitor import noise, store
+from monitor.claims import EXTRACTOR_VERSION, extract_claims
+from monitor.config import Config, Source
+from monitor.diff import diff_claims
+from monitor.errors import FetchError
+from monitor.extract import extract_main_text, page_problem
+from monitor.models import FetchResult
+from monitor.snapshots import SnapshotStore
+
+log = logging.getLogger("claimwatch.pipeline")
+
+
+@dataclass
+class CheckResult:
+    """Outcome of checking one source, for the summary table and ``--json``."""
+
+    source_id: str
+    outcome: str  # new_version | unchanged | not_modified | error | blocked | not_configured
+    version: int | None = None
+    changes: int = 0  # material changes recorded (active)
+    held: int = 0
+    error: str | None = None
+    duration_ms: float = 0.0
+    alerts: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in ("error", "blocked")
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+@dataclass
+class PassReport:
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if r.failed]
+
+
+def snapshot_dir(db_path: Path) -> Path:
+    """Snapshots live beside the history DB (``snapshots/history.db`` → ``snapshots/``)."""
+    return Path(db_path).parent
+
+
+def due_sources(db: sqlite_utils.Database, config: Config, now: dt.datetime | None = None) -> list[Source]:
+    """Enabled sources whose interval (or cron) has elapsed since their last fetch."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    due = []
+    for src in config.sources:
+        if not src.enabled:
+            continue
+        last = store.last_fetch(db, src.id)
+        if last is None:
+            due.append(src)
+            continue
+        last_at = dt.datetime.fromisoformat(last["started_at"])
+        if next_due(src, last_at) <= now:
+            due.append(src)
+    return due
+
+
+def next_due(src: Source, last_at: dt.datetime) -> dt.datetime:
+    if src.cron:
+        from apscheduler.triggers.cron import CronTrigger
+
+        trigger = CronTrigger.from_crontab(src.cron, timezone=dt.timezone.utc)
+        nxt = trigger.get_next_fire_time(None, last_at + dt.timedelta(seconds=1))
+        return nxt or last_at + dt.timedelta(days=365)
+    return last_at + dt.timedelta(seconds=src.interval or 0)
+
+
+def run_pass(db_path: Path, config: Config, source_ids: list[str] | None = None, *,
+             progress: Callable[[CheckResult], None] | None = None) -> PassReport:
+    """Check the named sources (whether due or not), or the due ones; returns per-source results."""
+    db = store.open_db(db_path)
+    try:
+        if source_ids:
+            sources = [config.source(sid) for sid in source_ids]
+        else:
+            sources = due_sources(db, config)
+        for src in config.sources:
+            store.upsert_source(db, src.id, src.url or "", src.name, src.settings_json(), src.enabled)
+        return asyncio.run(_run(db, Path(db_path), config, sources, progress))
+    finally:
+        db.close()
+
+
+async def _run(db: sqlite_utils.Database, db_path: Path, config: Config, sources: list[Source],
+               progress: Callable[[CheckResult], None] | None) -> PassReport:
+    from monitor.fetch import Fetcher
+
+    report = PassReport()
+    snapshots = SnapshotStore(snapshot_dir(db_path))
+    kwargs: dict[str, Any] = {"max_concurrency": config.settings.concurrency, "per_host": config.settings.per_host}
+    if config.settings.user_agent:
+        kwargs["user_agent"] = config.settings.user_agent
+    async with Fetcher(**kwargs) as fetcher:
+        async def one(src: Source) -> CheckResult:
+            if not src.configured:
+                return CheckResult(src.id, "not_configured", error="no URL configured (placeholder in sources.yaml)")
+            started = store.utcnow()
+            t0 = time.perf_counter()
+            try:
+                fetched = await fetcher.fetch(src.url, fetch_options(src), store.conditional_headers(db, src.id))
+                error = None
+            except FetchError as exc:
+                fetched, error = None, exc
+            elapsed = (time.perf_counter() - t0) * 1000
+            try:
+                return record(db, snapshots, config, src, fetched, error, started, elapsed)
+            except Exception as exc:  # one broken page must not stop the pass; the traceback is logged
+                log.exception("internal error while processing %s", src.id)
+                internal = FetchError(f"internal error while processing the page: {exc!r}")
+                internal.kind = "internal"
+                return record(db, snapshots, config, src, None, internal, started, elapsed)
+
+        tasks = [asyncio.create_task(one(src)) for src in sources]
+        for task in asyncio.as_completed(tasks):
+            result = await task
+            report.results.append(result)
+            if progress:
+                progress(result)
+    report.results.sort(key=lambda r: r.source_id)
+    return report
+
+
+def fetch_options(src: Source) -> Any:
+    from monitor.fetch import FetchOptions
+
+    return FetchOptions(allow_private=src.allow_private, respect_robots=src.respect_robots,
+                        headers=dict(src.headers), max_bytes=src.max_bytes, timeout=src.timeout)
+
+
+def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
+           fetched: FetchResult | None, error: FetchError | None, started: str, elapsed_ms: float) -> CheckResult:
+    """Store one fetch's outcome: everything for this source in one transaction."""
+    fetch_row: dict[str, Any] = {"source_id": src.id, "started_at": started, "duration_ms": round(elapsed_ms, 1),
+                                 "url": src.url}
+    if fetched is None:
+        assert error is not None
+        status = getattr(error, "status_code", None)
+        fetch_row.update(outcome="error", error_kind=error.kind, error=str(error), status_code=status)
+        with store.transaction(db):
+            db["fetches"].insert(fetch_row)
+            alerts = _health(db, config, src, ok=False, error=str(error))
+        return CheckResult(src.id, "error", error=str(error), duration_ms=elapsed_ms, alerts=alerts)
+
+    fetch_row.update(status_code=fetched.status_code, final_url=fetched.final_url,
+                     redirects=json.dumps(fetched.redirects), etag=fetched.headers.get("etag"),
+                     last_modified=fetched.headers.get("last-modified"))
+    latest = store.latest_version(db, src.id)
+    if fetched.not_modified:
+        with store.transaction(db):
+            fetch_row.update(outcome="not_modified", version_id=latest["id"] if latest else None,
+                             body_hash=latest["body_hash"] if latest else None)
+            db["fetches"].insert(fetch_row)
+            if latest:
+                db["versions"].update(latest["id"], {"last_seen": started})
+            alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
+        return CheckResult(src.id, "not_modified", version=latest["number"] if latest else None,
+                           duration_ms=elapsed_ms, alerts=alerts)
+
+    digest = snapshots.put(fetched.body)
+    main = extract_main_text(fetched.text, src.selector)
+    fetch_row.update(body_hash=digest, bytes=len(fetched.body))
+    problem = page_problem(main)
+    if problem:
+        fetch_row.update(outcome="blocked", error_kind="blocked_page", error=problem)
+        with store.transaction(db):
+            db["fetches"].insert(fetch_row)
+            alerts = _health(db, config, src, ok=False, error=problem)
+        return CheckResult(src.id, "blocked", error=problem, duration_ms=elapsed_ms, alerts=alerts)
+
+    text_hash = main.text_hash
+    if latest and latest["text_hash"] == text_hash:
+        with store.transaction(db):
+            fetch_row.update(outcome="unchanged", version_id=latest["id"])
+            db["fetches"].insert(fetch_row)
+            db["versions"].update(latest["id"], {"last_seen": started})
+            alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
+        return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms, alerts=alerts)
+
+    claims = extract_claims(main.text)
+    with store.transaction(db):
+        number = (latest["number"] if latest else 0) + 1
+        version_id = db["versions"].insert({
+            "source_id": src.id, "number": number, "body_hash": digest, "text_hash": text_hash,
+            "title": main.title, "text": main.text, "url": fetched.final_url, "first_seen": started,
+            "last_seen": started, "claim_count": len(claims), "extractor_version": EXTRACTOR_VERSION,
+            "held": 0}).last_pk
+        store.insert_claims(db, src.id, version_id, claims, EXTRACTOR_VERSION)
+        fetch_row.update(outcome="new_version", version_id=version_id)
+        db["fetches"].insert(fetch_row)
+        plan = noise.plan_version(db, config, src.id, number, text_hash, claims)
+        ids: list[int] = []
+        if plan.baseline is not None:
+            old_claims = store.version_claims(db, plan.baseline["id"])
+            changes = diff_claims(old_claims, claims)
+            ids = store.insert_changes(db, src.id, plan.baseline["number"], number,
+                                       [noise.annotate(c, plan.note) for c in changes], status=plan.status)
+            if plan.status == "held":
+                db["versions"].update(version_id, {"held": 1})
+        alerts = _health(db, config, src, ok=True)
+        if plan.status == "active" and ids:
+            alerts += _enqueue(db, config, src, ids)
+    return CheckResult(src.id, "new_version", version=number,
+                       changes=len(ids) if plan.status == "active" else 0,
+                       held=len(ids) if plan.status == "held" else 0, duration_ms=elapsed_ms, alerts=alerts)
+
+
+def _confirm_held(db: sqlite_utils.Database, config: Config, src: Source, latest: dict[str, Any] | None) -> int:
+    """The next fetch saw the held version again: its large removal is real, release the alerts."""
+    if not latest or not latest["held"]:
+        return 0
+    db["versions"].update(latest["id"], {"held": 0})
+    ids = [r["id"] for r in db.query(
+        "SELECT id FROM changes WHERE source_id = ? AND to_version = ? AND status = 'held'",
+        [src.id, latest["number"]])]
+    db.conn.execute(
+        "UPDATE changes SET status = 'active', note = 'large removal confirmed by the next fetch' "
+        "WHERE source_id = ? AND to_version = ? AND status = 'held'", [src.id, latest["number"]])
+    return _enqueue(db, config, src, ids)
+
+
+def _enqueue(db: sqlite_utils.Database, config: Config, src: Source, change_ids: list[int]) -> int:
+    if not change_ids or not config.channels:
+        return 0
+    from monitor import alerts
+
+    return alerts.enqueue_changes(db, config, src, change_ids)
+
+
+def _health(db: sqlite_utils.Database, config: Config, src: Source, *, ok: bool, error: str | None = None) -> int:
+    """Track failures in a row; queue one 'broken' alert at the threshold and one 'recovered'."""
+    rows = list(db.query("SELECT * FROM source_state WHERE source_id = ?", [src.id]))
+    state = rows[0] if rows else {"source_id": src.id, "consecutive_failures": 0, "broken_alerted": 0}
+    failures = 0 if ok else (state["consecutive_failures"] or 0) + 1
+    broken_alerted = state["broken_alerted"] or 0
+    queued = 0
+    event = None
+    if not ok and failures >= config.settings.broken_after and not broken_alerted:
+        event, broken_alerted = "broken", 1
+        detail = f"{failures} failed fetches in a row; last error: {error}"
+    elif ok and broken_alerted:
+        event, broken_alerted = "recovered", 0
+        detail = "fetching works again"
+    db["source_state"].upsert({
+        "source_id": src.id, "consecutive_failures": failures, "last_outcome": "ok" if ok else "error",
+        "last_error": None if ok else error, "last_checked_at": store.utcnow(),
+        "broken_alerted": broken_alerted}, pk="source_id")
+    if event and config.channels:
+        from monitor import alerts
+
+        queued = alerts.enqueue_source_event(db, config, src, event, detail)
+    return queued

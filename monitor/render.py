@@ -1,0 +1,91 @@
+"""Render claim diffs and claim lists as text (git-diff-like), JSON (the stable contract) or Markdown.
+
+Text output is coloured only on a terminal (click strips styles when piped).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any, Iterable
+
+import click
+
+from monitor.diff import describe_value
+from monitor.models import Change, Claim
+
+_MARK = {"changed": "~", "removed": "-", "added": "+", "reworded": "=", "unchanged": " "}
+_COLOR = {"changed": "yellow", "removed": "red", "added": "green", "reworded": "cyan", "unchanged": None}
+
+
+def diff_json(old_ref: str, old_count: int, new_ref: str, new_count: int, changes: Iterable[Change]) -> str:
+    doc = {"old": {"ref": old_ref, "claims": old_count}, "new": {"ref": new_ref, "claims": new_count},
+           "changes": [c.to_json() for c in changes]}
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def diff_text(old_ref: str, old_count: int, new_ref: str, new_count: int, changes: list[Change],
+              links: dict[int, str] | None = None) -> str:
+    lines = [click.style(f"claimwatch diff {old_ref} → {new_ref}", bold=True)
+             + f"   ({old_count} → {new_count} claims)"]
+    material = [c for c in changes if c.material]
+    if not material:
+        lines.append("no material change")
+    for c in changes:
+        sev = f"[{c.severity}] " if c.material else ""
+        lines.append(click.style(f"{_MARK[c.kind]} {sev}{c.summary}", fg=_COLOR[c.kind], bold=c.material))
+        if c.note:
+            lines.append(click.style(f"    note: {c.note}", dim=True))
+        if c.old is not None and (c.kind != "unchanged"):
+            lines.append(click.style(f"    - {c.old.text}", fg="red"))
+        if c.new is not None:
+            lines.append(click.style(f"    + {c.new.text}", fg="green"))
+    return "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    out = text.replace("\\", "\\\\")
+    for ch in "`*_[]<>|#":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def diff_markdown(old_ref: str, old_count: int, new_ref: str, new_count: int, changes: list[Change]) -> str:
+    lines = [f"## claimwatch diff `{old_ref}` → `{new_ref}`", "",
+             f"{old_count} → {new_count} claims; {sum(c.material for c in changes)} material changes.", ""]
+    if changes:
+        lines += ["| change | severity | category | summary | before | after |", "|---|---|---|---|---|---|"]
+        for c in changes:
+            lines.append("| " + " | ".join([
+                c.kind, c.severity if c.material else "", c.category, _md_escape(c.summary),
+                _md_escape(c.old.text) if c.old else "", _md_escape(c.new.text) if c.new else ""]) + " |")
+    return "\n".join(lines)
+
+
+def word_diff(old_text: str, new_text: str) -> str:
+    """Classic word-level diff of two main texts: [-removed-] {+added+}, unchanged context trimmed."""
+    a, b = old_text.split(), new_text.split()
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            chunk = a[i1:i2]
+            out.append(" ".join(chunk) if len(chunk) <= 12 else " ".join(chunk[:5] + ["…"] + chunk[-5:]))
+            continue
+        if i2 > i1:
+            out.append(click.style("[-" + " ".join(a[i1:i2]) + "-]", fg="red"))
+        if j2 > j1:
+            out.append(click.style("{+" + " ".join(b[j1:j2]) + "+}", fg="green"))
+    return " ".join(out)
+
+
+def claims_json(ref: str, claims: list[Claim]) -> str:
+    return json.dumps({"ref": ref, "claims": [
+        {"category": c.category, "key": c.key, "text": c.text, "value": c.value, "start": c.start, "end": c.end,
+         **({"subject": c.subject} if c.subject else {})} for c in claims]}, indent=2, ensure_ascii=False)
+
+
+def claims_rows(claims: list[Claim]) -> list[dict[str, Any]]:
+    """Claims grouped by category (registry order), with a readable value."""
+    order = {"dosage": 0, "legality": 1, "evidence": 2, "safety": 3}
+    return [{"category": c.category, "key": c.key, "value": describe_value(c.category, c.value), "text": c.text}
+            for c in sorted(claims, key=lambda c: (order.get(c.category, 9), c.start))]
