@@ -1,0 +1,591 @@
+"""Fetch watched pages politely and without becoming a security hole.
+
+A monitor fetches URLs that come from a config file and, through redirects, from the pages
+themselves, so plain ``httpx.get`` is not enough:
+
+* **SSRF.** Redirects are followed by hand; every hop must be http(s) and every address its
+  host resolves to must be public. ``allow_private`` only exempts the source's configured
+  host:port (a self-hosted page); never link-local (cloud metadata at 169.254.169.254),
+  never another private host, never ``file:``. Known gap: the address check happens before
+  httpx connects and httpx resolves again, so a DNS server answering differently within
+  milliseconds (rebinding) is not caught; pinning connections to checked addresses would
+  need a custom httpcore network backend.
+* **Decompression bombs.** httpx inflates a whole ``Content-Encoding`` layer at once, so the
+  raw stream is read and decoded here with bounded incremental decompressors; reading
+  stops as soon as the decoded size passes ``max_bytes``.
+* **Charsets.** Headers lie (a Windows-1251 page served as UTF-8), so the text is decoded
+  from bytes: BOM, header, ``<meta>``, then detection when the declared codec fails.
+* **Politeness.** robots.txt (token ``claimwatch``), a clear User-Agent, bounded concurrency
+  overall and per host, retries with exponential backoff honouring ``Retry-After``.
+
+Every failure is a :class:`monitor.errors.FetchError` subclass whose message names the URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import email.utils
+import inspect
+import ipaddress
+import random
+import re
+import socket
+import time
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+from charset_normalizer import from_bytes
+from protego import Protego
+
+from monitor import __version__
+from monitor.errors import (BlockedURLError, BodyTooLarge, FetchError, FetchTimeout,
+                            HTTPStatusError, NetworkError, RobotsDisallowed, UnsupportedContent)
+from monitor.models import FetchResult
+
+DEFAULT_USER_AGENT = (f"claimwatch/{__version__} "
+                      "(+https://github.com/claimwatch/claimwatch; health-claim monitor)")
+ROBOTS_TOKEN = "claimwatch"
+MAX_REDIRECTS = 10
+MAX_RETRY_AFTER = 60.0
+ROBOTS_MAX_BYTES = 512 * 1024
+CHUNK = 64 * 1024
+# Only encodings decoded below with a bounded decompressor are advertised (no br, no zstd).
+ACCEPT_ENCODING = "gzip, deflate"
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.1"
+ACCEPTED_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
+RESERVED_HEADERS = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding",
+                              "connection"})
+EXEMPTABLE = frozenset({"loopback", "private"})  # what allow_private may permit, for one host
+
+Resolver = Callable[[str, int], "Awaitable[Sequence[str]] | Sequence[str]"]
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """Per-source fetch settings (built from sources.yaml)."""
+
+    allow_private: bool = False
+    respect_robots: bool = True
+    headers: Mapping[str, str] = field(default_factory=dict)
+    max_bytes: int = 10 * 1024 * 1024  # cap on the DECODED body
+    timeout: float = 30.0  # total seconds per attempt
+    connect_timeout: float = 10.0
+    retries: int = 3  # extra attempts after the first
+
+    def __post_init__(self) -> None:
+        pairs = self.headers.items() if isinstance(self.headers, Mapping) else self.headers
+        object.__setattr__(self, "headers", {str(k): str(v) for k, v in pairs})
+        if self.max_bytes <= 0 or self.timeout <= 0 or self.connect_timeout <= 0:
+            raise ValueError("max_bytes, timeout and connect_timeout must be positive")
+        if self.retries < 0:
+            raise ValueError("retries must be >= 0")
+
+
+@dataclass(frozen=True)
+class _Redirect:
+    location: httpx.URL
+    status_code: int
+
+
+class _Retryable(Exception):
+    """Internal: an attempt failed in a way worth retrying; ``error`` is raised at the end."""
+
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+# ------------------------------------------------------------------ URL policy (pure)
+
+def display_url(url: httpx.URL | str) -> str:
+    """The URL for messages: credentials in the userinfo part are dropped."""
+    url = httpx.URL(url) if isinstance(url, str) else url
+    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
+
+
+def host_port(url: httpx.URL) -> tuple[str, int]:
+    default = 443 if url.scheme == "https" else 80
+    return url.host, url.port or default
+
+
+def address_problem(address: str) -> str | None:
+    """Why ``address`` must not be fetched (``"loopback"``, ``"link-local"``...), or None."""
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    except ValueError:
+        return "unparsable"
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour
+        if inner is not None:
+            ip = inner
+    for label, flagged in (("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
+                           ("unspecified", ip.is_unspecified), ("reserved", ip.is_reserved),
+                           ("loopback", ip.is_loopback), ("private", ip.is_private)):
+        if flagged:
+            return label
+    return None if ip.is_global else "private"
+
+
+def scheme_refusal(url: httpx.URL) -> str | None:
+    if url.scheme not in ("http", "https"):
+        return f"refused scheme {url.scheme or '(none)'!r}: only http and https are fetched"
+    return None if url.host else "URL has no host"
+
+
+def address_refusal(host: str, addresses: Sequence[str], *, allow_private: bool,
+                    is_origin: bool) -> str | None:
+    """One-line reason to refuse ``host`` given all its resolved addresses, or None.
+
+    ``allow_private`` permits loopback/private addresses only when ``is_origin`` (the
+    source's configured host:port); link-local, multicast, unspecified and reserved
+    addresses are always refused.
+    """
+    if not addresses:
+        return f"{host} resolved to no address"
+    for address in addresses:
+        problem = address_problem(address)
+        if problem is None or (allow_private and is_origin and problem in EXEMPTABLE):
+            continue
+        hint = ""
+        if problem in EXEMPTABLE:
+            hint = (" (allow_private covers only the configured host:port)" if allow_private
+                    else " (allow_private is not set)")
+        return f"{host} resolves to {problem} address {address}{hint}"
+    return None
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Parse ``Retry-After`` (delta seconds or HTTP date), capped at MAX_RETRY_AFTER."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    delta = (when - (now or datetime.now(timezone.utc))).total_seconds()
+    return min(max(delta, 0.0), MAX_RETRY_AFTER)
+
+
+# ------------------------------------------------------------------ content decoding
+
+def parse_encodings(header: str | None) -> list[str]:
+    """Content-Encoding layers in the order they were applied; refuses unknown ones."""
+    layers = [p.strip().lower() for p in (header or "").split(",")]
+    layers = [p for p in layers if p and p != "identity"]
+    unknown = [p for p in layers if p not in ("gzip", "x-gzip", "deflate")]
+    if unknown:
+        raise ValueError(f"unsupported Content-Encoding {', '.join(unknown)}")
+    if len(layers) > 4:
+        raise ValueError(f"{len(layers)} stacked Content-Encodings")
+    return ["gzip" if p == "x-gzip" else p for p in layers]
+
+
+class _ZlibLayer:
+    """One gzip/deflate layer; never produces more than CHUNK bytes per step."""
+
+    def __init__(self, encoding: str) -> None:
+        self._gzip = encoding == "gzip"
+        self._first = True
+        self._obj = self._new()
+
+    def _new(self, raw: bool = False) -> Any:
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw else
+                                  zlib.MAX_WBITS | 16 if self._gzip else zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            if self._obj.eof:  # gzip may hold several members; deflate trailing bytes are junk
+                if not self._gzip:
+                    return
+                self._obj = self._new()
+            try:
+                out = self._obj.decompress(data, CHUNK)
+            except zlib.error:
+                if self._first and not self._gzip:  # "deflate" sent without zlib header
+                    self._first, self._obj = False, self._new(raw=True)
+                    continue
+                raise
+            self._first = False
+            data = self._obj.unused_data if self._obj.eof else self._obj.unconsumed_tail
+            if out:
+                yield out
+
+    def flush(self) -> bytes:
+        return b"" if self._obj.eof else self._obj.flush()
+
+
+class ContentDecoder:
+    """Undo stacked Content-Encodings incrementally; memory stays O(CHUNK) per layer."""
+
+    def __init__(self, encodings: Sequence[str]) -> None:
+        self._layers = [_ZlibLayer(e) for e in reversed(encodings)]
+
+    def _run(self, index: int, data: bytes) -> Iterator[bytes]:
+        if index == len(self._layers):
+            if data:
+                yield data
+            return
+        for out in self._layers[index].feed(data):
+            yield from self._run(index + 1, out)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        return self._run(0, data)
+
+    def finish(self) -> Iterator[bytes]:
+        for index, layer in enumerate(self._layers):
+            yield from self._run(index + 1, layer.flush())
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+                         re.I | re.S)
+# WHATWG: these labels mean windows-1252; UTF-16 in a <meta> of an ASCII-readable page means UTF-8.
+_LABEL_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
+                  "us-ascii": "cp1252", "ascii": "cp1252", "iso8859-1": "cp1252"}
+
+
+def codec_name(label: str | None, *, from_meta: bool = False) -> str | None:
+    if not label:
+        return None
+    label = _LABEL_ALIASES.get(label.strip().lower(), label.strip())
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    return "utf-8" if from_meta and name.startswith("utf-16") else name
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        text = body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return None if "\ufffd" in text else text
+
+
+def decode_text(body: bytes, header_charset: str | None) -> tuple[str, str]:
+    """Decode ``body`` to text; return ``(text, codec used)``.
+
+    Order: BOM; valid non-ASCII UTF-8 (accidental validity in a legacy encoding is
+    vanishingly rare, while "declared Latin-1, sent UTF-8" is common); header charset;
+    ``<meta>`` charset in the first 4 KB; charset-normalizer detection; lossy fallback.
+    """
+    if not body:
+        return "", "utf-8"
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom) and (text := _strict(body, codec)) is not None:
+            return text, codec
+    if not body.isascii() and (text := _strict(body, "utf-8")) is not None:
+        return text, "utf-8"
+    meta = _META_CHARSET.search(body[:4096])
+    declared = [c for c in (codec_name(header_charset),
+                            codec_name(meta.group(1).decode("ascii") if meta else None,
+                                       from_meta=True)) if c]
+    for codec in dict.fromkeys(declared):
+        if (text := _strict(body, codec)) is not None:
+            return text, codec
+    best = from_bytes(body).best()
+    if best is not None:
+        return str(best), codec_name(best.encoding) or best.encoding
+    codec = declared[0] if declared else "utf-8"
+    return body.decode(codec, errors="replace"), codec
+
+
+def parse_content_type(value: str | None) -> tuple[str, str | None]:
+    mime, _, params = (value or "").partition(";")
+    found = re.search(r"""charset\s*=\s*["']?([^"';\s]+)""", params, re.I)
+    return mime.strip().lower(), found.group(1) if found else None
+
+
+def looks_like_html(body: bytes) -> bool:
+    return bool(_HTML_START.match(body[:2048].removeprefix(codecs.BOM_UTF8)))
+
+
+async def read_capped(response: httpx.Response, max_bytes: int, shown: str) -> bytes:
+    """Read and decode the raw body, raising BodyTooLarge as soon as it passes ``max_bytes``."""
+    try:
+        decoder = ContentDecoder(parse_encodings(response.headers.get("content-encoding")))
+    except ValueError as exc:
+        raise UnsupportedContent(f"{shown}: {exc}") from None
+    too_large = BodyTooLarge(f"{shown}: body larger than {max_bytes} bytes (decoded); gave up")
+    raw_cap = max_bytes + max_bytes // 8 + CHUNK  # even incompressible data fits in this
+    body, raw_total = bytearray(), 0
+    try:
+        async for chunk in response.aiter_raw(CHUNK):
+            raw_total += len(chunk)
+            if raw_total > raw_cap:
+                raise too_large
+            for out in decoder.feed(chunk):
+                body += out
+                if len(body) > max_bytes:
+                    raise too_large
+        for out in decoder.finish():
+            body += out
+            if len(body) > max_bytes:
+                raise too_large
+    except zlib.error as exc:
+        raise UnsupportedContent(f"{shown}: corrupt compressed body ({exc})") from None
+    return bytes(body)
+
+
+# ------------------------------------------------------------------ the fetcher
+
+class Fetcher:
+    """One HTTP client for a whole pass; use as ``async with Fetcher() as f: await f.fetch(...)``.
+
+    ``resolver(host, port)`` (sync or async, returning IP strings) replaces DNS **for the
+    address policy check only**; httpx still connects using the operating system's resolver.
+    Production leaves it unset (getaddrinfo in a thread). Tests inject one that claims a
+    name such as ``localhost`` is a public address, so the fetcher treats the local test
+    server as an ordinary public site and the policy applied to its redirects can be tested
+    with real sockets. IP-literal hosts are never passed to the resolver.
+    """
+
+    def __init__(self, *, max_concurrency: int = 16, per_host: int = 2,
+                 user_agent: str = DEFAULT_USER_AGENT, backoff_base: float = 0.5,
+                 resolver: Resolver | None = None) -> None:
+        if max_concurrency < 1 or per_host < 1:
+            raise ValueError("max_concurrency and per_host must be >= 1")
+        self._max_concurrency = max_concurrency
+        self._per_host = per_host
+        self._user_agent = user_agent
+        self._backoff_base = backoff_base
+        self._resolver = resolver
+        self._random = random.Random()
+        self._all_slots = asyncio.Semaphore(max_concurrency)
+        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self._robots: dict[str, Protego | None] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> "Fetcher":
+        self._client = httpx.AsyncClient(
+            follow_redirects=False, verify=True,
+            limits=httpx.Limits(max_connections=self._max_concurrency),
+            headers={"User-Agent": self._user_agent, "Accept": ACCEPT,
+                     "Accept-Encoding": ACCEPT_ENCODING})
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(self, url: str, options: FetchOptions = FetchOptions(),
+                    conditional: Mapping[str, str] | None = None) -> FetchResult:
+        """Fetch one page, following up to MAX_REDIRECTS checked redirects."""
+        started = time.monotonic()
+        try:
+            current = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise BlockedURLError(f"{url}: invalid URL ({exc})") from None
+        origin = host_port(current) if current.host else ("", 0)
+        redirects: list[str] = []
+        while True:
+            await self._check_target(current, origin, options)
+            if options.respect_robots:
+                await self._check_robots(current, origin, options)
+            headers = self._headers(options, conditional, host_port(current) == origin)
+            outcome = await self._request(current, headers, options)
+            if isinstance(outcome, FetchResult):
+                outcome.url, outcome.redirects = url, redirects
+                outcome.elapsed_ms = (time.monotonic() - started) * 1000
+                return outcome
+            if len(redirects) >= MAX_REDIRECTS:
+                raise HTTPStatusError(f"{display_url(url)}: more than {MAX_REDIRECTS} redirects",
+                                      status_code=outcome.status_code)
+            current = outcome.location
+            redirects.append(str(current))
+
+    # -- policy ---------------------------------------------------------------
+
+    async def _resolve(self, url: httpx.URL) -> list[str]:
+        host, port = host_port(url)
+        try:
+            return [str(ipaddress.ip_address(host))]
+        except ValueError:
+            pass
+        name = url.raw_host.decode("ascii")
+        try:
+            if self._resolver is not None:
+                found = self._resolver(name, port)
+                if inspect.isawaitable(found):
+                    found = await found
+                return [str(a) for a in found]
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                name, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise NetworkError(f"{display_url(url)}: DNS lookup for {host} failed ({exc})") from None
+        return [str(info[4][0]) for info in infos]
+
+    async def _check_target(self, url: httpx.URL, origin: tuple[str, int],
+                            options: FetchOptions) -> None:
+        reason = scheme_refusal(url) or address_refusal(
+            url.host, await self._resolve(url), allow_private=options.allow_private,
+            is_origin=host_port(url) == origin)
+        if reason:
+            raise BlockedURLError(f"{display_url(url)}: {reason}")
+
+    async def _check_robots(self, url: httpx.URL, origin: tuple[str, int],
+                            options: FetchOptions) -> None:
+        site = f"{url.scheme}://{url.netloc.decode('ascii')}"
+        async with self._robots_locks.setdefault(site, asyncio.Lock()):
+            if site not in self._robots:
+                self._robots[site] = await self._load_robots(httpx.URL(site + "/robots.txt"),
+                                                             origin, options)
+        rules = self._robots[site]
+        if rules is not None and not rules.can_fetch(str(url), ROBOTS_TOKEN):
+            raise RobotsDisallowed(f"{display_url(url)}: {site}/robots.txt disallows "
+                                   f"{ROBOTS_TOKEN} (set respect_robots: false to override)")
+
+    async def _load_robots(self, robots_url: httpx.URL, origin: tuple[str, int],
+                           options: FetchOptions) -> Protego | None:
+        """Parsed robots.txt, or None (allow everything) when missing or unreadable."""
+        robots_options = replace(options, retries=min(options.retries, 1),
+                                 max_bytes=ROBOTS_MAX_BYTES, respect_robots=False)
+        current = robots_url
+        try:
+            for _ in range(5):
+                await self._check_target(current, origin, robots_options)
+                headers = self._headers(options, None, host_port(current) == origin)
+                outcome = await self._request(current, headers, robots_options, robots=True)
+                if isinstance(outcome, FetchResult):
+                    return Protego.parse(outcome.body.decode("utf-8", errors="replace"))
+                current = outcome.location
+        except FetchError:
+            return None
+        return None
+
+    # -- HTTP -----------------------------------------------------------------
+
+    def _headers(self, options: FetchOptions, conditional: Mapping[str, str] | None,
+                 same_origin: bool) -> dict[str, str]:
+        headers = {k: v for k, v in options.headers.items()
+                   if k.lower() not in RESERVED_HEADERS
+                   and (same_origin or k.lower() not in CREDENTIAL_HEADERS)}
+        headers.update({k: v for k, v in (conditional or {}).items() if v})
+        return headers
+
+    @asynccontextmanager
+    async def _slot(self, host: str) -> AsyncIterator[None]:
+        per_host = self._host_slots.setdefault(host, asyncio.Semaphore(self._per_host))
+        async with per_host, self._all_slots:  # host first: never idle a global slot
+            yield
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        delay = self._backoff_base * (2 ** attempt)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return min(delay, MAX_RETRY_AFTER) + self._random.uniform(0, self._backoff_base / 4)
+
+    async def _request(self, url: httpx.URL, headers: dict[str, str], options: FetchOptions,
+                       robots: bool = False) -> FetchResult | _Redirect:
+        for attempt in range(options.retries + 1):
+            try:
+                return await self._attempt(url, headers, options, robots)
+            except _Retryable as failure:
+                if attempt >= options.retries:
+                    suffix = f" (after {attempt + 1} attempts)" if attempt else ""
+                    error = failure.error
+                    raise type(error)(f"{error}{suffix}", **_status_kw(error)) from None
+                await asyncio.sleep(self._delay(attempt, failure.retry_after))
+        raise AssertionError("unreachable")
+
+    async def _attempt(self, url: httpx.URL, headers: dict[str, str], options: FetchOptions,
+                       robots: bool) -> FetchResult | _Redirect:
+        if self._client is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        shown = display_url(url)
+        timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout)
+        async with self._slot(url.host):
+            try:
+                async with asyncio.timeout(options.timeout):
+                    request = self._client.build_request("GET", url, headers=headers,
+                                                         timeout=timeout)
+                    response = await self._client.send(request, stream=True)
+                    try:
+                        return await self._handle(url, response, options, robots)
+                    finally:
+                        await response.aclose()
+            except httpx.TimeoutException as exc:
+                raise _Retryable(FetchTimeout(f"{shown}: {_timeout_kind(exc)} timeout")) from None
+            except TimeoutError:
+                raise _Retryable(FetchTimeout(
+                    f"{shown}: no complete response within {options.timeout:g} s")) from None
+            except httpx.TransportError as exc:
+                raise _Retryable(NetworkError(
+                    f"{shown}: {type(exc).__name__}: {exc or 'connection failed'}")) from None
+
+    async def _handle(self, url: httpx.URL, response: httpx.Response, options: FetchOptions,
+                      robots: bool) -> FetchResult | _Redirect:
+        shown, status = display_url(url), response.status_code
+        if status in REDIRECT_CODES:
+            location = response.headers.get("location")
+            if not location:
+                raise HTTPStatusError(f"{shown}: HTTP {status} without Location", status)
+            try:
+                return _Redirect(url.join(location.strip()), status)
+            except httpx.InvalidURL as exc:
+                raise BlockedURLError(f"{shown}: bad redirect Location ({exc})") from None
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        mime, charset = parse_content_type(response.headers.get("content-type"))
+        if status == 304:
+            return FetchResult(url=str(url), final_url=str(url), status_code=304, body=b"",
+                               text="", content_type=mime, charset="", headers=headers,
+                               not_modified=True)
+        if status == 429 or status >= 500:
+            raise _Retryable(HTTPStatusError(f"{shown}: HTTP {status} {response.reason_phrase}",
+                                             status),
+                             retry_after_seconds(response.headers.get("retry-after")))
+        if not 200 <= status < 300:
+            raise HTTPStatusError(f"{shown}: HTTP {status} {response.reason_phrase}", status)
+        if not robots and mime and mime not in ACCEPTED_TYPES:
+            raise UnsupportedContent(f"{shown}: content type {mime} is not HTML or text")
+        length = response.headers.get("content-length", "")
+        if (not response.headers.get("content-encoding") and length.isdigit()
+                and int(length) > options.max_bytes):
+            raise BodyTooLarge(f"{shown}: Content-Length {length} exceeds {options.max_bytes} bytes")
+        body = await read_capped(response, options.max_bytes, shown)
+        if not robots and not mime:
+            if not looks_like_html(body):
+                raise UnsupportedContent(f"{shown}: no content type and body is not HTML")
+            mime = "text/html"
+        text, used = decode_text(body, charset) if not robots else ("", "")
+        return FetchResult(url=str(url), final_url=str(url), status_code=status, body=body,
+                           text=text, content_type=mime, charset=used, headers=headers)
+
+
+def _status_kw(error: FetchError) -> dict[str, Any]:
+    return {"status_code": error.status_code} if isinstance(error, HTTPStatusError) else {}
+
+
+def _timeout_kind(exc: httpx.TimeoutException) -> str:
+    return {httpx.ConnectTimeout: "connect", httpx.ReadTimeout: "read",
+            httpx.WriteTimeout: "write", httpx.PoolTimeout: "connection-pool"}.get(
+                type(exc), "network")
+
+
+def fetch_sync(url: str, options: FetchOptions = FetchOptions(), *,
+               user_agent: str = DEFAULT_USER_AGENT) -> FetchResult:
+    """Fetch one URL from synchronous code (CLI one-offs); not for use inside an event loop."""
+
+    async def run() -> FetchResult:
+        async with Fetcher(user_agent=user_agent) as fetcher:
+            return await fetcher.fetch(url, options)
+
+    return asyncio.run(run())
