@@ -1,0 +1,197 @@
+"""Alert messages: the words a person reads, rendered as plain text, Markdown or HTML.
+
+Page text (sentences, summaries) is data, never a template: it is only ever escaped for the
+target format (``html.escape`` for HTML, backslash-escaping of Markdown specials for Markdown)
+and concatenated; no Jinja, no ``str.format`` with page content as the format string. A page
+sentence containing ``<script>`` or ``{{ 7*7 }}`` therefore arrives literally.
+
+Every message carries the stable idempotency key of each alert in it (``claimwatch-alert-<id>``)
+so a receiver can drop the duplicate that at-least-once delivery may produce.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import quote, urlencode
+
+TEXT, MARKDOWN, HTML = "text", "markdown", "html"
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TITLE_MAX = 200
+
+
+def alert_key(alert_id: int) -> str:
+    """Stable per-alert idempotency key shown to receivers."""
+    return f"claimwatch-alert-{alert_id}"
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """One outbox row joined with what the message needs (change row, source name and URL)."""
+
+    alert_id: int
+    event: str  # change | broken | recovered | test
+    channel: str
+    source_id: str | None
+    source_name: str | None
+    source_url: str | None
+    change: dict | None  # the changes row, for event 'change'
+    detail: str | None
+    created_at: str
+
+    @property
+    def key(self) -> str:
+        return alert_key(self.alert_id)
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    text: str
+    markdown: str
+    html: str
+    keys: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Idempotency key of the whole message (the alert's own key when it holds one alert)."""
+        if len(self.keys) == 1:
+            return self.keys[0]
+        return "claimwatch-digest-" + "-".join(k.rsplit("-", 1)[1] for k in self.keys)
+
+    def body(self, fmt: str) -> str:
+        return {TEXT: self.text, MARKDOWN: self.markdown, HTML: self.html}[fmt]
+
+
+def clean(text: object) -> str:
+    """Page text made safe to carry: control characters removed (they break XML and terminals)."""
+    return _CONTROL.sub("", "" if text is None else str(text))
+
+
+def md_escape(text: str) -> str:
+    return _MD_SPECIALS.sub(r"\\\1", clean(text))
+
+
+def html_escape(text: str) -> str:
+    return html.escape(clean(text), quote=True).replace("\n", "<br>")
+
+
+def change_link(base_url: str | None, change_id: int) -> str | None:
+    if not base_url:
+        return None
+    return f"{base_url.rstrip('/')}/-/claimwatch/change/{int(change_id)}"
+
+
+def history_link(base_url: str | None, source_id: str | None) -> str | None:
+    if not base_url or not source_id:
+        return None
+    return f"{base_url.rstrip('/')}/history/versions?" + urlencode({"source_id": source_id}, quote_via=quote)
+
+
+# A body is a list of lines; each line is a list of (kind, value) pieces where kind is
+# "text" (escaped for the format), "strong" (escaped, emphasised) or "link" (a URL).
+Piece = tuple[str, str]
+
+
+def _item_lines(item: AlertItem, base_url: str | None) -> list[list[Piece]]:
+    source = item.source_name or item.source_id or "(no source)"
+    head: list[Piece] = [("strong", source)]
+    if item.source_url:
+        head += [("text", " "), ("link", item.source_url)]
+    lines: list[list[Piece]] = [head]
+    if item.event == "change" and item.change:
+        ch = item.change
+        lines.append([("strong", f"{ch.get('category', '?')} · {ch.get('kind', '?')} · "
+                                 f"severity {ch.get('severity', '?')}")])
+        lines.append([("text", ch.get("summary") or "")])
+        if ch.get("old_text"):
+            lines.append([("strong", "Before: "), ("text", ch["old_text"])])
+        if ch.get("new_text"):
+            lines.append([("strong", "After: "), ("text", ch["new_text"])])
+        versions = f" (version {ch['from_version']} → {ch['to_version']})" if ch.get("from_version") else ""
+        lines.append([("text", f"Detected: {ch.get('detected_at') or item.created_at}{versions}")])
+        for label, url in (("Change: ", change_link(base_url, ch["id"])),
+                           ("History: ", history_link(base_url, item.source_id))):
+            if url:
+                lines.append([("text", label), ("link", url)])
+    elif item.event == "broken":
+        lines.append([("strong", "Fetching this source is broken")])
+        lines.append([("text", item.detail or "repeated fetch failures")])
+        lines.append([("text", f"Since: {item.created_at}")])
+    elif item.event == "recovered":
+        lines.append([("strong", "Fetching this source works again")])
+        if item.detail:
+            lines.append([("text", item.detail)])
+    else:  # test
+        lines.append([("text", item.detail or f"Test message for channel {item.channel}.")])
+    lines.append([("text", f"Alert key: {item.key}")])
+    return lines
+
+
+def _render(blocks: list[list[list[Piece]]], fmt: str) -> str:
+    esc: Callable[[str], str] = {TEXT: clean, MARKDOWN: md_escape, HTML: html_escape}[fmt]
+
+    def piece(kind: str, value: str) -> str:
+        if kind == "link":
+            if fmt == HTML:
+                return f'<a href="{html.escape(value, quote=True)}">{html.escape(value)}</a>'
+            if fmt == MARKDOWN:
+                return "<" + value.replace(">", "%3E").replace(" ", "%20") + ">"
+            return clean(value)
+        if kind == "strong":
+            if fmt == HTML:
+                return f"<b>{esc(value)}</b>"
+            if fmt == MARKDOWN:
+                return f"**{esc(value)}**"
+        return esc(value)
+
+    rendered = []
+    for block in blocks:
+        lines = ["".join(piece(k, v) for k, v in line) for line in block]
+        if fmt == HTML:
+            rendered.append("<p>" + "<br>\n".join(lines) + "</p>")
+        elif fmt == MARKDOWN:
+            rendered.append("  \n".join(lines))
+        else:
+            rendered.append("\n".join(lines))
+    sep = "\n<hr>\n" if fmt == HTML else ("\n\n---\n\n" if fmt == MARKDOWN else "\n\n----\n\n")
+    return sep.join(rendered)
+
+
+def _title(items: list[AlertItem]) -> str:
+    if len(items) == 1:
+        item = items[0]
+        source = item.source_name or item.source_id or ""
+        if item.event == "change" and item.change:
+            ch = item.change
+            title = f"claimwatch: {ch.get('category')} {ch.get('kind')} on {source} ({ch.get('severity')})"
+        elif item.event == "broken":
+            title = f"claimwatch: fetching {source} is broken"
+        elif item.event == "recovered":
+            title = f"claimwatch: fetching {source} works again"
+        else:
+            title = f"claimwatch: test message for channel {item.channel}"
+    else:
+        changes = sum(1 for i in items if i.event == "change")
+        sources = len({i.source_id for i in items if i.source_id})
+        others = len(items) - changes
+        title = f"claimwatch digest: {changes} change{'s' if changes != 1 else ''}"
+        title += f" on {sources} source{'s' if sources != 1 else ''}"
+        if others:
+            title += f", {others} source event{'s' if others != 1 else ''}"
+    title = " ".join(clean(title).split())
+    return title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…"
+
+
+def render_message(items: list[AlertItem], base_url: str | None = None) -> Message:
+    """One message for one alert, or a digest of several (in the given order)."""
+    if not items:
+        raise ValueError("render_message needs at least one alert")
+    blocks = [_item_lines(i, base_url) for i in items]
+    if len(items) > 1:
+        blocks.insert(0, [[("strong", f"{len(items)} alerts")]])
+    return Message(title=_title(items), text=_render(blocks, TEXT), markdown=_render(blocks, MARKDOWN),
+                   html=_render(blocks, HTML), keys=tuple(i.key for i in items))

@@ -1,0 +1,197 @@
+"""``monitor alerts …`` (inspect, deliver, retry and test the outbox) and ``monitor feed`` (Atom).
+
+Everything printed here passes through the masker: channel URLs are shown only via
+``mask_url`` and stored errors are re-masked on the way out.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.alerts import AlertError, DeliveryReport, Masker, deliver_pending, enqueue_test, mask_url
+from monitor.config import DEFAULT_CONFIG, Config, load_config
+from monitor.errors import ClaimwatchError
+from monitor.store import DEFAULT_DB, open_db
+
+STATUSES = ("pending", "sending", "sent", "failed", "dead")
+
+
+def _db_option(f):
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help=f"History database (default {DEFAULT_DB}).")(f)
+
+
+def _config_option(f):
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                        default=None, help=f"Configuration file (default {DEFAULT_CONFIG}).")(f)
+
+
+def _paths(ctx: click.Context, db_path: Path | None, config_path: Path | None) -> tuple[Path, Path]:
+    """Sub-command options win over the group's, which win over the defaults."""
+    parent = ctx.find_object(dict) or {}
+    return (db_path or parent.get("db") or DEFAULT_DB, config_path or parent.get("config") or DEFAULT_CONFIG)
+
+
+def _print_report(report: DeliveryReport, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+        return
+    click.echo(f"sent {report.sent}, failed {report.failed}, dead {report.dead}, held (quiet hours) "
+               f"{report.held}, waiting (hourly digest) {report.waiting}; {report.messages} message(s)")
+    mask = Masker()
+    for error in dict.fromkeys(report.errors):
+        click.echo(f"  error: {mask(error)}", err=True)
+
+
+def _list_rows(db_path: Path, status: str | None) -> list[dict]:
+    db = open_db(db_path, create=False)
+    where, params = ("WHERE a.status = ?", [status]) if status else ("", [])
+    return list(db.query(
+        "SELECT a.id, a.status, a.event, a.channel, a.source_id, a.change_id, c.category, c.severity, "
+        "c.summary, a.detail, a.attempts, a.next_attempt_at, a.last_error, a.created_at, a.sent_at "
+        f"FROM alerts a LEFT JOIN changes c ON c.id = a.change_id {where} ORDER BY a.id", params))
+
+
+def _show_table(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    mask = Masker()
+    table = Table("id", "status", "event", "channel", "source", "what", "tries", "next attempt", "last error")
+    for r in rows:
+        what = r["summary"] or r["detail"] or ""
+        what = f"[{r['category']}/{r['severity']}] {what}" if r["category"] else what
+        table.add_row(str(r["id"]), r["status"], r["event"], r["channel"], r["source_id"] or "",
+                      mask(what), str(r["attempts"] or 0), r["next_attempt_at"] or "",
+                      mask(r["last_error"] or ""))
+    Console(markup=False, highlight=False, soft_wrap=False).print(table)
+
+
+@click.group("alerts", invoke_without_command=True)
+@_db_option
+@_config_option
+@click.option("--status", type=click.Choice(STATUSES), default=None, help="Only alerts in this state.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def alerts(ctx: click.Context, db_path: Path | None, config_path: Path | None, status: str | None,
+           as_json: bool) -> None:
+    """List the alert outbox (or use a sub-command to deliver, retry or test)."""
+    ctx.obj = {"db": db_path, "config": config_path}
+    if ctx.invoked_subcommand is not None:
+        return
+    rows = _list_rows(db_path or DEFAULT_DB, status)
+    if as_json:
+        mask = Masker()
+        click.echo(mask(json.dumps(rows, indent=2, ensure_ascii=False)))
+    elif not rows:
+        click.echo("no alerts" + (f" with status {status}" if status else ""))
+    else:
+        _show_table(rows)
+
+
+def _load(config_path: Path) -> Config:
+    return load_config(config_path)
+
+
+@alerts.command("deliver")
+@_db_option
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the delivery report as JSON.")
+@click.pass_context
+def deliver_cmd(ctx: click.Context, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
+    """Deliver due alerts once (what the daemon does after every pass)."""
+    db_path, config_path = _paths(ctx, db_path, config_path)
+    config = _load(config_path)
+    report = deliver_pending(open_db(db_path, create=False), config)
+    _print_report(report, as_json)
+    if report.failed or report.dead:
+        sys.exit(1)
+
+
+@alerts.command("retry")
+@click.argument("alert_ids", metavar="ID...", nargs=-1, type=int)
+@click.option("--all", "retry_all", is_flag=True, help="Every undelivered alert (pending, failed, dead).")
+@_db_option
+@_config_option
+@click.pass_context
+def retry_cmd(ctx: click.Context, alert_ids: tuple[int, ...], retry_all: bool, db_path: Path | None,
+              config_path: Path | None) -> None:
+    """Deliver the given alerts now, ignoring backoff, quiet hours and digest waits."""
+    if bool(alert_ids) == retry_all:
+        raise click.UsageError("give alert ids or --all (not both)")
+    db_path, config_path = _paths(ctx, db_path, config_path)
+    config = _load(config_path)
+    db = open_db(db_path, create=False)
+    if retry_all:
+        ids = [r["id"] for r in db.query("SELECT id FROM alerts WHERE status IN ('pending', 'failed', 'dead')")]
+    else:
+        known = {r["id"]: r["status"] for r in db.query(
+            "SELECT id, status FROM alerts WHERE id IN (%s)" % ", ".join("?" for _ in alert_ids), list(alert_ids))}
+        missing = [i for i in alert_ids if i not in known]
+        if missing:
+            raise AlertError(f"no alert with id {missing[0]} (see `monitor alerts`)")
+        done = [i for i in alert_ids if known[i] == "sent"]
+        if done:
+            raise AlertError(f"alert {done[0]} was already sent (a sent alert is never re-sent)")
+        ids = list(alert_ids)
+    report = deliver_pending(db, config, force=True, ids=ids)
+    _print_report(report, as_json=False)
+    if report.failed or report.dead:
+        sys.exit(1)
+
+
+@alerts.command("test")
+@click.argument("channel_name", metavar="CHANNEL")
+@_db_option
+@_config_option
+@click.pass_context
+def test_cmd(ctx: click.Context, channel_name: str, db_path: Path | None, config_path: Path | None) -> None:
+    """Send a test message through CHANNEL (recorded in the outbox as event 'test')."""
+    db_path, config_path = _paths(ctx, db_path, config_path)
+    config = _load(config_path)
+    channel = next((c for c in config.channels if c.name == channel_name), None)
+    if channel is None:
+        names = ", ".join(c.name for c in config.channels) or "none"
+        raise AlertError(f"{config_path}: no alert channel named {channel_name!r} (defined: {names})")
+    db = open_db(db_path)
+    alert_id = enqueue_test(db, channel)
+    report = deliver_pending(db, config, force=True, ids=[alert_id])
+    if report.sent:
+        click.echo(f"test message sent through {channel.name} ({mask_url(channel.url)}); alert {alert_id}")
+        return
+    reason = Masker()(report.errors[-1] if report.errors else "unknown error")
+    raise AlertError(f"test through channel {channel.name!r} failed (alert {alert_id}): {reason}")
+
+
+@click.command("feed")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              default=Path("changes.xml"), show_default=True, help="Where to write the Atom feed ('-' for stdout).")
+@_db_option
+@_config_option
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, help="Newest N changes.")
+@click.option("--base-url", default=None, help="Datasette base URL for links (default: settings.base_url).")
+def feed_cmd(output: Path, db_path: Path | None, config_path: Path | None, limit: int,
+             base_url: str | None) -> None:
+    """Write an Atom 1.0 feed of claim changes (newest first)."""
+    from monitor.feed import build_feed
+
+    if base_url is None:
+        path = config_path or DEFAULT_CONFIG
+        if config_path is not None or path.exists():
+            base_url = load_config(path).settings.base_url
+    data = build_feed(open_db(db_path or DEFAULT_DB, create=False), base_url=base_url, limit=limit)
+    if str(output) == "-":
+        sys.stdout.buffer.write(data)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    except OSError as exc:
+        raise ClaimwatchError(f"{output}: cannot write the feed ({exc.strerror}); choose another --output")
+    click.echo(f"wrote {output}")
