@@ -1,0 +1,152 @@
+"""Strength-of-evidence claims: stated grades and the kinds of study a page relies on.
+
+Why: a page quietly upgrading "animal studies suggest" to "clinical trials prove", or an
+"Evidence: Low" badge becoming "Evidence: Moderate", changes what a reader believes.
+
+Two claim shapes:
+
+* ``evidence:level`` -> ``{level}`` with level in very_low | low | moderate | high, from a
+  grade ("Evidence: Low", "Evidence Level" table row, "Graded low", "evidence grade B",
+  "strong evidence" -> high, "weak evidence" -> low). Letter grades: A high, B moderate,
+  C low, D very_low. A negated strength ("no strong evidence") states no grade: skipped.
+* ``evidence:<kind>`` -> ``{kind[, qualifiers]}``, one claim per kind named in a unit.
+  Kinds: animal, cell, preclinical, human, rct, anecdotal, clinical_use, meta_analysis,
+  observational. Qualifiers (sorted, only those in the same clause as the kind): limited,
+  large, small, independent, lacking, controlled, early, promising, extensive.
+
+Precision rule: a sentence that only says "studies show", "research suggests" or "in one
+study" names no kind and yields no claim; a claim needs a named kind (e.g. "animal studies",
+"human trials", "in patients", "clinical use", "anecdotal reports", "preclinical"). A bare
+"trial(s)" counts as human (trials are run in people), except "free trial". "Controlled /
+randomised / double-blind ... trials" are ``rct`` and the overlapping "human trials" is not
+also counted. Headings ("Animal Evidence"), questions and bibliography lines are not claims.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.claims import register
+from monitor.claims.lexicon import NEGATOR_RE, clauses, is_reference, make_claim
+from monitor.models import Claim, TextUnit
+
+_I = re.IGNORECASE
+_LEVELS = {"very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
+           "medium": "moderate", "high": "high", "strong": "high", "a": "high", "b": "moderate", "c": "low",
+           "d": "very_low", "insufficient": "very_low"}
+_LW = r"(very[ -]low|low|moderate|medium|high|strong|weak)"
+_LEVEL_RES = (
+    re.compile(
+        r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"
+        r"quality\s+of\s+(?:the\s+)?evidence|strength\s+of\s+(?:the\s+)?evidence|certainty\s+of\s+(?:the\s+)?evidence)"
+        r"\s*(?:[:=\-–—]\s*|\s+(?:is|was|remains|rated|graded|considered)\s+(?:as\s+)?)(?:[\w-]+\s+to\s+)?" + _LW + r"\b",
+        _I,
+    ),
+    re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),
+    re.compile(_LW + r"(?:[- ](?:quality|certainty|level|grade))?[- ]evidence\b", _I),
+)
+_GRADE_RES = (
+    re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-]?\s*([A-D])\b(?![-\w])"),
+    re.compile(r"(?i:\bgrade)\s+([A-D])\s+(?i:evidence)\b"),
+)
+
+_KINDS: tuple[tuple[str, str], ...] = (
+    ("meta_analysis", r"\bmeta-?analys[ie]s\b|\bsystematic\s+reviews?\b"),
+    ("rct", r"\b(?:randomi[sz]ed|placebo[- ]controlled|double[- ]blind(?:ed)?|controlled)\b(?:[\s,]+[\w-]+){0,3}?\s+"
+            r"(?:trials?|stud(?:y|ies))\b|(?-i:\bRCTs?\b)"),
+    ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies)\b|\bcase\s+(?:reports?|series)\b|\bpost-?marketing\b"),
+    ("clinical_use", r"\bclinical\s+(?:use|practice)\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"),
+    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reviews|reports|experiences)\b"
+                  r"|\btestimonials?\b|\bforum\s+(?:reports|posts)\b"),
+    ("human", r"\b(?:human|clinical)(?:\s*(?:,|and|or|&)\s*(?:pre-?clinical|animal|human|clinical))*\s+(?!safety\b)(?:[\w-]+\s+)?"
+              r"(?:trials?|stud(?:y|ies)|data|evidence|outcomes|results|subjects|volunteers)\b|\bhuman\s+research\b"
+              r"|\bin\s+(?:healthy\s+)?(?:humans|volunteers|patients|human\s+subjects)\b|\bpatients?\s+(?:with|suffering|recovering)\b"
+              r"|\bclinical(?:ly)?\s+(?:tested|proven|studied)\b|(?<!free\s)\btrials?\b(?!\s+(?:size|pack|offer|version))"),
+    ("animal", r"\banimals?\s+(?:[\w-]+\s+)?(?:stud(?:y|ies)|models?|research|experiments?|data|work|evidence|trials?)\b"
+               r"|\b(?:rodents?|rats?|mice|murine|rabbits?|primates?)\s+(?:stud(?:y|ies)|models?|experiments?|data)\b"
+               r"|\bin\s+(?:rats|mice|rodents|animals)\b"),
+    ("cell", r"\bin\s+vitro\b|\bcell(?:ular)?[- ](?:culture|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
+    ("preclinical", r"\bpre-?clinical(?:ly)?\b"),
+)
+_KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _KINDS)
+
+_QUALIFIERS: tuple[tuple[str, str], ...] = (
+    ("limited", r"\blimited\b|\bfew\b|\bscarce\b|\bsparse\b|\binsufficient\b|\bsmall\s+number\b|\bnot\s+well[- ](?:studied|characteri[sz]ed)\b"),
+    ("large", r"\blarge(?:[- ]scale)?\b"),
+    ("small", r"\bsmall(?:[- ]scale)?\b(?!\s+number)|\bpilot\b"),
+    ("independent", r"\bindependent(?:ly)?\b"),
+    ("lacking", r"\black(?:ing|s)?\b|\babsent\b|\bno\s+(?:[\w-]+\s+){0,2}(?:trials|studies|data|evidence)\b"
+                r"|\bnot\s+(?:been\s+|yet\s+)?(?:conducted|performed|confirmed|replicated)\b"),
+    ("controlled", r"\bcontrolled\b"),
+    ("early", r"\bearly\b|\bpreliminary\b"),
+    ("promising", r"\bpromising\b|\bencouraging\b"),
+    ("extensive", r"\bextensive(?:ly)?\b|\bnumerous\b"),
+)
+_QUAL_RES = tuple((q, re.compile(p, _I)) for q, p in _QUALIFIERS)
+
+
+def _level(text: str) -> str | None:
+    for rx in _GRADE_RES:
+        m = rx.search(text)
+        if m:
+            return _LEVELS[m.group(1).lower()]
+    for rx in _LEVEL_RES:
+        for m in rx.finditer(text):
+            if NEGATOR_RE.search(text[max(0, m.start() - 12) : m.start()]):
+                continue
+            return _LEVELS[m.group(1).lower().replace("-", " ")]
+    return None
+
+
+def _kinds(clause: str) -> list[str]:
+    spans: list[tuple[int, int]] = []
+    kinds: list[str] = []
+    for kind, rx in _KIND_RES:
+        for m in rx.finditer(clause):
+            if any(m.start() < e and s < m.end() for s, e in spans):
+                continue
+            spans.append((m.start(), m.end()))
+            if kind not in kinds:
+                kinds.append(kind)
+    return kinds
+
+
+def _qualifiers(clause: str) -> set[str]:
+    return {q for q, rx in _QUAL_RES if rx.search(clause)}
+
+
+def _unit_claims(unit: TextUnit) -> list[Claim]:
+    text = unit.text
+    claims: list[Claim] = []
+    level = _level(text)
+    if level:
+        claims.append(make_claim("evidence", "evidence:level", unit, {"level": level}))
+    if unit.kind == "heading":
+        return claims
+    found: dict[str, set[str]] = {}
+    for s, e in clauses(text):
+        clause = text[s:e]
+        kinds = _kinds(clause)
+        quals = _qualifiers(clause)
+        for kind in kinds:
+            found.setdefault(kind, set()).update(quals)
+    for kind, quals in found.items():
+        value: dict[str, object] = {"kind": kind}
+        if quals:
+            value["qualifiers"] = sorted(quals)
+        claims.append(make_claim("evidence", f"evidence:{kind}", unit, value))
+    return claims
+
+
+@register("evidence")
+def extract(units: list[TextUnit]) -> list[Claim]:
+    """Evidence claims of every unit (see module docstring); never raises."""
+    out: list[Claim] = []
+    for unit in units:
+        try:
+            if is_reference(unit) or unit.text.rstrip().endswith("?"):
+                continue
+            out.extend(_unit_claims(unit))
+        except Exception:  # an extractor must never take the pipeline down on odd text
+            continue
+    return out

@@ -1,0 +1,321 @@
+"""Legal and regulatory status claims: who (authority) says what (status) about a substance.
+
+Why: the most consequential edits to a health page are regulatory ("not FDA-approved" becoming
+"FDA-approved", a supplement disclaimer disappearing, "for research use only" being dropped).
+
+Output per statement: ``value = {authority, status[, scope][, year]}``, key
+``legality:<authority-slug>:<status-family>``. Negation is folded into ``status`` so that a
+flip ("approved" <-> "not approved") is a value change on the same key. Status families:
+
+* ``approval``       approved | not_approved | withdrawn ("no longer approved", "withdrawn")
+* ``evaluation``     evaluated | not_evaluated (e.g. the US supplement disclaimer)
+* ``sport``          prohibited | permitted (WADA by default)
+* ``schedule``       prescription_only | otc | controlled | unscheduled
+* ``research``       research_use_only ("for research use only", "not for human consumption")
+* ``import``         legal_to_import | illegal_to_import
+* ``legal``          legal | illegal (plain legality, bans outside sport)
+* ``essential_list`` essential_drug_list | not_essential_drug_list
+
+Choices: "not approved by the FDA or EMA" gives one claim per authority (each can flip alone).
+"not approved nor evaluated by the FDA" gives both FDA not_approved and FDA not_evaluated.
+"not an over-the-counter or prescribed medication in the U.S." means no marketing route at
+all, so it is reported as ``US not_approved``. Authorities: agencies by short name (FDA, EMA,
+WADA, TGA, MHRA, Health Canada, ...); "Russia" -> "Russian Ministry of Health"; a country with
+no agency ("in the US") -> the country ("US", "EU", "UK", ...); a country is dropped when its
+own agency is also named; "globally" -> "global"; none named -> "unspecified" (evaluation
+statements without an authority are skipped: "evaluated to have no addictive effects").
+Questions are never claims.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.claims import register
+from monitor.claims.lexicon import clauses, is_reference, make_claim, slug
+from monitor.models import Claim, TextUnit
+
+_I = re.IGNORECASE
+
+# (canonical name, pattern, jurisdiction). Agencies first: a country inside an agency's own
+# name ("U.S. Food and Drug Administration") is consumed by the agency match.
+_AUTHORITIES: tuple[tuple[str, str, str], ...] = (
+    ("FDA", r"(?:\bU\.?S\.?\s+)?Food\s+and\s+Drug\s+(?:Administration|Association)|(?-i:\bFDA\b)", "US"),
+    ("DEA", r"Drug\s+Enforcement\s+Administration|(?-i:\bDEA\b)", "US"),
+    ("EMA", r"European\s+Medicines\s+Agency|(?-i:\bEMA\b)", "EU"),
+    ("WADA", r"World\s+Anti-?Doping\s+Agency|(?-i:\bWADA\b)", "sport"),
+    ("Health Canada", r"\bHealth\s+Canada\b", "Canada"),
+    ("TGA", r"Therapeutic\s+Goods\s+Administration|(?-i:\bTGA\b)", "Australia"),
+    ("MHRA", r"Medicines\s+and\s+Healthcare\s+products\s+Regulatory\s+Agency|(?-i:\bMHRA\b)", "UK"),
+    ("PMDA", r"(?-i:\bPMDA\b)", "Japan"),
+    ("ANVISA", r"(?-i:\bANVISA\b)", "Brazil"),
+    ("Swissmedic", r"\bSwissmedic\b", "Switzerland"),
+    ("WHO", r"World\s+Health\s+Organi[sz]ation|(?-i:\bWHO\b)", "global"),
+    (
+        "Russian Ministry of Health",
+        r"Russian\s+Ministry\s+of\s+Health|Ministry\s+of\s+Health\s+of\s+(?:the\s+)?Russia(?:n\s+Federation)?"
+        r"|\bMinzdrav\b|(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b",
+        "Russia",
+    ),
+    ("US", r"(?-i:\b(?:the\s+)?(?:U\.S\.(?:A\.)?|USA\b|US\b))|\b(?:the\s+)?United\s+States\b|\bAmerica\b", "US"),
+    ("EU", r"(?-i:\bEU\b)|\bEuropean\s+Union\b|\bEurope\b", "EU"),
+    ("UK", r"(?-i:\bUK\b)|\bUnited\s+Kingdom\b|\b(?:Great\s+)?Britain\b", "UK"),
+    ("Canada", r"\bCanada\b", "Canada"),
+    ("Australia", r"\bAustralia\b", "Australia"),
+    ("Japan", r"\bJapan\b", "Japan"),
+    ("China", r"\bChina\b", "China"),
+    ("Ukraine", r"\bUkraine\b", "Ukraine"),
+    ("Kazakhstan", r"\bKazakhstan\b", "Kazakhstan"),
+    ("Belarus", r"\bBelarus\b", "Belarus"),
+    ("global", r"\b(?:globally|worldwide|internationally|anywhere\s+in\s+the\s+world)\b", "global"),
+)
+_AUTH_RE = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)), _I)
+_JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
+_COUNTRY_OF = {"US": "US", "EU": "EU", "UK": "UK", "Canada": "Canada", "Australia": "Australia",
+               "Japan": "Japan", "Russia": "Russian Ministry of Health", "global": "global"}
+# "developed in Russia" names a place of origin, not a regulator.
+_ORIGIN_RE = re.compile(
+    r"\b(?:developed|created|invented|synthesi[sz]ed|originated|made|studied|researched|used|popular|"
+    r"manufactured|produced|origins?|research|groups?|scientists|researchers)\s+(?:\w+\s+)?(?:in|from|by)\s+(?:the\s+)?$",
+    _I,
+)
+
+
+@dataclass(frozen=True)
+class _Cue:
+    family: str
+    start: int
+    end: int
+    positive: str
+    negative: str
+    negatable: bool = True
+    needs_authority: bool = False
+    default: str = "unspecified"
+
+
+# (family, pattern, positive status, negated status, negatable, needs authority, default authority)
+_CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
+    ("approval", r"\bnot\s+(?:an?\s+)?(?:over[- ]the[- ]counter|OTC)\s+(?:or|nor)\s+(?:a\s+)?prescri(?:bed|ption)\b",
+     "not_approved", "not_approved", False, False, "unspecified"),
+    ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrawn\s+from\s+the\s+market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
+     "withdrawn", "withdrawn", False, False, "unspecified"),
+    ("approval", r"\b(?:un|non-?)approved\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
+     "not_approved", "not_approved", False, False, "unspecified"),
+    ("approval", r"\bapprov(?:ed|al)\b|\blicen[sc]ed\s+(?:as|in|by|for)\b|\bregistered\s+(?:as\s+a\s+(?:drug|medicine)|in|with)\b",
+     "approved", "not_approved", True, False, "unspecified"),
+    ("evaluation", r"\bevaluated\b|\breviewed\s+by\b", "evaluated", "not_evaluated", True, True, "unspecified"),
+    ("sport", r"\bProhibited\s+List\b|\b(?:banned|prohibited|forbidden)\b(?=[^.;]*\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b)"
+     r"|\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b[^.;]*\b(?:banned|prohibited|forbidden)\b",
+     "prohibited", "permitted", True, False, "WADA"),
+    ("schedule", r"\bprescription[- ]only\b|\bRx[- ]only\b|\b(?:requires?|needs?|with|by|on|under)\s+(?:a\s+)?(?:medical\s+|doctor's\s+)?prescription\b"
+     r"|\bprescription\s+(?:drug|medicine|medication|product)s?\b|\bSchedule\s+4\b|(?-i:\bS4\b)",
+     "prescription_only", "otc", True, False, "unspecified"),
+    ("schedule", r"\bover[- ]the[- ]counter\b|(?-i:\bOTC\b)|\bwithout\s+(?:a\s+)?prescription\b",
+     "otc", "prescription_only", True, False, "unspecified"),
+    ("schedule", r"\bunscheduled\b", "unscheduled", "unscheduled", False, False, "unspecified"),
+    ("schedule", r"\bcontrolled\s+(?:substance|drug)s?\b|\bscheduled\s+(?:substance|drug)s?\b|(?-i:\bSchedule\s+(?:I{1,3}|IV|V|[1235])\b)",
+     "controlled", "unscheduled", True, False, "unspecified"),
+    ("research", r"\bresearch\s+(?:use|purposes?)\s+only\b|\bfor\s+(?:laboratory\s+|scientific\s+)?research\s+(?:use|purposes?)\b|(?-i:\bRUO\b)"
+     r"|\bnot\s+(?:intended\s+)?for\s+human\s+(?:consumption|use)\b|\bintended\s+(?:strictly\s+|solely\s+|only\s+)?for\s+(?:laboratory|research|in\s+vitro)\b"
+     r"|\b(?:is|are|as)\s+(?:an?\s+)?research\s+chemicals?\b(?!-)|\blaboratory\s+(?:use|research)\s+only\b",
+     "research_use_only", "research_use_only", False, False, "unspecified"),
+    ("import", r"\bimport(?:ed|ing|ation)?\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
+    ("legal", r"\billegal(?:ly)?\b|\bunlawful\b|\bbanned\b", "illegal", "legal", True, False, "unspecified"),
+    ("legal", r"\blegal(?:ly)?\b|\blawful\b", "legal", "illegal", True, False, "unspecified"),
+    ("essential_list", r"\b(?:list\s+of\s+)?(?:vital\s+and\s+)?essential\s+(?:drugs|medicines|medicinal\s+products)(?:\s+list)?\b|\bVED\s+list\b",
+     "essential_drug_list", "not_essential_drug_list", True, False, "unspecified"),
+)
+_CUE_RES = tuple((fam, re.compile(p, _I), pos, neg, n, na, d) for fam, p, pos, neg, n, na, d in _CUES)
+
+_NEG_RE = re.compile(
+    r"\b(?:not|never|nor|no|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
+    r"don't|won't|has\s+yet\s+to|have\s+yet\s+to|is\s+yet\s+to|yet\s+to\s+be)\b",
+    _I,
+)
+_NEG_RESET_RE = re.compile(r"\b(?:and|or)\s+(?:is|was|has|it|are|can|may)\b|,", _I)
+_SCOPE_RE = re.compile(
+    r"^[^.;]{0,40}?\bfor\s+(?:any\s+|all\s+|the\s+|its\s+|a\s+)?((?:[a-z-]+\s+){0,3}?)(uses|use|usage|purposes?)\b", _I
+)
+_TREAT_RE = re.compile(r"^[^.;]{0,40}?\bfor\s+(?:the\s+)?(treatment\s+of\s+[a-z' -]{2,40}?)(?=[,.;)]|\s+(?:in|and|by|but)\b|$)", _I)
+_YEAR_RE = re.compile(r"^[^.;]{0,60}?\bin\s+((?:19|20)\d\d)\b")
+_THE_COUNTRY_RE = re.compile(r"\b(?:the|this|that)\s+country\b", _I)
+_IMPLY_RE = re.compile(r"\b(?:imply|implies|implied|suggest|suggests|indicate|indicates|assert|asserts)\s+(?:an?\s+)?$", _I)
+
+
+def _authorities(text: str) -> list[tuple[str, int, int, bool]]:
+    """(name, start, end, is_origin) for every authority/place named in ``text``."""
+    found = []
+    for m in _AUTH_RE.finditer(text):
+        idx = next(i for i, (_, _, _) in enumerate(_AUTHORITIES) if m.group(f"a{i}"))
+        origin = bool(_ORIGIN_RE.search(text[max(0, m.start() - 40) : m.start()]))
+        found.append((_AUTHORITIES[idx][0], m.start(), m.end(), origin))
+    return found
+
+
+def _cues(clause: str) -> list[_Cue]:
+    cues: list[_Cue] = []
+    for fam, rx, pos, neg, negatable, needs, default in _CUE_RES:
+        for m in rx.finditer(clause):
+            if any(m.start() < c.end and c.start < m.end() for c in cues):
+                continue
+            if fam == "approval" and pos == "approved" and _IMPLY_RE.search(clause[: m.start()]):
+                continue
+            cues.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
+    if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
+        cues = [c for c in cues if c.family != "legal"]
+    return sorted(cues, key=lambda c: c.start)
+
+
+def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
+    lo = max(prev_end, cue.start - 45)
+    cut = lo
+    for reset in _NEG_RESET_RE.finditer(clause, lo, cue.start):
+        cut = reset.end()
+    return bool(_NEG_RE.search(clause, cut, cue.end))
+
+
+def _assign(clause: str, cues: list[_Cue], auths: list[tuple[str, int, int, bool]]) -> list[list[str]]:
+    """Authorities per cue: named after the cue (up to the next cue) or directly before it."""
+    out: list[list[str]] = [[] for _ in cues]
+    taken: set[int] = set()
+    for i, cue in enumerate(cues):
+        nxt = cues[i + 1].start if i + 1 < len(cues) else len(clause)
+        for j, (name, s, e, origin) in enumerate(auths):
+            if origin or j in taken:
+                continue
+            after = cue.start <= s < nxt
+            gap = clause[e : cue.start] if e <= cue.start else None
+            before = gap is not None and len(gap) <= 30 and "," not in gap
+            if after or before:
+                out[i].append(name)
+                taken.add(j)
+    for i, names in enumerate(out):  # "not approved nor evaluated by the FDA": share the authority
+        if not names:
+            donor = next((out[k] for k in range(i + 1, len(out)) if out[k]), None) or next(
+                (out[k] for k in range(i - 1, -1, -1) if out[k]), None
+            )
+            if donor:
+                names.extend(donor)
+            else:
+                names.extend(a[0] for j, a in enumerate(auths) if j not in taken and not a[3])
+    return out
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    agencies = {_JURISDICTION[n] for n in names if n not in _COUNTRY_OF and n in _JURISDICTION}
+    kept: list[str] = []
+    for n in names:
+        if n in _COUNTRY_OF and _JURISDICTION.get(n) in agencies:
+            continue
+        if n not in kept:
+            kept.append(n)
+    return kept
+
+
+def _scope(tail: str) -> str | None:
+    m = _TREAT_RE.search(tail)
+    if m:
+        return " ".join(m.group(1).lower().split())
+    m = _SCOPE_RE.search(tail)
+    if not m or "research" in m.group(1).lower():
+        return None
+    noun = m.group(2).lower()
+    noun = "uses" if noun == "uses" else "use"
+    return " ".join((m.group(1).lower() + noun).split())
+
+
+def _place_for_country(unit_text: str, prior: str) -> str | None:
+    for text in (unit_text, prior):
+        names = [a[0] for a in _authorities(text) if a[0] != "global"]
+        for n in names:
+            j = _JURISDICTION[n]
+            return "Russian Ministry of Health" if j == "Russia" else ("US" if j == "US" else n if n in _COUNTRY_OF else j)
+    return None
+
+
+def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
+    text = unit.text
+    claims: list[Claim] = []
+    seen: set[tuple[str, str, str]] = set()
+    prev_auths: list[str] = []
+    for cs, ce in clauses(text):
+        clause = text[cs:ce]
+        cues = _cues(clause)
+        auths = _authorities(clause)
+        if not cues:
+            claims.extend(_elliptical(unit, clause, auths, claims, seen))
+            prev_auths = [a[0] for a in auths if not a[3]] or prev_auths
+            continue
+        assigned = _assign(clause, cues, auths)
+        prev_end = 0
+        for cue, names in zip(cues, assigned):
+            neg = cue.negatable and _is_negated(clause, cue, prev_end)
+            prev_end = cue.end
+            status = cue.negative if neg else cue.positive
+            names = _dedupe(names)
+            if not names and (_THE_COUNTRY_RE.search(clause) or cue.family == "essential_list"):
+                place = _place_for_country(clause, "") or (
+                    _COUNTRY_OF.get(_JURISDICTION.get(prev_auths[0], ""), None) if prev_auths else None
+                ) or _place_for_country(text, prior)
+                names = [place] if place else []
+            if not names:
+                if cue.needs_authority:
+                    continue
+                names = [cue.default]
+            tail = clause[cue.end :]
+            for name in names:
+                value: dict[str, object] = {"authority": name, "status": status}
+                if cue.family in ("approval", "import", "legal", "schedule"):
+                    scope = _scope(tail)
+                    if scope:
+                        value["scope"] = scope
+                if cue.family == "approval" and status == "approved":
+                    y = _YEAR_RE.search(tail)
+                    if y:
+                        value["year"] = int(y.group(1))
+                sig = (name, cue.family, status)
+                if sig in seen:
+                    continue
+                seen.add(sig)
+                claims.append(make_claim("legality", f"legality:{slug(name)}:{cue.family}", unit, value))
+        prev_auths = [a[0] for a in auths if not a[3]] or prev_auths
+    return claims
+
+
+_ELLIPSIS_RE = re.compile(r"^\s*(?:(?:but|and|or)\s+)?(not|also)\b[^.;]{0,40}$", _I)
+_FLIP = {"approved": "not_approved", "not_approved": "approved", "prohibited": "permitted", "permitted": "prohibited",
+         "legal": "illegal", "illegal": "legal", "otc": "prescription_only", "prescription_only": "otc"}
+
+
+def _elliptical(unit: TextUnit, clause: str, auths: list, done: list[Claim], seen: set) -> list[Claim]:
+    """"approved in Russia, but not in the US": a bare "not in X" clause repeats the last status."""
+    m = _ELLIPSIS_RE.match(clause)
+    if not m or not done or not auths:
+        return []
+    last = done[-1]
+    status = last.value["status"]
+    if m.group(1).lower() == "not":
+        status = _FLIP.get(status, status)
+    family = last.key.rsplit(":", 1)[1]
+    out = []
+    for name in _dedupe([a[0] for a in auths if not a[3]]):
+        if (name, family, status) not in seen:
+            seen.add((name, family, status))
+            out.append(make_claim("legality", f"legality:{slug(name)}:{family}", unit, {"authority": name, "status": status}))
+    return out
+
+
+@register("legality")
+def extract(units: list[TextUnit]) -> list[Claim]:
+    """Legality claims of every unit (see module docstring); never raises."""
+    out: list[Claim] = []
+    for i, unit in enumerate(units):
+        try:
+            if is_reference(unit) or unit.text.rstrip().endswith("?"):
+                continue
+            prior = " ".join(u.text for u in units[max(0, i - 3) : i])
+            out.extend(_unit_claims(unit, prior))
+        except Exception:  # an extractor must never take the pipeline down on odd text
+            continue
+    return out

@@ -1,0 +1,203 @@
+"""Safety claims: named side effects, the overall safety profile, and admitted data gaps.
+
+Why: "hair loss is a common side effect" disappearing, or "no serious side effects" turning
+into a list of adverse events, is exactly what a reader of a health page must be told.
+
+Claim shapes (one vocabulary for every page):
+
+* ``safety:effect:<name>`` -> ``{effect, stated}``; ``name`` is a snake_case effect
+  (nausea, drowsiness, dry_mouth, sweating, hair_loss, nasal_irritation, headache, ...),
+  ``stated`` is present | absent ("no hair loss reported") | rare | common. An effect is
+  only read where the unit talks about side effects (a trigger word or a Side Effects /
+  Safety / Risks heading above it) and not as a benefit ("helps reduce headaches").
+* ``safety:profile`` -> one claim per unit merging the fields it states:
+  serious: none | rare | reported; tolerability: well_tolerated | poorly_tolerated;
+  toxicity: none | low | high; addictive: true | false; interactions: none | reported;
+  side_effects: none | minimal | mild | rare; safe: true | false.
+* ``safety:data`` -> ``{data: limited | established[, term: long_term]}`` for statements
+  that safety data are limited, needed, not established or under investigation.
+
+Advice ("speak with your physician", "check interactions with your doctor") and disclaimers
+("does not assert that X is safe") are not claims.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.claims import register
+from monitor.claims.lexicon import NEGATOR_RE, clauses, is_reference, make_claim
+from monitor.models import Claim, TextUnit
+
+_I = re.IGNORECASE
+
+_EFFECTS: tuple[tuple[str, str], ...] = (
+    ("nausea", r"nausea|nauseous|queasiness"),
+    ("vomiting", r"vomit(?:ing)?"),
+    ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence|sedation"),
+    ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
+    ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
+    ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"),
+    ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging|dryness)|(?:nose|nostril)\s+irritation"
+                         r"|irritation\s+(?:of|in)\s+the\s+(?:nose|nostrils?|nasal\s+\w+)"
+                         r"|irritation\s+(?:from|after|with)\s+(?:the\s+)?(?:intra)?nasal\s+\w+|burning\s+(?:sensation\s+)?in\s+the\s+nose"),
+    ("headache", r"headaches?|migraines?"),
+    ("insomnia", r"insomnia|sleeplessness|(?:trouble|difficulty)\s+sleeping|sleep\s+disturbances?"),
+    ("dizziness", r"dizziness|dizzy|light-?headedness|vertigo"),
+    ("fatigue", r"fatigue|tiredness|lethargy"),
+    ("irritability", r"irritability|irritable"),
+    ("anxiety", r"anxiety|nervousness|jitteriness|restlessness"),
+    ("agitation", r"agitation|over-?stimulation|hyperactivity"),
+    ("allergic_reaction", r"allergic\s+reactions?|hypersensitivity(?:\s+reactions?)?|anaphylaxis"),
+    ("rash", r"(?:skin\s+)?rash(?:es)?|hives|itching|pruritus"),
+    ("injection_site_reaction", r"injection[- ]site\s+(?:reactions?|pain|redness|swelling|irritation)"
+                                r"|(?:redness|swelling|pain|irritation)\s+at\s+the\s+injection\s+site"),
+    ("diarrhea", r"diarrho?ea"),
+    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|gastrointestinal\s+(?:upset|discomfort)|abdominal\s+(?:pain|discomfort)"),
+    ("runny_nose", r"runny\s+nose|rhinorrh?oea|rhinorrhea"),
+    ("nosebleed", r"nose\s?bleeds?|epistaxis"),
+    ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
+    ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
+    ("mood_changes", r"mood\s+(?:swings|changes)"),
+)
+_EFFECT_RE = re.compile("|".join(f"(?P<e{i}>\\b(?:{p})\\b)" for i, (_, p) in enumerate(_EFFECTS)), _I)
+
+_TRIGGER_RE = re.compile(
+    r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
+    r"|\bcaus(?:es|ed|ing)\b|\breported\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+",
+    _I,
+)
+_SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b", _I)
+_BENEFIT_RE = re.compile(
+    r"\b(?:reduc\w*|reliev\w*|alleviat\w*|treat\w*|lower\w*|eas(?:e|es|ed|ing)|improv\w*|combat\w*|fight\w*|prevent\w*|"
+    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for)\b",
+    _I,
+)
+_RARE_RE = re.compile(r"\brare(?:ly)?\b|\buncommon\b|\binfrequent(?:ly)?\b|\boccasional(?:ly)?\b|\bisolated\s+cases\b|\ba\s+few\s+(?:users|people|cases)\b", _I)
+_COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b", _I)
+_ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
+
+_SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?))\b", _I)
+_SIDE_LEVEL_RES = (
+    re.compile(r"\b(no|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
+    re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent)\b", _I),
+)
+_SIDE_LEVELS = {"no": "none", "without": "none", "absent": "none", "minimal": "minimal", "negligible": "minimal", "few": "minimal",
+                "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare"}
+_TOL_RE = re.compile(
+    r"(?:^|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably)\s+(?:\w+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
+    r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(well|poorly)\b",
+    _I,
+)
+_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b|\b(non)-?toxic\b", _I)
+_ADDICT_RE = re.compile(r"\b(non-?)?addictive\b|\baddiction\b|\bhabit[- ]forming\b|\bdependence\b", _I)
+_INTERACT_RE = re.compile(r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b", _I)
+_SAFE_RE = re.compile(
+    r"\b(?:is|are|be|been|considered|deemed|regarded\s+as|appears?|seems?|proven|indicate\s+(?:\w+\s+){0,3}as)\s+(?:\w+\s+){0,2}?(un)?safe\b(?!\s+to\s+say)"
+    r"|\b(?:strong|good|excellent|favou?rable|solid|clean)\s+safety\s+(?:profile|record)\b|\b(poor|concerning|worrying)\s+safety\s+(?:profile|record)\b"
+    r"|\b(dangerous|unsafe)\b",
+    _I,
+)
+_DISCLAIM_RE = re.compile(r"\b(?:not|no)\s+(?:assert|claim|imply|guarantee|suggest|represent|warrant)\w*\b", _I)
+_DATA_TOPIC_RE = re.compile(r"\bsafety\b|\bside[- ]effects?\b|\blong[- ]term\s+effects?\b|\badverse\b|\btoxicity\b", _I)
+_DATA_GAP_RE = re.compile(
+    r"\blimited\b|\black(?:ing|s)?\b|\bnecessary\b|\bneeded\b|\brequired\b|\binsufficient\b|\bunknown\b|\bunclear\b|\bscarce\b"
+    r"|\bnot\s+(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
+    r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b",
+    _I,
+)
+_DATA_OK_RE = re.compile(r"\bsafety\s+(?:has\s+been|is|was)\s+(?:well[- ])?established\b|\b(?:extensive|robust|ample)\s+safety\s+data\b", _I)
+_LONG_RE = re.compile(r"\blong[- ]term\b", _I)
+
+
+def _effect_name(m: re.Match[str]) -> str:
+    return next(name for i, (name, _) in enumerate(_EFFECTS) if m.group(f"e{i}"))
+
+
+def _effects(unit: TextUnit, text: str) -> list[Claim]:
+    if not (_TRIGGER_RE.search(text) or _SAFETY_CONTEXT_RE.search(unit.context or "")):
+        return []
+    found: dict[str, str] = {}
+    for cs, ce in clauses(text):
+        clause = text[cs:ce]
+        for m in _EFFECT_RE.finditer(clause):
+            before = clause[max(0, m.start() - 40) : m.start()]
+            if _BENEFIT_RE.search(before) and not _TRIGGER_RE.search(before[_BENEFIT_RE.search(before).end() :]):
+                continue
+            if NEGATOR_RE.search(clause[max(0, m.start() - 50) : m.start()]) or re.match(r"\s*(?:is|are|was|were)\s+not\b", clause[m.end() :], _I):
+                stated = "absent"
+            elif _RARE_RE.search(clause):
+                stated = "rare"
+            elif _COMMON_RE.search(clause):
+                stated = "common"
+            else:
+                stated = "present"
+            found.setdefault(_effect_name(m), stated)
+    return [make_claim("safety", f"safety:effect:{n}", unit, {"effect": n, "stated": s}) for n, s in found.items()]
+
+
+def _negated(clause: str, start: int, window: int = 40) -> bool:
+    return bool(NEGATOR_RE.search(clause[max(0, start - window) : start]))
+
+
+def _profile_clause(clause: str, value: dict[str, object]) -> None:
+    m = _SERIOUS_RE.search(clause)
+    if m:
+        value.setdefault("serious", "none" if _negated(clause, m.start()) else "rare" if _RARE_RE.search(clause) else "reported")
+    for rx in _SIDE_LEVEL_RES:
+        m = rx.search(clause)
+        if m:
+            value.setdefault("side_effects", _SIDE_LEVELS[m.group(1).split()[0].lower()])
+    m = _TOL_RE.search(clause)
+    if m:
+        word = (m.group(1) or m.group(2) or m.group(3)).lower()
+        good = (word in ("well", "good", "excellent")) != _negated(clause, m.start(), 15)
+        value.setdefault("tolerability", "well_tolerated" if good else "poorly_tolerated")
+    m = _TOX_RE.search(clause)
+    if m:
+        word = (m.group(1) or m.group(2)).lower()
+        value.setdefault("toxicity", {"no": "none", "non": "none", "minimal": "low", "negligible": "low", "low": "low"}.get(word, "high"))
+    m = _ADDICT_RE.search(clause)
+    if m:
+        value.setdefault("addictive", not (m.group(1) or _negated(clause, m.start()) or re.search(r"\blow\s+(?:risk|potential)\b", clause[max(0, m.start() - 25) : m.start()], _I)))
+    m = _INTERACT_RE.search(clause)
+    if m and not _ADVICE_RE.search(clause):
+        value.setdefault("interactions", "none" if _negated(clause, m.start()) else "reported")
+    m = _SAFE_RE.search(clause)
+    if m and not _DISCLAIM_RE.search(clause[: m.start()]):
+        bad = bool(m.group(1) or m.group(2) or m.group(3)) != _negated(clause, m.start(), 20)
+        value.setdefault("safe", not bad)
+
+
+def _profile(unit: TextUnit, text: str) -> list[Claim]:
+    value: dict[str, object] = {}
+    for cs, ce in clauses(text):
+        _profile_clause(text[cs:ce], value)
+    return [make_claim("safety", "safety:profile", unit, value)] if value else []
+
+
+def _data(unit: TextUnit, text: str) -> list[Claim]:
+    if _DATA_OK_RE.search(text):
+        value: dict[str, object] = {"data": "established"}
+    elif _DATA_TOPIC_RE.search(text) and _DATA_GAP_RE.search(text):
+        value = {"data": "limited"}
+    else:
+        return []
+    if _LONG_RE.search(text):
+        value["term"] = "long_term"
+    return [make_claim("safety", "safety:data", unit, value)]
+
+
+@register("safety")
+def extract(units: list[TextUnit]) -> list[Claim]:
+    """Safety claims of every unit (see module docstring); never raises."""
+    out: list[Claim] = []
+    for unit in units:
+        try:
+            text = unit.text
+            if is_reference(unit) or text.rstrip().endswith("?") or unit.kind == "heading":
+                continue
+            out.extend(_effects(unit, text) + _profile(unit, text) + _data(unit, text))
+        except Exception:  # an extractor must never take the pipeline down on odd text
+            continue
+    return out
