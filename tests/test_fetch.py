@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from fetch_server import Handler, Reply, TestServer, wait_for
 from monitor.errors import (BlockedURLError, BodyTooLarge, FetchTimeout, HTTPStatusError,
                             NetworkError, RobotsDisallowed, UnsupportedContent)
-from monitor.fetch import (DEFAULT_USER_AGENT, ContentDecoder, Fetcher, FetchOptions,
-                           address_refusal, decode_text, fetch_sync, retry_after_seconds)
+from monitor.fetch import (DEFAULT_USER_AGENT, Fetcher, FetchOptions, address_refusal, fetch_sync,
+                           retry_after_seconds)
+from monitor.fetch_content import ContentDecoder, decode_text
 from monitor.models import FetchResult
 
 HTML = b"<!doctype html><html><head><title>t</title></head><body><p>Semax 600 mcg</p></body></html>"
