@@ -69,7 +69,7 @@ def segment(text: str) -> list[TextUnit]:
     for kind, start, end, extra in _resolve(lines):
         unit_text = text[start:end]
         if kind == "heading":
-            units.append(TextUnit(unit_text, start, end, "heading", question or heading))
+            units.append(TextUnit(unit_text, start, end, "heading", heading))
             if unit_text.rstrip().endswith("?"):
                 question = unit_text
             else:
