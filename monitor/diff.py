@@ -167,8 +167,8 @@ def _make(kind: str, old: Claim | None, new: Claim | None) -> Change:
 # ------------------------------------------------------------------ human summaries
 
 
-def _num(x: float) -> str:
-    return f"{x:.6g}"
+def _num(x: Any) -> str:
+    return f"{x:.6g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
 
 
 def _range(lo: Any, hi: Any, unit: str) -> str | None:
@@ -176,7 +176,8 @@ def _range(lo: Any, hi: Any, unit: str) -> str | None:
         return None
     if lo is None:
         return f"up to {_num(hi)} {unit}"
-    if hi is None or math.isclose(float(lo), float(hi)):
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi))
+    if hi is None or (numeric and math.isclose(float(lo), float(hi))) or lo == hi:
         return f"{_num(lo)} {unit}"
     return f"{_num(lo)}–{_num(hi)} {unit}"
 

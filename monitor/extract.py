@@ -240,9 +240,9 @@ def page_problem(main: MainText) -> str | None:
     An error page, a bot check or an empty page must never produce "all claims removed".
     """
     words = len(main.text.split())
+    hit = _BLOCK_MARKERS.search(main.title) or _BLOCK_MARKERS.search(main.text[:2000])
+    if words < 400 and hit:
+        return f"looks like an error or bot-check page ({hit.group(0)!r})"
     if words < 15:
         return "empty page (fewer than 15 words of main text)"
-    if words < 400 and (_BLOCK_MARKERS.search(main.title) or _BLOCK_MARKERS.search(main.text[:2000])):
-        hit = _BLOCK_MARKERS.search(main.title) or _BLOCK_MARKERS.search(main.text[:2000])
-        return f"looks like an error or bot-check page ({hit.group(0)!r})"
     return None

@@ -1,0 +1,76 @@
+"""Claim diff invariants and materiality rules."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from monitor.diff import diff_claims
+from monitor.models import Claim
+
+_values = st.dictionaries(
+    st.sampled_from(["min_mg", "max_mg", "route", "status", "authority", "level", "drops_min"]),
+    st.one_of(st.floats(min_value=0.001, max_value=1000, allow_nan=False), st.sampled_from(["a", "b", "FDA"])),
+    max_size=4)
+_claims = st.lists(st.builds(
+    Claim, category=st.sampled_from(["dosage", "legality", "evidence", "safety"]),
+    key=st.sampled_from(["k:a", "k:b", "k:c"]), text=st.text(max_size=40), value=_values,
+    start=st.integers(0, 500), end=st.integers(0, 500)), max_size=8)
+
+
+@given(_claims)
+def test_diff_of_a_list_with_itself_is_empty(claims):
+    assert diff_claims(claims, claims) == []
+
+
+@given(_claims, _claims)
+def test_swapping_sides_swaps_added_and_removed(a, b):
+    forward = diff_claims(a, b)
+    backward = diff_claims(b, a)
+    count = lambda changes, kind: sum(c.kind == kind for c in changes)  # noqa: E731
+    assert count(forward, "added") == count(backward, "removed")
+    assert count(forward, "removed") == count(backward, "added")
+    assert count(forward, "changed") == count(backward, "changed")
+
+
+@given(_claims, st.randoms(use_true_random=False))
+def test_reordering_is_never_material(claims, rnd):
+    shuffled = list(claims)
+    rnd.shuffle(shuffled)
+    assert diff_claims(claims, shuffled) == []
+
+
+def _dose(text, lo, hi, **kw):
+    return Claim("dosage", "dosage:intranasal:dose", text, {"min_mg": lo, "max_mg": hi, "route": "intranasal", **kw})
+
+
+def test_same_dose_in_other_units_is_reworded_not_material():
+    changes = diff_claims([_dose("300-600 mcg", 0.3, 0.6)], [_dose("0.3-0.6 mg", 0.3000000001, 0.6)],
+                          include_unchanged=True)
+    assert [c.kind for c in changes] == ["reworded"]
+
+
+def test_dose_change_is_high_with_summary():
+    (c,) = diff_claims([_dose("300-600 mcg", 0.3, 0.6)], [_dose("200-900 mcg", 0.2, 0.9)])
+    assert (c.kind, c.severity) == ("changed", "high")
+    assert c.summary == "dosage (intranasal): 0.3–0.6 mg → 0.2–0.9 mg"
+
+
+def test_repeated_statement_losing_one_copy_is_not_material():
+    fda = lambda t: Claim("legality", "legality:fda:approval", t, {"authority": "FDA", "status": "not_approved"})  # noqa
+    assert diff_claims([fda("one"), fda("two"), fda("three")], [fda("two")]) == []
+
+
+def test_negation_flip_is_a_high_legality_change():
+    old = Claim("legality", "legality:fda:approval", "not approved", {"authority": "FDA", "status": "not_approved"})
+    new = Claim("legality", "legality:fda:approval", "approved", {"authority": "FDA", "status": "approved"})
+    (c,) = diff_claims([old], [new])
+    assert (c.kind, c.severity, c.category) == ("changed", "high", "legality")
+    assert c.summary == "legality (FDA): FDA: not approved → FDA: approved"
+
+
+def test_disappearing_claim_is_removed_and_new_one_added():
+    old = Claim("safety", "safety:effect:hair_loss", "hair loss is common", {"effect": "hair_loss", "stated": "common"})
+    new = Claim("legality", "legality:wada:sport", "banned by WADA", {"authority": "WADA", "status": "prohibited"})
+    kinds = sorted((c.category, c.kind) for c in diff_claims([old], [new]))
+    assert kinds == [("legality", "added"), ("safety", "removed")]

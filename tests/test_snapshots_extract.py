@@ -1,0 +1,77 @@
+"""Snapshot store integrity and main-text extraction."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from monitor.errors import SnapshotError
+from monitor.extract import comparison_key, extract_main_text, page_problem
+from monitor.snapshots import SnapshotStore
+
+
+def test_snapshot_roundtrip_dedup_and_compression(tmp_path):
+    store = SnapshotStore(tmp_path)
+    body = b"<html>" + b"semax " * 5000 + b"</html>"
+    digest = store.put(body)
+    assert store.put(body) == digest
+    files = list(tmp_path.glob("??/*.zst"))
+    assert len(files) == 1 and files[0].stat().st_size < len(body) / 10
+    assert store.get(digest) == body
+    assert not list(tmp_path.glob("??/.tmp-*")), "no temp file left behind"
+
+
+def test_corrupt_snapshot_is_an_error_not_served(tmp_path):
+    store = SnapshotStore(tmp_path)
+    digest = store.put(b"original body")
+    other = SnapshotStore(tmp_path / "x")
+    other_digest = other.put(b"tampered body")
+    store.path_for(digest).write_bytes(other.path_for(other_digest).read_bytes())
+    with pytest.raises(SnapshotError, match="fails its hash check"):
+        store.get(digest)
+    with pytest.raises(SnapshotError, match="missing"):
+        store.get("0" * 64)
+
+
+def test_main_text_drops_furniture_keeps_tables_and_lists():
+    html = """<html><head><title>T</title><script>var x=1</script></head><body>
+    <nav>Home Shop</nav><div id="cookie-consent">We use cookies</div>
+    <article><h1>Semax</h1><p>It is not approved by the FDA.</p>
+    <table><tr><th>Evidence Level</th><td>Low</td></tr></table><ul><li>Animal studies only</li></ul></article>
+    <aside class="sidebar">Selank $29</aside><footer>Privacy</footer></body></html>"""
+    main = extract_main_text(html)
+    assert main.title == "T"
+    assert "Evidence Level | Low" in main.text and "• Animal studies only" in main.text
+    for junk in ("Home Shop", "cookies", "Selank", "Privacy", "var x"):
+        assert junk not in main.text
+
+
+def test_selector_wins_over_article():
+    html = "<body><article>Article text here</article><div class='content'>Selected text</div></body>"
+    assert extract_main_text(html, "div.content").text == "Selected text"
+
+
+def test_volatile_tokens_do_not_change_the_comparison_key_but_doses_do():
+    a = "Updated: July 5, 2026 · 1,204 views. Take 300 mcg twice a day. Reading time: 2 min"
+    b = "Updated: 12 August 2026 · 98,000 views. Take 300 mcg twice a day. Reading time: 3 min"
+    c = "Updated: July 5, 2026 · 1,204 views. Take 600 mcg twice a day. Reading time: 2 min"
+    assert comparison_key(a) == comparison_key(b)
+    assert comparison_key(a) != comparison_key(c)
+
+
+def test_page_problem_flags_bot_checks_and_empty_pages():
+    blocked = extract_main_text("<html><title>Attention Required! | Cloudflare</title><body><main>Please verify "
+                                "you are human to continue to this website. Ray ID 1234.</main></body></html>")
+    assert page_problem(blocked) and "bot-check" in page_problem(blocked)
+    assert "empty" in page_problem(extract_main_text("<html><body><main>Loading…</main></body></html>"))
+    ok = extract_main_text("<main>" + "Semax is a peptide studied in Russia for stroke recovery. " * 5 + "</main>")
+    assert page_problem(ok) is None
+
+
+@given(st.text(max_size=2000))
+def test_extraction_never_raises_and_is_deterministic(text):
+    a = extract_main_text(text)
+    assert a == extract_main_text(text)
+    html = f"<html><body><article><p>{text}</p><table><tr><td>{text[:20]}</td></tr></table></article></body></html>"
+    assert extract_main_text(html) == extract_main_text(html)
