@@ -18,7 +18,8 @@ from typing import Callable
 from urllib.parse import quote, urlencode
 
 TEXT, MARKDOWN, HTML = "text", "markdown", "html"
-_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()!|<>~&])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))", re.M)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TITLE_MAX = 200
 
@@ -72,7 +73,10 @@ def clean(text: object) -> str:
 
 
 def md_escape(text: str) -> str:
-    return _MD_SPECIALS.sub(r"\\\1", clean(text))
+    """Backslash-escape Markdown specials; block markers (#, -, +, '1.') only where they start a line."""
+    escaped = _MD_SPECIALS.sub(r"\\\1", clean(text))
+    return _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit()
+                                                      else "\\" + m.group(2)), escaped)
 
 
 def html_escape(text: str) -> str:
@@ -92,7 +96,7 @@ def history_link(base_url: str | None, source_id: str | None) -> str | None:
 
 
 # A body is a list of lines; each line is a list of (kind, value) pieces where kind is
-# "text" (escaped for the format), "strong" (escaped, emphasised) or "link" (a URL).
+# "text" (escaped for the format), "strong" (escaped, emphasised), "code" (verbatim) or "link".
 Piece = tuple[str, str]
 
 
@@ -127,7 +131,7 @@ def _item_lines(item: AlertItem, base_url: str | None) -> list[list[Piece]]:
             lines.append([("text", item.detail)])
     else:  # test
         lines.append([("text", item.detail or f"Test message for channel {item.channel}.")])
-    lines.append([("text", f"Alert key: {item.key}")])
+    lines.append([("text", "Alert key: "), ("code", item.key)])
     return lines
 
 
@@ -141,6 +145,12 @@ def _render(blocks: list[list[list[Piece]]], fmt: str) -> str:
             if fmt == MARKDOWN:
                 return "<" + value.replace(">", "%3E").replace(" ", "%20") + ">"
             return clean(value)
+        if kind == "code":
+            if fmt == HTML:
+                return f"<code>{html.escape(value)}</code>"
+            if fmt == MARKDOWN:
+                return f"`{value.replace('`', '')}`"
+            return clean(value)
         if kind == "strong":
             if fmt == HTML:
                 return f"<b>{esc(value)}</b>"
@@ -152,7 +162,7 @@ def _render(blocks: list[list[list[Piece]]], fmt: str) -> str:
     for block in blocks:
         lines = ["".join(piece(k, v) for k, v in line) for line in block]
         if fmt == HTML:
-            rendered.append("<p>" + "<br>\n".join(lines) + "</p>")
+            rendered.append("<p>" + "<br>".join(lines) + "</p>")
         elif fmt == MARKDOWN:
             rendered.append("  \n".join(lines))
         else:
