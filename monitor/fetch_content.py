@@ -98,7 +98,7 @@ class ContentDecoder:
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
-_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title)\b",
                          re.I | re.S)
 # WHATWG: these labels mean windows-1252; UTF-16 in a <meta> of an ASCII-readable page means UTF-8.
 _LABEL_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
@@ -146,6 +146,8 @@ def decode_text(body: bytes, header_charset: str | None) -> tuple[str, str]:
     for codec in dict.fromkeys(declared):
         if (text := _strict(body, codec)) is not None:
             return text, codec
+    if body.isascii():
+        return body.decode("ascii"), "utf-8"
     best = from_bytes(body).best()
     if best is not None:
         return str(best), codec_name(best.encoding) or best.encoding
