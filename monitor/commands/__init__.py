@@ -10,5 +10,6 @@ import click
 from monitor.commands.check import check, history
 from monitor.commands.claims import claims, diff, reextract
 from monitor.commands.alerts import alerts, feed_cmd
+from monitor.commands.serve import serve
 
-COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, alerts, feed_cmd]
+COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, alerts, feed_cmd, serve]
