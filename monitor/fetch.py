@@ -396,7 +396,10 @@ class Fetcher:
             if not looks_like_html(body):
                 raise UnsupportedContent(f"{shown}: no content type and body is not HTML")
             mime = "text/html"
-        text, used = decode_text(body, charset) if not robots else ("", "")
+        if robots:
+            text, used = "", ""
+        else:  # charset detection on a large page can take a while: keep the loop free
+            text, used = await asyncio.to_thread(decode_text, body, charset)
         return FetchResult(url=str(url), final_url=str(url), status_code=status, body=body,
                            text=text, content_type=mime, charset=used, headers=headers)
 
