@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from monitor.claims import register
-from monitor.claims.lexicon import NEGATOR_RE, clauses, is_reference, make_claim
+from monitor.claims.lexicon import clauses, is_reference, make_claim, negated_before
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -39,7 +39,7 @@ _LEVEL_RES = (
     re.compile(
         r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"
         r"quality\s+of\s+(?:the\s+)?evidence|strength\s+of\s+(?:the\s+)?evidence|certainty\s+of\s+(?:the\s+)?evidence)"
-        r"\s*(?:[:=\-–—]\s*|\s+(?:is|was|remains|rated|graded|considered)\s+(?:as\s+)?)(?:[\w-]+\s+to\s+)?" + _LW + r"\b",
+        r"\s*(?:[:=\-–—]\s*|\s*\n\s*|\s+(?:is|was|remains|rated|graded|considered)\s+(?:as\s+)?)(?:[\w-]+\s+to\s+)?" + _LW + r"\b",
         _I,
     ),
     re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),
@@ -65,7 +65,7 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("animal", r"\banimals?\s+(?:[\w-]+\s+)?(?:stud(?:y|ies)|models?|research|experiments?|data|work|evidence|trials?)\b"
                r"|\b(?:rodents?|rats?|mice|murine|rabbits?|primates?)\s+(?:stud(?:y|ies)|models?|experiments?|data)\b"
                r"|\bin\s+(?:rats|mice|rodents|animals)\b"),
-    ("cell", r"\bin\s+vitro\b|\bcell(?:ular)?[- ](?:culture|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
+    ("cell", r"\bin\s+vitro\s+(?:stud|experiment|data|work|evidence|assay|finding|model|test)\w*|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:culture|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
     ("preclinical", r"\bpre-?clinical(?:ly)?\b"),
 )
 _KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _KINDS)
@@ -85,6 +85,10 @@ _QUALIFIERS: tuple[tuple[str, str], ...] = (
 _QUAL_RES = tuple((q, re.compile(p, _I)) for q, p in _QUALIFIERS)
 
 
+_SAFETY_TOPIC_RE = re.compile(r"\bsafety\b", _I)
+_STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?)\b", _I)
+
+
 def _level(text: str) -> str | None:
     for rx in _GRADE_RES:
         m = rx.search(text)
@@ -92,7 +96,7 @@ def _level(text: str) -> str | None:
             return _LEVELS[m.group(1).lower()]
     for rx in _LEVEL_RES:
         for m in rx.finditer(text):
-            if NEGATOR_RE.search(text[max(0, m.start() - 12) : m.start()]):
+            if negated_before(text, m.start(), 12):
                 continue
             return _LEVELS[m.group(1).lower().replace("-", " ")]
     return None
@@ -128,6 +132,10 @@ def _unit_claims(unit: TextUnit) -> list[Claim]:
         clause = text[s:e]
         kinds = _kinds(clause)
         quals = _qualifiers(clause)
+        if "rct" in kinds and "human" in kinds:  # a controlled trial is a human study: count it once
+            kinds.remove("human")
+        if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(clause):
+            continue  # "the long-term safety of X in humans is unknown" is a safety-data statement
         for kind in kinds:
             found.setdefault(kind, set()).update(quals)
     for kind, quals in found.items():

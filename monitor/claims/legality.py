@@ -55,7 +55,8 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     (
         "Russian Ministry of Health",
         r"Russian\s+Ministry\s+of\s+Health|Ministry\s+of\s+Health\s+of\s+(?:the\s+)?Russia(?:n\s+Federation)?"
-        r"|\bMinzdrav\b|(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b",
+        r"|\bMinzdrav\b|(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b"
+        r"|\bRussian(?=\s+(?:list|register|registry|state|government|pharmacies|market|law|regulators?|authorities)\b)",
         "Russia",
     ),
     ("US", r"(?-i:\b(?:the\s+)?(?:U\.S\.(?:A\.)?|USA\b|US\b))|\b(?:the\s+)?United\s+States\b|\bAmerica\b", "US"),
@@ -102,7 +103,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      "withdrawn", "withdrawn", False, False, "unspecified"),
     ("approval", r"\b(?:un|non-?)approved\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
      "not_approved", "not_approved", False, False, "unspecified"),
-    ("approval", r"\bapprov(?:ed|al)\b|\blicen[sc]ed\s+(?:as|in|by|for)\b|\bregistered\s+(?:as\s+a\s+(?:drug|medicine)|in|with)\b",
+    ("approval", r"\bapprov(?:ed|al)\b|\blicen[sc]ed\s+(?:\w+\s+)?(?:as|in|by|for)\b|\b(?:is|are|was|were|been|be|has|have|not)\s+licen[sc]ed\b|\bregistered\s+(?:as\s+a\s+(?:drug|medicine)|in|with)\b",
      "approved", "not_approved", True, False, "unspecified"),
     ("evaluation", r"\bevaluated\b|\breviewed\s+by\b", "evaluated", "not_evaluated", True, True, "unspecified"),
     ("sport", r"\bProhibited\s+List\b|\b(?:banned|prohibited|forbidden)\b(?=[^.;]*\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b)"
@@ -164,6 +165,14 @@ def _cues(clause: str) -> list[_Cue]:
             cues.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
         cues = [c for c in cues if c.family != "legal"]
+    imports = [c for c in cues if c.family == "import"]
+    legal = [c for c in cues if c.family == "legal"]
+    if imports and legal:  # "importing X is illegal": one import claim, polarity from the legal word
+        flip = legal[0].positive == "illegal"
+        imp = imports[0]
+        cues = [c for c in cues if c.family != "legal" and c is not imp]
+        cues.append(_Cue("import", imp.start, imp.end, "illegal_to_import" if flip else "legal_to_import",
+                         "legal_to_import" if flip else "illegal_to_import"))
     return sorted(cues, key=lambda c: c.start)
 
 
@@ -283,7 +292,7 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
     return claims
 
 
-_ELLIPSIS_RE = re.compile(r"^\s*(?:(?:but|and|or)\s+)?(not|also)\b[^.;]{0,40}$", _I)
+_ELLIPSIS_RE = re.compile(r"^\s*(?:(?:but|and|or)\s+)?(not|also)\b[^;]{0,40}$", _I)
 _FLIP = {"approved": "not_approved", "not_approved": "approved", "prohibited": "permitted", "permitted": "prohibited",
          "legal": "illegal", "illegal": "legal", "otc": "prescription_only", "prescription_only": "otc"}
 

@@ -92,7 +92,8 @@ def clauses(text: str) -> list[tuple[int, int]]:
 
 def negated_before(clause: str, pos: int, window: int = 60) -> bool:
     """Whether a negator occurs in ``clause`` within ``window`` characters before ``pos``."""
-    return bool(NEGATOR_RE.search(clause[max(0, pos - window) : pos]))
+    # Search in place (not on a slice) so a window never starts inside a word ("mi|nor").
+    return bool(NEGATOR_RE.search(clause, max(0, pos - window), pos))
 
 
 def make_claim(category: str, key: str, unit: TextUnit, value: dict[str, Any]) -> Claim:

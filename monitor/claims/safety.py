@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 
 from monitor.claims import register
-from monitor.claims.lexicon import NEGATOR_RE, clauses, is_reference, make_claim
+from monitor.claims.lexicon import clauses, is_reference, make_claim, negated_before
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -64,7 +64,7 @@ _EFFECT_RE = re.compile("|".join(f"(?P<e{i}>\\b(?:{p})\\b)" for i, (_, p) in enu
 
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
-    r"|\bcaus(?:es|ed|ing)\b|\breported\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+",
+    r"|\bcaus(?:e|es|ed|ing)\b|\breported\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+",
     _I,
 )
 _SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b", _I)
@@ -124,7 +124,7 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
             before = clause[max(0, m.start() - 40) : m.start()]
             if _BENEFIT_RE.search(before) and not _TRIGGER_RE.search(before[_BENEFIT_RE.search(before).end() :]):
                 continue
-            if NEGATOR_RE.search(clause[max(0, m.start() - 50) : m.start()]) or re.match(r"\s*(?:is|are|was|were)\s+not\b", clause[m.end() :], _I):
+            if negated_before(clause, m.start(), 50) or re.match(r"\s*(?:is|are|was|were)\s+not\b", clause[m.end() :], _I):
                 stated = "absent"
             elif _RARE_RE.search(clause):
                 stated = "rare"
@@ -137,7 +137,7 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
 
 
 def _negated(clause: str, start: int, window: int = 40) -> bool:
-    return bool(NEGATOR_RE.search(clause[max(0, start - window) : start]))
+    return negated_before(clause, start, window)
 
 
 def _profile_clause(clause: str, value: dict[str, object]) -> None:
