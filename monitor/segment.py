@@ -223,7 +223,7 @@ def _single(line: _Line) -> tuple[str, int, int, bool]:
 def _resolve_run(run: list[_Line], followed: bool) -> list[tuple[str, int, int, bool]]:
     out: list[tuple[str, int, int, bool]] = []
     run = list(run)
-    if followed and run and _title_like(run[-1].text):
+    if followed and run and (_title_like(run[-1].text) or len(run) == 1 and run[-1].text[:1].isupper()):
         single_word_value = _n_words(run[-1].text) == 1 and len(run) >= 2 and _label_like(run[-2].text)
         if not single_word_value:
             out.append(("heading", run[-1].start, run[-1].end, False))

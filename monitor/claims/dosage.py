@@ -9,7 +9,7 @@ most dangerous thing a page can change, so each dosing statement becomes one cla
     times_per_day_min, times_per_day_max, times_per_week_min, times_per_week_max,
     interval_minutes (or interval_minutes_min/_max), route, duration_days
     (or duration_days_min/_max), concentration_percent, concentration_mg_per_ml,
-    container_ml, container_mg, doses_per_container, drops_per_container.
+    container_ml, container_mg, doses_per_container, drops_per_container, sprays_per_container.
 
 A single amount sets min and max to the same number; "up to 1 mg" sets only max_mg.
 "2-3 times" with no period is read as per day (how dosing pages use it). "every 20 minutes"
@@ -192,7 +192,12 @@ def _group(text: str, quantities: list[Quantity], freqs: list[tuple[dict[str, fl
         if q.kind == "percent" or q.kind == "concentration":
             continue
         container = _is_container(text, q)
-        in_package = container or (q.kind == "count" and q.unit in ("dose", "drop") and package_cue and _after_contain(text, q))
+        in_package = container or (
+            q.kind == "count"
+            and q.unit in ("dose", "drop", "spray")
+            and package_cue
+            and (_after_contain(text, q) or not (freqs or _NOSTRIL_RE.search(text)))
+        )
         prev = regimens[-1] if regimens else None
         if in_package:
             if prev and prev.package:
@@ -270,7 +275,7 @@ def _anchor_values(reg: _Regimen) -> dict[str, Any]:
         elif reg.package and q.kind in ("volume", "mass"):
             v["container_ml" if q.kind == "volume" else "container_mg"] = q.high if q.high is not None else q.low
         elif reg.package and q.kind == "count":
-            v["doses_per_container" if q.unit == "dose" else "drops_per_container"] = q.high if q.high is not None else q.low
+            v[f"{q.unit}s_per_container"] = q.high if q.high is not None else q.low
         elif q.kind == "mass":
             _put_range(v, "min_mg", "max_mg", q)
             if q.per == "kg":
