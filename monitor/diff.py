@@ -161,7 +161,7 @@ def _make(kind: str, old: Claim | None, new: Claim | None) -> Change:
     category = claim.category
     return Change(category=category, kind=kind, key=(new.key if new else old.key),  # type: ignore[union-attr]
                   severity=severity(kind, category, old, new) if kind in ("added", "removed", "changed") else "low",
-                  summary=summarize(kind, old, new))
+                  summary=summarize(kind, old, new), old=old, new=new)
 
 
 # ------------------------------------------------------------------ human summaries

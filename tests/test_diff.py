@@ -74,3 +74,9 @@ def test_disappearing_claim_is_removed_and_new_one_added():
     new = Claim("legality", "legality:wada:sport", "banned by WADA", {"authority": "WADA", "status": "prohibited"})
     kinds = sorted((c.category, c.kind) for c in diff_claims([old], [new]))
     assert kinds == [("legality", "added"), ("safety", "removed")]
+
+
+def test_changes_carry_both_sides():
+    (c,) = diff_claims([_dose("300-600 mcg", 0.3, 0.6)], [_dose("200-900 mcg", 0.2, 0.9)])
+    assert c.old.text == "300-600 mcg" and c.new.text == "200-900 mcg"
+    assert c.to_json()["old"] == {"text": "300-600 mcg", "value": {"min_mg": 0.3, "max_mg": 0.6, "route": "intranasal"}}
