@@ -120,28 +120,12 @@ async def _run(db: sqlite_utils.Database, db_path: Path, config: Config, sources
 
     report = PassReport()
     snapshots = SnapshotStore(snapshot_dir(db_path))
-    kwargs: dict[str, Any] = {"max_concurrency": config.settings.concurrency, "per_host": config.settings.per_host}
-    if config.settings.user_agent:
-        kwargs["user_agent"] = config.settings.user_agent
-    async with Fetcher(**kwargs) as fetcher:
+    async with Fetcher(**fetcher_kwargs(config)) as fetcher:
         async def one(src: Source) -> CheckResult:
             if not src.configured:
                 return CheckResult(src.id, "not_configured", error="no URL configured (placeholder in sources.yaml)")
-            started = store.utcnow()
-            t0 = time.perf_counter()
-            try:
-                fetched = await fetcher.fetch(src.url, fetch_options(src), store.conditional_headers(db, src.id))
-                error = None
-            except FetchError as exc:
-                fetched, error = None, exc
-            elapsed = (time.perf_counter() - t0) * 1000
-            try:
-                return record(db, snapshots, config, src, fetched, error, started, elapsed)
-            except Exception as exc:  # one broken page must not stop the pass; the traceback is logged
-                log.exception("internal error while processing %s", src.id)
-                internal = FetchError(f"internal error while processing the page: {exc!r}")
-                internal.kind = "internal"
-                return record(db, snapshots, config, src, None, internal, started, elapsed)
+            fetched, error, started, elapsed = await fetch_source(fetcher, src, store.conditional_headers(db, src.id))
+            return record_safely(db, snapshots, config, src, fetched, error, started, elapsed)
 
         tasks = [asyncio.create_task(one(src)) for src in sources]
         for task in asyncio.as_completed(tasks):
@@ -151,6 +135,39 @@ async def _run(db: sqlite_utils.Database, db_path: Path, config: Config, sources
                 progress(result)
     report.results.sort(key=lambda r: r.source_id)
     return report
+
+
+def fetcher_kwargs(config: Config) -> dict[str, Any]:
+    """Fetcher settings from the config (shared by ``monitor check`` and the daemon)."""
+    kwargs: dict[str, Any] = {"max_concurrency": config.settings.concurrency, "per_host": config.settings.per_host}
+    if config.settings.user_agent:
+        kwargs["user_agent"] = config.settings.user_agent
+    return kwargs
+
+
+async def fetch_source(fetcher: Any, src: Source, conditional: dict[str, str]
+                       ) -> tuple[FetchResult | None, FetchError | None, str, float]:
+    """Fetch one source: (result or None, error or None, started_at, elapsed ms); no DB access."""
+    started = store.utcnow()
+    t0 = time.perf_counter()
+    try:
+        fetched, error = await fetcher.fetch(src.url, fetch_options(src), conditional), None
+    except FetchError as exc:
+        fetched, error = None, exc
+    return fetched, error, started, (time.perf_counter() - t0) * 1000
+
+
+def record_safely(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
+                  fetched: FetchResult | None, error: FetchError | None, started: str,
+                  elapsed_ms: float) -> CheckResult:
+    """``record``, but an internal error while processing the page is stored as a failed fetch."""
+    try:
+        return record(db, snapshots, config, src, fetched, error, started, elapsed_ms)
+    except Exception as exc:  # one broken page must not stop the pass; the traceback is logged
+        log.exception("internal error while processing %s", src.id)
+        internal = FetchError(f"internal error while processing the page: {exc!r}")
+        internal.kind = "internal"
+        return record(db, snapshots, config, src, None, internal, started, elapsed_ms)
 
 
 def fetch_options(src: Source) -> Any:
