@@ -86,7 +86,7 @@ _QUAL_RES = tuple((q, re.compile(p, _I)) for q, p in _QUALIFIERS)
 
 
 _SAFETY_TOPIC_RE = re.compile(r"\bsafety\b", _I)
-_STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?)\b", _I)
+_STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
 
 def _level(text: str) -> str | None:
