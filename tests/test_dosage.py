@@ -175,3 +175,10 @@ def test_never_raises_and_is_deterministic(text: str) -> None:
     for claim in first:
         assert claim.key.startswith("dosage:") and claim.value
         assert text[claim.start : claim.end] == claim.text
+
+
+def test_unknown_substance_named_by_pattern() -> None:
+    (claim,) = dosage("Adamax is dosed at 500 mcg per day.")
+    assert claim.subject == "Adamax"
+    (claim,) = dosage("The usual dose is 500 mcg per day.")
+    assert claim.subject is None

@@ -30,7 +30,7 @@ solution strength ("Save 20%"), "2-3 times more potent", a bottle size alone, bi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from monitor.claims import register
@@ -99,6 +99,19 @@ _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:weekly|every\s+week|each\s+wee
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day)\s+(?:dose|dosage|amount|intake|total)\b[^.;]{0,30}$", _I)
 _PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administration|injection|application|serving)\b", _I)
 _SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\bup\s+to\b|\bincreas\w*|\bwent\b", _I)
+_NAMED_RE = re.compile(
+    r"\b([A-Z][A-Za-z]{2,}(?:-[A-Z0-9][A-Za-z0-9]*)?)\s+(?:is|contains|dosage|dosing|doses?|should|nasal|spray|drops|injections?)\b"
+)
+_NOT_NAMES = frozenset(
+    "the this that these those each every it its our your their one recommended typical usual standard "
+    "maximum minimum daily total suggested adult adults children which what when where how there a an "
+    "any some most no this initial starting average".split()
+)
+_CANDIDATE_RE = re.compile(
+    r"\d|%|\b(?:once|twice|thrice|times|drops?|sprays?|puffs?|doses?|\w*grams?|\w*grammes?|\w*lit(?:er|re)s?|"
+    r"mcg|µg|μg|ug|ml|every|daily|weekly)\b",
+    _I,
+)
 _MAX_PLAUSIBLE_MG = 1e5  # 100 g: above this a "mass" is a body weight or a batch, not a dose
 
 
@@ -125,12 +138,25 @@ def extract(units: list[TextUnit]) -> list[Claim]:
         if unit.kind == "heading" or is_reference(unit):
             continue
         for key, value in dosage_values(unit.text, unit.kind == "table_row"):
-            claims.append(make_claim("dosage", key, unit, value))
+            claim = make_claim("dosage", key, unit, value)
+            if claim.subject is None:
+                claim = replace(claim, subject=unknown_subject(unit.text) or unknown_subject(unit.context))
+            claims.append(claim)
     return claims
+
+
+def unknown_subject(text: str) -> str | None:
+    """A substance not in the lexicon, named as "<Name> is/contains/dosage …" ("Dihexa-2 is …")."""
+    for m in _NAMED_RE.finditer(text or ""):
+        if m.group(1).lower() not in _NOT_NAMES:
+            return m.group(1)
+    return None
 
 
 def dosage_values(text: str, is_table_row: bool = False) -> list[tuple[str, dict[str, Any]]]:
     """``(key, value)`` for every dosing statement in one unit's text."""
+    if not _CANDIDATE_RE.search(text):
+        return []  # cheap pre-filter: no number with a unit and no frequency word
     quantities = [q for q in find_quantities(text) if _plausible(q)]
     freqs = _frequencies(text)
     regimens = _group(text, quantities, freqs)
