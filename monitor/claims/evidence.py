@@ -48,6 +48,7 @@ _LEVEL_RES = (
 _GRADE_RES = (
     re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-]?\s*([A-D])\b(?![-\w])"),
     re.compile(r"(?i:\bgrade)\s+([A-D])\s+(?i:evidence)\b"),
+    re.compile(r"(?i:\b(?:level\s+of\s+evidence|evidence(?:\s+(?:level|rating))?))\s*[:=]\s*([A-D])\b(?![-\w])"),
 )
 
 _KINDS: tuple[tuple[str, str], ...] = (
@@ -56,7 +57,7 @@ _KINDS: tuple[tuple[str, str], ...] = (
             r"(?:trials?|stud(?:y|ies))\b|(?-i:\bRCTs?\b)"),
     ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies)\b|\bcase\s+(?:reports?|series)\b|\bpost-?marketing\b"),
     ("clinical_use", r"\bclinical\s+(?:use|practice)\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"),
-    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reviews|reports|experiences)\b"
+    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
                   r"|\btestimonials?\b|\bforum\s+(?:reports|posts)\b"),
     ("human", r"\b(?:human|clinical)(?:\s*(?:,|and|or|&)\s*(?:pre-?clinical|animal|human|clinical))*\s+(?!safety\b)(?:[\w-]+\s+)?"
               r"(?:trials?|stud(?:y|ies)|data|evidence|outcomes|results|subjects|volunteers)\b|\bhuman\s+research\b"

@@ -103,7 +103,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      "withdrawn", "withdrawn", False, False, "unspecified"),
     ("approval", r"\b(?:un|non-?)approved\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
      "not_approved", "not_approved", False, False, "unspecified"),
-    ("approval", r"\bapprov(?:ed|al)\b|\blicen[sc]ed\s+(?:\w+\s+)?(?:as|in|by|for)\b|\b(?:is|are|was|were|been|be|has|have|not)\s+licen[sc]ed\b|\bregistered\s+(?:as\s+a\s+(?:drug|medicine)|in|with)\b",
+    ("approval", r"\bapprov(?:ed|al)\b|\bmarketing\s+authori[sz]ation\b|\blicen[sc]ed\s+(?:\w+\s+)?(?:as|in|by|for)\b|\b(?:is|are|was|were|been|be|has|have|not)\s+licen[sc]ed\b|\bregistered\s+(?:as\s+a\s+(?:drug|medicine)|in|with)\b",
      "approved", "not_approved", True, False, "unspecified"),
     ("evaluation", r"\bevaluated\b|\breviewed\s+by\b", "evaluated", "not_evaluated", True, True, "unspecified"),
     ("sport", r"\bProhibited\s+List\b|\b(?:banned|prohibited|forbidden)\b(?=[^.;]*\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b)"

@@ -59,6 +59,7 @@ _EFFECTS: tuple[tuple[str, str], ...] = (
     ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
     ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
     ("mood_changes", r"mood\s+(?:swings|changes)"),
+    ("seizures", r"seizures?|convulsions?"),
 )
 _EFFECT_RE = re.compile("|".join(f"(?P<e{i}>\\b(?:{p})\\b)" for i, (_, p) in enumerate(_EFFECTS)), _I)
 
@@ -70,9 +71,11 @@ _TRIGGER_RE = re.compile(
 _SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b", _I)
 _BENEFIT_RE = re.compile(
     r"\b(?:reduc\w*|reliev\w*|alleviat\w*|treat\w*|lower\w*|eas(?:e|es|ed|ing)|improv\w*|combat\w*|fight\w*|prevent\w*|"
-    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for)\b",
+    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for|"
+    r"(?:individuals|people|patients|those)\s+with|suffering\s+from|diagnosed\s+with)\b",
     _I,
 )
+_STRONG_TRIGGER_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bcaus(?:e|es|ed|ing)\b|\binduc\w+|\bunwanted\b", _I)
 _RARE_RE = re.compile(r"\brare(?:ly)?\b|\buncommon\b|\binfrequent(?:ly)?\b|\boccasional(?:ly)?\b|\bisolated\s+cases\b|\ba\s+few\s+(?:users|people|cases)\b", _I)
 _COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b", _I)
 _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
@@ -91,7 +94,9 @@ _TOL_RE = re.compile(
 )
 _TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b|\b(non)-?toxic\b", _I)
 _ADDICT_RE = re.compile(r"\b(non-?)?addictive\b|\baddiction\b|\bhabit[- ]forming\b|\bdependence\b", _I)
-_INTERACT_RE = re.compile(r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b", _I)
+_INTERACT_RE = re.compile(
+    r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b|\b(?:drug|medication)\s+interactions?\b", _I
+)
 _SAFE_RE = re.compile(
     r"\b(?:is|are|be|been|considered|deemed|regarded\s+as|appears?|seems?|proven|indicate\s+(?:\w+\s+){0,3}as)\s+(?:\w+\s+){0,2}?(un)?safe\b(?!\s+to\s+say)"
     r"|\b(?:strong|good|excellent|favou?rable|solid|clean)\s+safety\s+(?:profile|record)\b|\b(poor|concerning|worrying)\s+safety\s+(?:profile|record)\b"
@@ -102,12 +107,20 @@ _DISCLAIM_RE = re.compile(r"\b(?:not|no)\s+(?:assert|claim|imply|guarantee|sugge
 _DATA_TOPIC_RE = re.compile(r"\bsafety\b|\bside[- ]effects?\b|\blong[- ]term\s+effects?\b|\badverse\b|\btoxicity\b", _I)
 _DATA_GAP_RE = re.compile(
     r"\blimited\b|\black(?:ing|s)?\b|\bnecessary\b|\bneeded\b|\brequired\b|\binsufficient\b|\bunknown\b|\bunclear\b|\bscarce\b"
-    r"|\bnot\s+(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
+    r"|\bnot\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
     r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b",
     _I,
 )
 _DATA_OK_RE = re.compile(r"\bsafety\s+(?:has\s+been|is|was)\s+(?:well[- ])?established\b|\b(?:extensive|robust|ample)\s+safety\s+data\b", _I)
 _LONG_RE = re.compile(r"\blong[- ]term\b", _I)
+
+
+def _is_benefit(before: str) -> bool:
+    """A benefit or condition word earlier in the clause with no side-effect word after it."""
+    last = None
+    for last in _BENEFIT_RE.finditer(before):
+        pass
+    return last is not None and not _STRONG_TRIGGER_RE.search(before, last.end())
 
 
 def _effect_name(m: re.Match[str]) -> str:
@@ -121,8 +134,7 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
     for cs, ce in clauses(text):
         clause = text[cs:ce]
         for m in _EFFECT_RE.finditer(clause):
-            before = clause[max(0, m.start() - 40) : m.start()]
-            if _BENEFIT_RE.search(before) and not _TRIGGER_RE.search(before[_BENEFIT_RE.search(before).end() :]):
+            if _is_benefit(clause[: m.start()]):
                 continue
             if negated_before(clause, m.start(), 50) or re.match(r"\s*(?:is|are|was|were)\s+not\b", clause[m.end() :], _I):
                 stated = "absent"
