@@ -86,7 +86,8 @@ def build_feed(db: sqlite_utils.Database, *, base_url: str | None = None, limit:
     for row in rows:
         entry = _sub(feed, "entry")
         _sub(entry, "id", entry_id(authority, row))
-        _sub(entry, "title", row.get("summary") or f"{row.get('category')} {row.get('kind')}: {row['key']}")
+        summary = xml_text(row.get("summary")).strip()
+        _sub(entry, "title", summary or f"{row.get('category')} {row.get('kind')}: {row['key']}")
         _sub(entry, "updated", _rfc3339(row["detected_at"]))
         _sub(entry, "published", _rfc3339(row["detected_at"]))
         _sub(entry, "category", term=xml_text(row.get("category") or "other"))

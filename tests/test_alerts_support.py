@@ -136,8 +136,7 @@ sources:
     name: Peptide shop
     url: https://shop.example.org/semax
 {source_extra}
-alerts:
-{channels}
+alerts:{channels}
 settings:
   base_url: https://data.example.org
 """
@@ -151,7 +150,8 @@ def write_config(tmp_path: Path, channels: list[dict[str, Any]], source_extra: s
             if key != "name":
                 lines.append(f"    {key}: {json.dumps(value)}")
     path = tmp_path / "sources.yaml"
-    path.write_text(SOURCES_YAML.format(channels="\n".join(lines), source_extra=source_extra), encoding="utf-8")
+    text = SOURCES_YAML.format(channels="".join("\n" + line for line in lines) or " []", source_extra=source_extra)
+    path.write_text(text, encoding="utf-8")
     return load_config(path)
 
 
