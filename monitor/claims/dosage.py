@@ -84,7 +84,12 @@ _FREQ_RES: tuple[re.Pattern[str], ...] = (
         rf"(?:\s*(?:a|per|each|every)?\s*{_PERIOD})?(?!\s+(?:more|less|as)\b)",
         _I,
     ),
-    # "divided into 2 doses", "split into two or three administrations"
+    # "divided into 2 doses", "split into two or three administrations", "in 3 divided doses"
+    re.compile(
+        rf"\bin\s+(?P<a>{NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<b>{NUMBER}))?\s+(?:divided|separate|equal|split)\s+"
+        r"(?:doses|administrations|portions|applications|intakes|injections)\b(?P<p>)",
+        _I,
+    ),
     re.compile(
         rf"\b(?:divided|split|spread)\s+(?:in|into|over|across)\s+(?P<a>{NUMBER})(?:\s*(?:-|–|to|or)\s*(?P<b>{NUMBER}))?\s+"
         r"(?:equal\s+)?(?:doses|administrations|portions|parts|applications|intakes|injections)\b(?P<p>)",
@@ -112,6 +117,7 @@ _CANDIDATE_RE = re.compile(
     r"mcg|µg|μg|ug|ml|every|daily|weekly)\b",
     _I,
 )
+_COUNT_BEFORE_RE = re.compile(rf"(?<![\w.,])(?P<n>{NUMBER})\s*(?:x|×)?\s*$", _I)
 _MAX_PLAUSIBLE_MG = 1e5  # 100 g: above this a "mass" is a body weight or a batch, not a dose
 
 
@@ -157,7 +163,7 @@ def dosage_values(text: str, is_table_row: bool = False) -> list[tuple[str, dict
     """``(key, value)`` for every dosing statement in one unit's text."""
     if not _CANDIDATE_RE.search(text):
         return []  # cheap pre-filter: no number with a unit and no frequency word
-    quantities = [q for q in find_quantities(text) if _plausible(q)]
+    quantities = _with_dose_counts(text, [q for q in find_quantities(text) if _plausible(q)])
     freqs = _frequencies(text)
     regimens = _group(text, quantities, freqs)
     if not regimens:
@@ -173,6 +179,19 @@ def dosage_values(text: str, is_table_row: bool = False) -> list[tuple[str, dict
 
 
 # --- anchors and regimens ----------------------------------------------------------------------
+
+
+def _with_dose_counts(text: str, quantities: list[Quantity]) -> list[Quantity]:
+    """Add the count in "ten 200 mcg doses" / "30 x 1 mg doses", which no unit follows directly."""
+    out = list(quantities)
+    for q in quantities:
+        m = _COUNT_BEFORE_RE.search(text[max(0, q.start - 20) : q.start])
+        if q.kind == "mass" and m and re.match(r"\s*doses\b", text[q.end :], _I):
+            n = parse_number(m.group("n"))
+            if n is not None and n >= 1:
+                start = q.start - (len(text[max(0, q.start - 20) : q.start]) - m.start("n"))
+                out.append(Quantity(n, n, "dose", "count", start, start + len(m.group("n"))))
+    return sorted(out, key=lambda q: q.start)
 
 
 def _plausible(q: Quantity) -> bool:
