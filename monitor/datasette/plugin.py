@@ -8,8 +8,9 @@ look like a claimwatch history (all history tables present). For those it:
 - renders cells: claim values as chips, old → new sentences as word diffs, versions' text
   with links to the side-by-side page, change ids with links to the change page,
 - registers ``/-/claimwatch/diff/{source}/{a}..{b}`` and ``/-/claimwatch/change/{id}``,
-- keeps the web side read-only: every connection gets ``PRAGMA query_only``, and write
-  permissions (row writes, table DDL, write canned queries) are denied,
+- keeps the web side read-only: every connection gets ``PRAGMA query_only``, write
+  permissions (row writes, table DDL, write canned queries) are denied and any request
+  other than GET/HEAD to a history DB's pages or ours is answered 405,
 - sends a Content-Security-Policy with every response of a claimwatch instance.
 """
 
@@ -103,12 +104,37 @@ def extra_css_urls(template: str, database: str | None, table: str | None, colum
     return []
 
 
+def _history_path(datasette: Any, path: str) -> bool:
+    """Is ``path`` a page of a history DB (``/history``, ``/history.json``, ``/history/…``) or ours?"""
+    if path.startswith("/-/claimwatch/"):
+        return True
+    for name in histories(datasette):
+        route = datasette.urls.database(name)
+        if path == route or path.startswith((route + "/", route + ".")):
+            return True
+    return False
+
+
+async def _refuse_write(send: Any) -> None:
+    body = b"claimwatch history is read-only: only GET and HEAD requests are served\n"
+    await send({"type": "http.response.start", "status": 405, "headers": [
+        (b"content-type", b"text/plain; charset=utf-8"), (b"allow", b"GET, HEAD"),
+        (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
+    """CSP on every response of a claimwatch instance; 405 for any write method to history pages."""
+
     def wrap(app: Any) -> Any:
         async def with_csp(scope: dict, receive: Any, send: Any) -> None:
             if scope.get("type") != "http" or not histories(datasette):
                 await app(scope, receive, send)
+                return
+            if scope.get("method", "GET") not in ("GET", "HEAD") and \
+                    _history_path(datasette, scope.get("path", "")):
+                await _refuse_write(send)
                 return
 
             async def send_with_csp(message: dict) -> None:
