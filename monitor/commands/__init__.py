@@ -10,6 +10,7 @@ import click
 from monitor.commands.check import check, history
 from monitor.commands.claims import claims, diff, reextract
 from monitor.commands.alerts import alerts, feed_cmd
+from monitor.commands.daemon import reload, run, status
 from monitor.commands.serve import serve
 
-COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, alerts, feed_cmd, serve]
+COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, alerts, feed_cmd, serve, run, status, reload]
