@@ -292,7 +292,7 @@ def _send_batch(db: sqlite_utils.Database, config: Config, channel: Channel, row
     except Exception as exc:  # never let one bad message stop the outbox; keep why, masked
         error = Masker()(f"channel {channel.name!r}: {type(exc).__name__}: {exc}")
     if error:
-        log.warning("alert delivery failed: %s", error)
+        log.info("alert delivery failed: %s", error)
         report.errors.append(error)
     for row in claimed:
         outcome = _finish(db, row["id"], now, error, channel.max_attempts, backoff)

@@ -61,13 +61,19 @@ def _show_table(rows: list[dict]) -> None:
     from rich.table import Table
 
     mask = Masker()
-    table = Table("id", "status", "event", "channel", "source", "what", "tries", "next attempt", "last error")
+    table = Table(show_lines=True)
+    for name in ("id", "status", "channel", "source", "tries"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("what", overflow="fold")
     for r in rows:
         what = r["summary"] or r["detail"] or ""
-        what = f"[{r['category']}/{r['severity']}] {what}" if r["category"] else what
-        table.add_row(str(r["id"]), r["status"], r["event"], r["channel"], r["source_id"] or "",
-                      mask(what), str(r["attempts"] or 0), r["next_attempt_at"] or "",
-                      mask(r["last_error"] or ""))
+        what = f"[{r['category']}/{r['severity']}] {what}" if r["category"] else f"[{r['event']}] {what}"
+        if r["status"] in ("pending", "failed", "sending") and r["next_attempt_at"]:
+            what += f"\nnext attempt {r['next_attempt_at']}"
+        if r["last_error"]:
+            what += f"\nlast error: {r['last_error']}"
+        table.add_row(str(r["id"]), r["status"], r["channel"], r["source_id"] or "", str(r["attempts"] or 0),
+                      mask(what))
     Console(markup=False, highlight=False, soft_wrap=False).print(table)
 
 
