@@ -52,6 +52,51 @@ _CLAUSE_BREAK_RE = re.compile(
     re.IGNORECASE,
 )
 
+# Named adverse effects (safety reads them; evidence uses them to tell a side-effect report
+# from a statement about the evidence base). ``effect_name`` maps a match to its snake_case name.
+EFFECTS: tuple[tuple[str, str], ...] = (
+    ("nausea", r"nausea|nauseous|queasiness"),
+    ("vomiting", r"vomit(?:ing)?"),
+    ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence|sedation"),
+    ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
+    ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
+    ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"),
+    ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging|dryness)|(?:nose|nostril)\s+irritation"
+                         r"|irritation\s+(?:of|in)\s+the\s+(?:nose|nostrils?|nasal\s+\w+)"
+                         r"|irritation\s+(?:from|after|with)\s+(?:the\s+)?(?:intra)?nasal\s+\w+|burning\s+(?:sensation\s+)?in\s+the\s+nose"),
+    ("headache", r"headaches?|migraines?"),
+    ("insomnia", r"insomnia|sleeplessness|(?:trouble|difficulty)\s+sleeping|sleep\s+disturbances?"),
+    ("dizziness", r"dizziness|dizzy|light-?headedness|vertigo"),
+    ("fatigue", r"fatigue|tiredness|lethargy"),
+    ("irritability", r"irritability|irritable"),
+    ("anxiety", r"anxiety|nervousness|jitteriness|restlessness"),
+    ("agitation", r"agitation|over-?stimulation|hyperactivity"),
+    ("allergic_reaction", r"allergic\s+reactions?|hypersensitivity(?:\s+reactions?)?|anaphylaxis"),
+    ("rash", r"(?:skin\s+)?rash(?:es)?|hives|itching|pruritus"),
+    ("injection_site_reaction", r"injection[- ]site\s+(?:reactions?|pain|redness|swelling|irritation)"
+                                r"|(?:redness|swelling|pain|irritation)\s+at\s+the\s+injection\s+site"),
+    ("diarrhea", r"diarrho?ea"),
+    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|gastrointestinal\s+(?:upset|discomfort)|abdominal\s+(?:pain|discomfort)"),
+    ("runny_nose", r"runny\s+nose|rhinorrh?oea|rhinorrhea"),
+    ("nosebleed", r"nose\s?bleeds?|epistaxis"),
+    ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
+    ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
+    ("mood_changes", r"mood\s+(?:swings|changes)"),
+    ("seizures", r"seizures?|convulsions?"),
+)
+EFFECT_RE = re.compile("|".join(f"(?P<e{i}>\\b(?:{p})\\b)" for i, (_, p) in enumerate(EFFECTS)), re.IGNORECASE)
+
+# Where a coordinated part of a clause may begin (see ``segments``).
+_SEGMENT_BREAK_RE = re.compile(
+    r",\s*(?:and|or|plus|with|while|whereas)\s+|\s+(?:while|whereas)\s+"
+    r"|,\s+(?=(?:in|with|at)\s+(?:rare|isolated|some|a\s+few|occasional|most|many)\b)"
+    r"|\s+(?:and|or)\s+(?=(?:in\s+)?(?:an?|rare|isolated|some|a\s+few|occasional|more|most|many|several|one|two|three|\d+)\b)",
+    re.IGNORECASE,
+)
+_INTENSITY_RE = re.compile(
+    r"(?:(?:an?|the)\s+)?(?:(?:mild|slight|transient|brief|temporary|severe|minor|moderate|short-lived)\s+)?", re.IGNORECASE
+)
+
 NEGATOR_RE = re.compile(
     r"\b(?:not|never|nor|no|none|neither|without|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|"
     r"weren't|hasn't|haven't|hadn't|doesn't|don't|didn't|won't|has yet to|have yet to|is yet to|free (?:from|of))\b",
@@ -68,6 +113,11 @@ def find_subject(text: str) -> str | None:
         if m.group(f"s{i}"):
             return name
     return None
+
+
+def effect_name(m: re.Match[str]) -> str:
+    """snake_case name of the effect an ``EFFECT_RE`` match found."""
+    return next(name for i, (name, _) in enumerate(EFFECTS) if m.group(f"e{i}"))
 
 
 def is_reference(unit: TextUnit) -> bool:
@@ -87,6 +137,28 @@ def clauses(text: str) -> list[tuple[int, int]]:
         pos = m.end()
     if pos < len(text) or not spans:
         spans.append((pos, len(text)))
+    return spans
+
+
+def segments(clause: str, item_re: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Spans of the coordinated parts of ``clause`` (offsets into it), covering all of it.
+
+    A frequency word or qualifier describes the part it stands in, not the whole clause:
+    "can cause dizziness, and in rare cases seizures" has two parts. A conjunction that only
+    continues a list ("nausea, dizziness, and headache": the next word is an item that
+    ``item_re`` matches, after at most one intensity word) does not start a new part.
+    """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SEGMENT_BREAK_RE.finditer(clause):
+        nxt = _INTENSITY_RE.match(clause, m.end())
+        if item_re.match(clause, nxt.end() if nxt else m.end()):
+            continue
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(clause) or not spans:
+        spans.append((pos, len(clause)))
     return spans
 
 

@@ -26,52 +26,24 @@ from __future__ import annotations
 import re
 
 from monitor.claims import register
-from monitor.claims.lexicon import clauses, is_reference, make_claim, negated_before
+from monitor.claims.lexicon import EFFECT_RE, clauses, effect_name, is_reference, make_claim, negated_before, segments
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
 
-_EFFECTS: tuple[tuple[str, str], ...] = (
-    ("nausea", r"nausea|nauseous|queasiness"),
-    ("vomiting", r"vomit(?:ing)?"),
-    ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence|sedation"),
-    ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
-    ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
-    ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"),
-    ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging|dryness)|(?:nose|nostril)\s+irritation"
-                         r"|irritation\s+(?:of|in)\s+the\s+(?:nose|nostrils?|nasal\s+\w+)"
-                         r"|irritation\s+(?:from|after|with)\s+(?:the\s+)?(?:intra)?nasal\s+\w+|burning\s+(?:sensation\s+)?in\s+the\s+nose"),
-    ("headache", r"headaches?|migraines?"),
-    ("insomnia", r"insomnia|sleeplessness|(?:trouble|difficulty)\s+sleeping|sleep\s+disturbances?"),
-    ("dizziness", r"dizziness|dizzy|light-?headedness|vertigo"),
-    ("fatigue", r"fatigue|tiredness|lethargy"),
-    ("irritability", r"irritability|irritable"),
-    ("anxiety", r"anxiety|nervousness|jitteriness|restlessness"),
-    ("agitation", r"agitation|over-?stimulation|hyperactivity"),
-    ("allergic_reaction", r"allergic\s+reactions?|hypersensitivity(?:\s+reactions?)?|anaphylaxis"),
-    ("rash", r"(?:skin\s+)?rash(?:es)?|hives|itching|pruritus"),
-    ("injection_site_reaction", r"injection[- ]site\s+(?:reactions?|pain|redness|swelling|irritation)"
-                                r"|(?:redness|swelling|pain|irritation)\s+at\s+the\s+injection\s+site"),
-    ("diarrhea", r"diarrho?ea"),
-    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|gastrointestinal\s+(?:upset|discomfort)|abdominal\s+(?:pain|discomfort)"),
-    ("runny_nose", r"runny\s+nose|rhinorrh?oea|rhinorrhea"),
-    ("nosebleed", r"nose\s?bleeds?|epistaxis"),
-    ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
-    ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
-    ("mood_changes", r"mood\s+(?:swings|changes)"),
-    ("seizures", r"seizures?|convulsions?"),
-)
-_EFFECT_RE = re.compile("|".join(f"(?P<e{i}>\\b(?:{p})\\b)" for i, (_, p) in enumerate(_EFFECTS)), _I)
+# Effects a nootropic page also sells as benefits: only read where the clause itself (or the
+# heading above) talks about side effects.
+_ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "mood_changes", "agitation", "headache"})
 
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
-    r"|\bcaus(?:e|es|ed|ing)\b|\breported\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+",
+    r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+",
     _I,
 )
 _SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b", _I)
 _BENEFIT_RE = re.compile(
     r"\b(?:reduc\w*|reliev\w*|alleviat\w*|treat\w*|lower\w*|eas(?:e|es|ed|ing)|improv\w*|combat\w*|fight\w*|prevent\w*|"
-    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for|"
+    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain))|less|fewer|"
     r"(?:individuals|people|patients|those)\s+with|suffering\s+from|diagnosed\s+with)\b",
     _I,
 )
@@ -107,6 +79,8 @@ _DISCLAIM_RE = re.compile(r"\b(?:not|no)\s+(?:assert|claim|imply|guarantee|sugge
 _DATA_TOPIC_RE = re.compile(r"\bsafety\b|\bside[- ]effects?\b|\blong[- ]term\s+effects?\b|\badverse\b|\btoxicity\b", _I)
 _DATA_GAP_RE = re.compile(
     r"\blimited\b|\black(?:ing|s)?\b|\bnecessary\b|\bneeded\b|\brequired\b|\binsufficient\b|\bunknown\b|\bunclear\b|\bscarce\b"
+    r"|\bsparse\b|\bscant(?:y)?\b|\bthin\b|\bmeagre\b|\bmeager\b|\bfew\s+(?:\w+\s+)?(?:data|studies|trials)\b"
+    r"|\bpoorly\s+(?:understood|characteri[sz]ed|studied|documented|defined)\b|\buncharacteri[sz]ed\b|\bunstudied\b"
     r"|\bnot\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
     r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b",
     _I,
@@ -123,28 +97,34 @@ def _is_benefit(before: str) -> bool:
     return last is not None and not _STRONG_TRIGGER_RE.search(before, last.end())
 
 
-def _effect_name(m: re.Match[str]) -> str:
-    return next(name for i, (name, _) in enumerate(_EFFECTS) if m.group(f"e{i}"))
+def _frequency(part: str) -> str | None:
+    if _RARE_RE.search(part):
+        return "rare"
+    if _COMMON_RE.search(part):
+        return "common"
+    return None
 
 
 def _effects(unit: TextUnit, text: str) -> list[Claim]:
-    if not (_TRIGGER_RE.search(text) or _SAFETY_CONTEXT_RE.search(unit.context or "")):
+    heading_says_safety = bool(_SAFETY_CONTEXT_RE.search(unit.context or ""))
+    if not (_TRIGGER_RE.search(text) or heading_says_safety):
         return []
     found: dict[str, str] = {}
     for cs, ce in clauses(text):
         clause = text[cs:ce]
-        for m in _EFFECT_RE.finditer(clause):
+        parts = segments(clause, EFFECT_RE)
+        for m in EFFECT_RE.finditer(clause):
+            name = effect_name(m)
             if _is_benefit(clause[: m.start()]):
                 continue
+            if name in _ALSO_BENEFITS and not (heading_says_safety or _TRIGGER_RE.search(clause)):
+                continue  # "improves anxiety" elsewhere on the page is not a side effect
             if negated_before(clause, m.start(), 50) or re.match(r"\s*(?:is|are|was|were)\s+not\b", clause[m.end() :], _I):
                 stated = "absent"
-            elif _RARE_RE.search(clause):
-                stated = "rare"
-            elif _COMMON_RE.search(clause):
-                stated = "common"
             else:
-                stated = "present"
-            found.setdefault(_effect_name(m), stated)
+                part = next((clause[a:b] for a, b in parts if a <= m.start() < b), clause)
+                stated = _frequency(part) or "present"
+            found.setdefault(name, stated)
     return [make_claim("safety", f"safety:effect:{n}", unit, {"effect": n, "stated": s}) for n, s in found.items()]
 
 
