@@ -163,7 +163,7 @@ def build_versions(source_id: str, template: str, entries: list[Any]) -> tuple[C
     if not entries:
         raise ValueError(f"{source_id}: history has no versions")
     versions: list[CorpusVersion] = []
-    vars: dict[str, str] = {}
+    values: dict[str, str] = {}
     previous_html = None
     for number, entry in enumerate(entries, start=1):
         where = f"{source_id} version {number}"
@@ -182,10 +182,14 @@ def build_versions(source_id: str, template: str, entries: list[Any]) -> tuple[C
                 raise _fail(where, "transition needs a note")
             kinds = _check_kinds(entry.get("kinds"), label, where)
             expect = _check_expect(entry.get("expect"), label, where)
-        vars.update({str(k): str(v) for k, v in (entry.get("vars") or {}).items()})
+        overrides = {str(k): str(v) for k, v in (entry.get("vars") or {}).items()}
         template = _apply_edits(template, entry.get("edits"), where)
+        unused = sorted(set(overrides) - set(_PLACEHOLDER.findall(template)))
+        if unused:
+            raise _fail(where, f"vars not used by the template: {unused}")
+        values.update(overrides)
         try:
-            page = render(template, vars)
+            page = render(template, values)
         except ValueError as err:
             raise _fail(where, str(err)) from None
         if page == previous_html:

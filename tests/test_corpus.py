@@ -276,6 +276,7 @@ def test_bad_edit_raises_naming_source_version_and_text(replace):
     ({"label": "cosmetic", "note": "", "kinds": ["typo_fix"], "vars": {"d": "2"}}, "note"),
     ({"label": "tweak", "note": "n", "kinds": ["typo_fix"], "vars": {"d": "2"}}, "label"),
     ({"label": "cosmetic", "note": "n", "kinds": ["typo_fix"]}, "identical"),
+    ({"label": "cosmetic", "note": "n", "kinds": ["template_churn"], "vars": {"dd": "2"}}, "not used"),
 ])
 def test_invalid_history_entries_are_rejected(entry, message):
     with pytest.raises(ValueError, match=message):
