@@ -12,5 +12,6 @@ from monitor.commands.claims import claims, diff, reextract
 from monitor.commands.alerts import alerts, feed_cmd
 from monitor.commands.daemon import reload, run, status
 from monitor.commands.serve import serve
+from monitor.commands.demo import demo
 
-COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, alerts, feed_cmd, serve, run, status, reload]
+COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, alerts, feed_cmd, serve, run, status, reload, demo]
