@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from monitor.claims import register
-from monitor.claims.lexicon import clauses, is_reference, make_claim, negated_before
+from monitor.claims.lexicon import EFFECT_RE, clauses, is_reference, make_claim, negated_before, segments
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -39,7 +39,7 @@ _LEVEL_RES = (
     re.compile(
         r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"
         r"quality\s+of\s+(?:the\s+)?evidence|strength\s+of\s+(?:the\s+)?evidence|certainty\s+of\s+(?:the\s+)?evidence)"
-        r"\s*(?:[:=\-–—]\s*|\s*\n\s*|\s+(?:is|was|remains|rated|graded|considered)\s+(?:as\s+)?)(?:[\w-]+\s+to\s+)?" + _LW + r"\b",
+        r"\s*(?:[:=\-–—|]\s*|\s*\n\s*|\s+(?:is|was|remains|rated|graded|considered)\s+(?:as\s+)?)(?:[\w-]+\s+to\s+)?" + _LW + r"\b",
         _I,
     ),
     re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),
@@ -48,7 +48,7 @@ _LEVEL_RES = (
 _GRADE_RES = (
     re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-]?\s*([A-D])\b(?![-\w])"),
     re.compile(r"(?i:\bgrade)\s+([A-D])\s+(?i:evidence)\b"),
-    re.compile(r"(?i:\b(?:level\s+of\s+evidence|evidence(?:\s+(?:level|rating))?))\s*[:=]\s*([A-D])\b(?![-\w])"),
+    re.compile(r"(?i:\b(?:level\s+of\s+evidence|evidence(?:\s+(?:level|rating))?))\s*[:=|]\s*([A-D])\b(?![-\w])"),
 )
 
 _KINDS: tuple[tuple[str, str], ...] = (
@@ -56,7 +56,9 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("rct", r"\b(?:randomi[sz]ed|placebo[- ]controlled|double[- ]blind(?:ed)?|controlled)\b(?:[\s,]+[\w-]+){0,3}?\s+"
             r"(?:trials?|stud(?:y|ies))\b|(?-i:\bRCTs?\b)"),
     ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies)\b|\bcase\s+(?:reports?|series)\b|\bpost-?marketing\b"),
-    ("clinical_use", r"\bclinical\s+(?:use|practice)\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"),
+    ("clinical_use", r"\bclinical\s+use\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"
+                     r"|\b(?:used|prescribed|employed|established|adopted)\s+(?:\w+\s+){0,3}?in\s+(?:\w+\s+)?clinical\s+(?:practice|settings?)\b"
+                     r"|\bclinical\s+practice\s+(?:has|have|uses?|relies|shows?)\b"),
     ("anecdotal", r"\banecdot\w*|\busers?\s+(?:\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
                   r"|\btestimonials?\b|\bforum\s+(?:reports|posts)\b"),
     ("human", r"\b(?:human|clinical)(?:\s*(?:,|and|or|&)\s*(?:pre-?clinical|animal|human|clinical))*\s+(?!safety\b)(?:[\w-]+\s+)?"
@@ -86,6 +88,10 @@ _QUALIFIERS: tuple[tuple[str, str], ...] = (
 _QUAL_RES = tuple((q, re.compile(p, _I)) for q, p in _QUALIFIERS)
 
 
+_ANY_KIND_RE = re.compile("|".join(f"(?:{p})" for _, p in _KINDS), _I)
+# Anecdote as a description of the evidence base, whatever the clause is about.
+_EVIDENCE_BASE_ANECDOTE_RE = re.compile(r"\banecdot\w*|\btestimonials?\b|\bforum\s+(?:reports|posts)\b", _I)
+_SIDE_EFFECT_TOPIC_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bunwanted\b", _I)
 _SAFETY_TOPIC_RE = re.compile(r"\bsafety\b", _I)
 _STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
@@ -103,21 +109,43 @@ def _level(text: str) -> str | None:
     return None
 
 
-def _kinds(clause: str) -> list[str]:
+def _kinds(clause: str) -> list[tuple[str, int]]:
+    """(kind, start) of every kind named in ``clause``; overlapping matches count once."""
     spans: list[tuple[int, int]] = []
-    kinds: list[str] = []
+    kinds: list[tuple[str, int]] = []
     for kind, rx in _KIND_RES:
         for m in rx.finditer(clause):
             if any(m.start() < e and s < m.end() for s, e in spans):
                 continue
             spans.append((m.start(), m.end()))
-            if kind not in kinds:
-                kinds.append(kind)
+            kinds.append((kind, m.start()))
     return kinds
 
 
 def _qualifiers(clause: str) -> set[str]:
     return {q for q, rx in _QUAL_RES if rx.search(clause)}
+
+
+def _side_effect_report(unit: TextUnit, clause: str) -> bool:
+    """"Some users report a runny nose" reports a side effect, not the evidence base."""
+    return bool(EFFECT_RE.search(clause) or _SIDE_EFFECT_TOPIC_RE.search(clause) or _SIDE_EFFECT_TOPIC_RE.search(unit.context or ""))
+
+
+def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
+    kinds = _kinds(clause)
+    names = {k for k, _ in kinds}
+    if "rct" in names and "human" in names:  # a controlled trial is a human study: count it once
+        kinds = [(k, p) for k, p in kinds if k != "human"]
+    if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(clause):
+        return {}  # "the long-term safety of X in humans is unknown" is a safety-data statement
+    if not _EVIDENCE_BASE_ANECDOTE_RE.search(clause) and _side_effect_report(unit, clause):
+        kinds = [(k, p) for k, p in kinds if k != "anecdotal"]
+    parts = segments(clause, _ANY_KIND_RE)
+    found: dict[str, set[str]] = {}
+    for kind, pos in kinds:
+        part = next((clause[a:b] for a, b in parts if a <= pos < b), clause)
+        found.setdefault(kind, set()).update(_qualifiers(part))
+    return found
 
 
 def _unit_claims(unit: TextUnit) -> list[Claim]:
@@ -130,14 +158,7 @@ def _unit_claims(unit: TextUnit) -> list[Claim]:
         return claims
     found: dict[str, set[str]] = {}
     for s, e in clauses(text):
-        clause = text[s:e]
-        kinds = _kinds(clause)
-        quals = _qualifiers(clause)
-        if "rct" in kinds and "human" in kinds:  # a controlled trial is a human study: count it once
-            kinds.remove("human")
-        if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(clause):
-            continue  # "the long-term safety of X in humans is unknown" is a safety-data statement
-        for kind in kinds:
+        for kind, quals in _clause_kinds(unit, text[s:e]).items():
             found.setdefault(kind, set()).update(quals)
     for kind, quals in found.items():
         value: dict[str, object] = {"kind": kind}

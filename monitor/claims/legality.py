@@ -78,7 +78,9 @@ _COUNTRY_OF = {"US": "US", "EU": "EU", "UK": "UK", "Canada": "Canada", "Australi
 # "developed in Russia" names a place of origin, not a regulator.
 _ORIGIN_RE = re.compile(
     r"\b(?:developed|created|invented|synthesi[sz]ed|originated|made|studied|researched|used|popular|"
-    r"manufactured|produced|origins?|research|groups?|scientists|researchers)\s+(?:\w+\s+)?(?:in|from|by)\s+(?:the\s+)?$",
+    r"manufactured|produced|origins?|research|groups?|scientists|researchers|conducted|performed|carried\s+out|done|run|"
+    r"held|tested|trials?|stud(?:y|ies)|experiments?|labs?|laboratories|institutes?|universities|clinics)"
+    r"\s+(?:\w+\s+)?(?:in|from|by|at)\s+(?:the\s+)?$",
     _I,
 )
 
@@ -135,6 +137,13 @@ _NEG_RE = re.compile(
     _I,
 )
 _NEG_RESET_RE = re.compile(r"\b(?:and|or)\s+(?:is|was|has|it|are|can|may)\b|,", _I)
+_ASIDE_RE = re.compile(
+    r",\s*(?:however|though|currently|presently|yet|still|therefore|thus|as\s+yet|so\s+far|to\s+date|at\s+present|"
+    r"at\s+this\s+time|as\s+of\s+(?:now|today|\w+\s+)?(?:19|20)?\d*|in\s+fact|of\s+course|officially|formally)\s*,",
+    _I,
+)
+# Where a new, dependent statement starts: an authority named after it is not the cue's.
+_CONSEQUENCE_RE = re.compile(r",\s*(?:so|which|because|since|hence|thus|therefore|meaning|as\s+a\s+result)\b", _I)
 _SCOPE_RE = re.compile(
     r"^[^.;]{0,40}?\bfor\s+(?:any\s+|all\s+|the\s+|its\s+|a\s+)?((?:[a-z-]+\s+){0,3}?)(uses|use|usage|purposes?)\b", _I
 )
@@ -178,10 +187,12 @@ def _cues(clause: str) -> list[_Cue]:
 
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
     lo = max(prev_end, cue.start - 45)
+    # "is not, however, approved": a comma-enclosed aside is blanked so its commas reset nothing.
+    masked = _ASIDE_RE.sub(lambda m: " " * len(m.group(0)), clause)
     cut = lo
-    for reset in _NEG_RESET_RE.finditer(clause, lo, cue.start):
+    for reset in _NEG_RESET_RE.finditer(masked, lo, cue.start):
         cut = reset.end()
-    return bool(_NEG_RE.search(clause, cut, cue.end))
+    return bool(_NEG_RE.search(masked, cut, cue.end))
 
 
 def _assign(clause: str, cues: list[_Cue], auths: list[tuple[str, int, int, bool]]) -> list[list[str]]:
@@ -190,6 +201,8 @@ def _assign(clause: str, cues: list[_Cue], auths: list[tuple[str, int, int, bool
     taken: set[int] = set()
     for i, cue in enumerate(cues):
         nxt = cues[i + 1].start if i + 1 < len(cues) else len(clause)
+        stop = _CONSEQUENCE_RE.search(clause, cue.end, nxt)
+        nxt = stop.start() if stop else nxt
         for j, (name, s, e, origin) in enumerate(auths):
             if origin or j in taken:
                 continue
