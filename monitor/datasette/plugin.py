@@ -180,7 +180,7 @@ def _version_link(datasette: Any, database: str, source_id: Any, number: Any) ->
     return Markup('<a href="{}">v{}</a>').format(href, number)
 
 
-def _json_cell(value: Any, row: Any) -> Markup | None:
+def _json_cell(value: Any) -> Markup | None:
     parsed = render.parse_json(value)
     if isinstance(parsed, dict):
         return render.chips(parsed)
@@ -194,7 +194,7 @@ def render_history_cell(row: Any, value: Any, column: str, table: str | None, da
     """The cell's HTML for a history DB, or None to let Datasette render it."""
     source_id = _get(row, "source_id")
     if column in _JSON_COLUMNS or (table is None and isinstance(value, str) and value.startswith("[{")):
-        return _json_cell(value, row)
+        return _json_cell(value)
     if column in ("old_text", "new_text") and _has(row, "old_text") and _has(row, "new_text"):
         old, new = render.word_diff(_get(row, "old_text"), _get(row, "new_text"))
         return (old if column == "old_text" else new) if value is not None else None

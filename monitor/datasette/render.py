@@ -83,7 +83,7 @@ def _words(value: Any) -> str:
         return ", ".join(_words(v) for v in value)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return _num(value).replace("_", " ") if isinstance(value, (int, float)) else str(value).replace("_", " ")
+    return _num(value).replace("_", " ")
 
 
 def _range(lo: Any, hi: Any, suffix: str) -> str:
