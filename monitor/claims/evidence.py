@@ -46,7 +46,7 @@ _LEVEL_RES = (
     re.compile(_LW + r"(?:[- ](?:quality|certainty|level|grade))?[- ]evidence\b", _I),
 )
 _GRADE_RES = (
-    re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-]?\s*([A-D])\b(?![-\w])"),
+    re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-|]?\s*([A-D])\b(?![-\w])"),
     re.compile(r"(?i:\bgrade)\s+([A-D])\s+(?i:evidence)\b"),
     re.compile(r"(?i:\b(?:level\s+of\s+evidence|evidence(?:\s+(?:level|rating))?))\s*[:=|]\s*([A-D])\b(?![-\w])"),
 )

@@ -33,7 +33,7 @@ _I = re.IGNORECASE
 
 # Effects a nootropic page also sells as benefits: only read where the clause itself (or the
 # heading above) talks about side effects.
-_ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "mood_changes", "agitation", "headache"})
+_ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "mood_changes", "agitation"})
 
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
