@@ -75,6 +75,8 @@ class DeliveryReport:
         return {"sent": self.sent, "failed": self.failed, "dead": self.dead, "held": self.held,
                 "waiting": self.waiting, "messages": self.messages, "errors": list(self.errors)}
 
+    to_json = as_dict
+
 
 def _iso(t: dt.datetime) -> str:
     return t.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
