@@ -74,11 +74,11 @@ _KINDS: tuple[tuple[str, str], ...] = (
 _KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _KINDS)
 
 _QUALIFIERS: tuple[tuple[str, str], ...] = (
-    ("limited", r"\blimited\b|\bfew\b|\bscarce\b|\bsparse\b|\binsufficient\b|\bsmall\s+number\b|\bnot\s+well[- ](?:studied|characteri[sz]ed)\b"),
-    ("large", r"\blarge(?:[- ]scale)?\b"),
+    ("limited", r"\blimited\b|\bfew\b|\bscarce\b|\bsparse\b|\bthin\b|\bscant(?:y)?\b|\bmeag(?:re|er)\b|\binsufficient\b|\bsmall\s+number\b|\bnot\s+well[- ](?:studied|characteri[sz]ed)\b"),
+    ("large", r"\b(?:large|big)(?:[- ]scale)?\b"),
     ("small", r"\bsmall(?:[- ]scale)?\b(?!\s+number)|\bpilot\b"),
     ("independent", r"\bindependent(?:ly)?\b"),
-    ("lacking", r"\black(?:ing|s)?\b|\babsent\b|\bno\s+(?:[\w-]+\s+){0,2}(?:trials|studies|data|evidence)\b"
+    ("lacking", r"\black(?:ing|s)?\b|\babsent\b|\bmissing\b|\bno\s+(?:[\w-]+\s+){0,2}(?:trials|studies|data|evidence)\b"
                 r"|\bnot\s+(?:been\s+|yet\s+)?(?:conducted|performed|confirmed|replicated)\b"),
     ("controlled", r"\bcontrolled\b"),
     ("early", r"\bearly\b|\bpreliminary\b"),

@@ -48,7 +48,7 @@ _REFERENCE_LINE_RE = re.compile(
 
 # Where one clause ends and the next begins: negation and qualifiers stay inside a clause.
 _CLAUSE_BREAK_RE = re.compile(
-    r"(?:[;:]\s+|(?<!\.[A-Za-z])(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bvs)(?<!\bal)[.!?]\s+(?=[A-Z(\"'“])|,?\s+\b(?:but|whereas|while|although|though|however)\b\s+|,\s+and\s+(?=(?:it|its|they|the|this|independent|there)\b))",
+    r"(?:[;:]\s+|(?<!\.[A-Za-z])(?<!\b[A-Z])(?<!\bDr)(?<!\bMr)(?<!\bvs)(?<!\bal)[.!?]\s+(?=[A-Z(\"'“])|,?\s+\b(?:but|whereas|while|although|though|however)\b\s+|,\s*yet\s+(?!(?:to|again|another)\b)|,\s+and\s+(?=(?:it|its|they|the|this|independent|there)\b))",
     re.IGNORECASE,
 )
 
