@@ -187,7 +187,7 @@ def next_commands(result: DemoResult, serving: bool) -> list[str]:
 
     if any(c.name == "serve" for c in COMMANDS):
         lines.append(f"monitor serve --db {db}")
-    check = f"monitor check --config {cfg} --db {db}"
+    check = f"monitor check --config {cfg} --db {db} --source ningbo"
     lines.append(check if serving else check + "   # needs the replay server: run the demo with --keep")
     return lines
 
@@ -215,17 +215,17 @@ def print_report(console: Console, result: DemoResult, serving: bool) -> None:
 
 
 def _wait_for_interrupt(console: Console) -> None:
+    """Block until Ctrl-C or SIGTERM (handled alike, even where the shell ignores SIGINT)."""
     console.print("\n[bold]--keep:[/] the replay server and webhook stay up; press Ctrl-C to stop.")
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *a: stop.set())
+    previous = {sig: signal.signal(sig, lambda *a: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
-    console.print("stopped.")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    console.print("stopping the servers.")
 
 
 @click.command("demo")
