@@ -15,7 +15,7 @@ import pytest
 
 from fixture_site import BASE_ARTICLE, FixtureSite, page
 from test_alerts_support import Receiver
-from test_daemon_support import DaemonProc, configure, fetch_count, monitor, poll, query, wait_for
+from test_daemon_support import DaemonProc, configure, fetch_count, monitor, poll, query, run_subprocess, wait_for
 
 
 @pytest.fixture()
@@ -193,7 +193,7 @@ def test_a_second_daemon_on_the_same_db_refuses_naming_the_holder(tmp_path, site
     db = _db(tmp_path)
     d = start(db, config)
     d.wait_event("start")
-    second = monitor("run", "--db", str(db), "--config", str(config), cwd=tmp_path)
+    second = run_subprocess("run", "--db", str(db), "--config", str(config), cwd=tmp_path)
     assert second.returncode == 2
     assert f"pid {d.pid}" in second.stderr and "history.db.lock" in second.stderr
     assert d.proc.poll() is None  # the first one is untouched

@@ -112,6 +112,21 @@ def fetch_count(db: Path, source: str) -> int:
 
 
 def monitor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A short-lived command (status, reload, check) run in-process through click's runner."""
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
+def run_subprocess(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True, text=True, cwd=cwd,
                           timeout=60)
 
@@ -130,4 +145,4 @@ def configure(path: Path, site: FixtureSite, ids: list[str], interval: str, extr
     return write_config(path, sources(site, ids, interval), extra)
 
 
-__all__ = ["DaemonProc", "configure", "fetch_count", "monitor", "poll", "query", "signal", "sources", "wait_for"]
+__all__ = ["DaemonProc", "configure", "fetch_count", "monitor", "poll", "query", "run_subprocess", "signal", "sources", "wait_for"]

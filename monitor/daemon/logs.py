@@ -56,6 +56,18 @@ def setup_logging(fmt: str = "text", level: str = "info") -> None:
     # APScheduler logs every job run at INFO ("Running job ..."): our own check line replaces it.
     for noisy in ("apscheduler", "httpx", "httpcore", "apprise"):
         logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
+    sched = logging.getLogger("apscheduler.scheduler")
+    for old_filter in list(sched.filters):
+        sched.removeFilter(old_filter)
+    sched.addFilter(_demote_skips)
+
+
+def _demote_skips(record: logging.LogRecord) -> bool:
+    """A run skipped because the previous one is still going is expected (max_instances=1): debug."""
+    if "maximum number of running instances" in record.getMessage():
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+    return True
 
 
 def state_of(outcome: str, kind: str | None) -> str:
