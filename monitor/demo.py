@@ -117,6 +117,7 @@ class DemoResult:
     rows: list[SourceRow]
     payloads: int
     other_alerts: list[Seen]
+    started_utc: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
 
     @property
     def material(self) -> list[Transition]:
@@ -214,6 +215,7 @@ def run_demo(workdir: Path, cycles: int | None = None, hooks: Hooks | None = Non
     log_path = workdir / "demo.log"
     backoff = Backoff(base=0.2, factor=2.0, cap=1.0, lease=5.0)
     began = time.monotonic()
+    started_utc = dt.datetime.now(dt.timezone.utc).date()
     with log_to(log_path), ReplayServer() as replay, WebhookReceiver() as hook:
         for src in corpus:
             replay.set(src.url_path, src.versions[0].html)
@@ -246,7 +248,7 @@ def run_demo(workdir: Path, cycles: int | None = None, hooks: Hooks | None = Non
         for t in transitions:
             _score(t)
         result = DemoResult(workdir, db_path, config_path, log_path, steps, time.monotonic() - began, transitions,
-                            _rows(db_path, corpus, transitions), received, others)
+                            _rows(db_path, corpus, transitions), received, others, started_utc)
         hooks.finished(result)
     return result
 

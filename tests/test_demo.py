@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -148,9 +149,25 @@ def test_story_and_next_commands_are_printed(full_run):
     assert f"cosmetic edits silent: {summary['cosmetic_silent']}/{summary['cosmetic_edits']}" in out
     assert "— no alert" in out and "HIGH dosage" in out
     db = work / "snapshots" / "history.db"
-    assert f"monitor diff ningbo --db {db}" in out
+    assert "monitor diff ningbo@1 ningbo@" in out and f"--db {db}" in out
     assert f"monitor check --config {work / 'sources.yaml'} --db {db} --source ningbo" in out
     assert "\x1b[" not in out  # --no-color
+
+
+def test_printed_history_commands_work(full_run):
+    _, proc, _, cwd, _ = full_run
+    commands = [shlex.split(line.split("#", 1)[0]) for line in proc.stderr.splitlines()
+                if line.strip().startswith(("monitor diff", "monitor claims", "monitor history"))]
+    assert len(commands) == 4
+    for argv in commands:
+        done = subprocess.run([sys.executable, "-m", "monitor", *argv[1:]], cwd=cwd, capture_output=True,
+                              text=True, timeout=TIMEOUT)
+        assert done.returncode in (0, 1) and "error" not in done.stderr.lower(), (argv, done.stderr)
+        assert done.stdout.strip(), argv
+    first_vs_latest = next(a for a in commands if "ningbo@1" in a)
+    done = subprocess.run([sys.executable, "-m", "monitor", *first_vs_latest[1:]], cwd=cwd, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert done.returncode == 1 and "dosage" in done.stdout  # the dosing paragraph added since version 1
 
 
 def test_cycles_limits_the_steps_and_default_dir_is_under_cwd(tmp_path):

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from monitor import store
 from monitor.demo import DemoResult, Hooks, Seen, Transition, default_workdir, run_demo
 from monitor.errors import ClaimwatchError
 from monitor.pipeline import CheckResult
@@ -87,13 +88,15 @@ def alert_line(seen: Seen, t: Transition | None) -> list[str]:
 def transition_line(t: Transition) -> str:
     head = f"  {t.source_id:<11} v{t.number:<3}"
     note = escape(shorten(t.note, 70))
-    stored = (f"version {t.db_version}" if t.db_version else "main text unchanged, no new version")
+    stored = (f"stored as version {t.db_version}" if t.db_version else "main text unchanged, no new version")
     if t.held:
         stored += " (large removal held, confirmed by a re-fetch)"
     if t.outcome in ("error", "blocked"):
         return f"{head}[bold red]{t.label}[/] ({note}) — fetch {t.outcome}: {escape(shorten(t.error, 70))}"
     if t.label == "cosmetic":
         if not t.alerts:
+            if t.db_version:
+                stored += ", no material claim change"
             return f"{head}[green]cosmetic[/] ({note}) — no alert [dim]({stored})[/]"
         return f"{head}[bold red]cosmetic[/] ({note}) — ALERTED: false alarm [dim]({stored})[/]"
     count = f"{len(t.alerts)} alert{'s' if len(t.alerts) != 1 else ''}"
@@ -109,6 +112,7 @@ class _Story:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.pending: dict[int, list[Seen]] = {}
+        self.db_path: Path | None = None
         self.loose: list[Seen] = []
 
     def hooks(self) -> Hooks:
@@ -120,17 +124,30 @@ class _Story:
         c.print(f"  replay server   {replay.url('/')}  (the five corpus pages, one version at a time)")
         c.print(f"  webhook         {hook.url('/claimwatch')}  (channel 'webhook', Apprise json://)")
         c.print(f"  config          {config_path}")
-        c.print(f"  history         {workdir / 'snapshots' / 'history.db'}")
+        self.db_path = workdir / "snapshots" / "history.db"
+        c.print(f"  history         {self.db_path}")
 
     def step(self, step: int, steps: int, moved: list[Transition], results: dict[str, CheckResult]) -> None:
         c = self.console
         if step == 0:
             c.print("\n[bold]step 0[/] · first fetch of every source (version 1, nothing to compare yet)")
+            counts = self._claim_counts()
             for sid, r in sorted(results.items()):
-                what = f"version {r.version}" if r.version else f"[bold red]{r.outcome}[/] {escape(r.error or '')}"
+                what = (f"stored as version {r.version}, {counts.get(sid, 0)} claims" if r.version
+                        else f"[bold red]{r.outcome}[/] {escape(r.error or '')}")
                 c.print(f"  {sid:<11} v1   {what}")
             return
         c.print(f"\n[bold]step {step}/{steps}[/] · every source moves to its next edit, one real check pass")
+
+    def _claim_counts(self) -> dict[str, int]:
+        if self.db_path is None:
+            return {}
+        db = store.open_db(self.db_path)
+        try:
+            return {r["source_id"]: r["claim_count"] for r in db.query(
+                "SELECT source_id, claim_count FROM versions WHERE number = 1")}
+        finally:
+            db.close()
 
     def confirming(self, ids: list[str]) -> None:
         self.console.print(f"  [dim]large removal held on {', '.join(ids)}: fetching again to confirm it[/]")
@@ -181,8 +198,12 @@ def _bad(n: int) -> str:
 
 def next_commands(result: DemoResult, serving: bool) -> list[str]:
     db, cfg = result.db_path, result.config_path
-    lines = [f"monitor diff ningbo --db {db}", f"monitor claims --compare --db {db}",
-             f"monitor history ionblue --db {db}"]
+    latest = {r.source_id: r.versions_stored for r in result.rows}
+    lines = []
+    if latest.get("ningbo", 0) > 1:
+        lines.append(f"monitor diff ningbo@1 ningbo@{latest['ningbo']} --db {db}   # first vs latest version")
+    lines += [f"monitor diff ningbo --since {result.started_utc.isoformat()} --db {db}   # every stored change",
+              f"monitor claims --compare --db {db}", f"monitor history ionblue --db {db}"]
     from monitor.commands import COMMANDS
 
     if any(c.name == "serve" for c in COMMANDS):
