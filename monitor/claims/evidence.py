@@ -93,6 +93,8 @@ _ANY_KIND_RE = re.compile("|".join(f"(?:{p})" for _, p in _KINDS), _I)
 _EVIDENCE_BASE_ANECDOTE_RE = re.compile(r"\banecdot\w*|\btestimonials?\b|\bforum\s+(?:reports|posts)\b", _I)
 _SIDE_EFFECT_TOPIC_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bunwanted\b", _I)
 _SAFETY_TOPIC_RE = re.compile(r"\bsafety\b", _I)
+# "safety data/studies" are about safety (the safety extractor reads them), not the evidence base.
+_SAFETY_NOUN_RE = re.compile(r"\bsafety\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?|stud(?:y|ies)|evidence|data|research|reports?|outcomes|results|findings)\b", _I)
 _STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
 
@@ -136,8 +138,8 @@ def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
     names = {k for k, _ in kinds}
     if "rct" in names and "human" in names:  # a controlled trial is a human study: count it once
         kinds = [(k, p) for k, p in kinds if k != "human"]
-    if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(clause):
-        return {}  # "the long-term safety of X in humans is unknown" is a safety-data statement
+    if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(_SAFETY_NOUN_RE.sub(" ", clause)):
+        return {}  # "the long-term safety of X in humans is unknown", "safety data in humans are sparse"
     if not _EVIDENCE_BASE_ANECDOTE_RE.search(clause) and _side_effect_report(unit, clause):
         kinds = [(k, p) for k, p in kinds if k != "anecdotal"]
     parts = segments(clause, _ANY_KIND_RE)

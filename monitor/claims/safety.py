@@ -79,7 +79,7 @@ _DISCLAIM_RE = re.compile(r"\b(?:not|no)\s+(?:assert|claim|imply|guarantee|sugge
 _DATA_TOPIC_RE = re.compile(r"\bsafety\b|\bside[- ]effects?\b|\blong[- ]term\s+effects?\b|\badverse\b|\btoxicity\b", _I)
 _DATA_GAP_RE = re.compile(
     r"\blimited\b|\black(?:ing|s)?\b|\bnecessary\b|\bneeded\b|\brequired\b|\binsufficient\b|\bunknown\b|\bunclear\b|\bscarce\b"
-    r"|\bsparse\b|\bscant(?:y)?\b|\bthin\b|\bmeagre\b|\bmeager\b|\bfew\s+(?:\w+\s+)?(?:data|studies|trials)\b"
+    r"|\bsparse\b|\bscant(?:y)?\b|\bthin\b|\bmeagre\b|\bmeager\b|\bfew\s+(?:\w+\s+)?(?:data|studies|trials)\b|\b(?:are|remain)\s+(?:still\s+|very\s+)?few\b"
     r"|\bpoorly\s+(?:understood|characteri[sz]ed|studied|documented|defined)\b|\buncharacteri[sz]ed\b|\bunstudied\b"
     r"|\bnot\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
     r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b",
