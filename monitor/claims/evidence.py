@@ -11,15 +11,21 @@ Two claim shapes:
   C low, D very_low. A negated strength ("no strong evidence") states no grade: skipped.
 * ``evidence:<kind>`` -> ``{kind[, qualifiers]}``, one claim per kind named in a unit.
   Kinds: animal, cell, preclinical, human, rct, anecdotal, clinical_use, meta_analysis,
-  observational. Qualifiers (sorted, only those in the same clause as the kind): limited,
-  large, small, independent, lacking, controlled, early, promising, extensive.
+  observational. Qualifiers (sorted, only those in the same coordinated part of the clause
+  as the kind: "extensive animal work, and a few small human trials" keeps them apart):
+  limited, large, small, independent, lacking, controlled, early, promising, extensive.
 
 Precision rule: a sentence that only says "studies show", "research suggests" or "in one
 study" names no kind and yields no claim; a claim needs a named kind (e.g. "animal studies",
 "human trials", "in patients", "clinical use", "anecdotal reports", "preclinical"). A bare
 "trial(s)" counts as human (trials are run in people), except "free trial". "Controlled /
 randomised / double-blind ... trials" are ``rct`` and the overlapping "human trials" is not
-also counted. Headings ("Animal Evidence"), questions and bibliography lines are not claims.
+also counted. ``clinical_use`` needs the substance to be used ("used in clinical practice",
+"clinical use"), not a setting ("in clinical practice the dose is ..."). "Users report ..."
+is anecdotal evidence only when the clause is not a side-effect report ("some users report a
+runny nose" is a safety claim); "anecdotal", "testimonials" always are. "Safety data/studies"
+are left to the safety extractor. Headings ("Animal Evidence"), questions and bibliography
+lines are not claims.
 """
 
 from __future__ import annotations

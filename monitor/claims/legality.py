@@ -21,7 +21,9 @@ Choices: "not approved by the FDA or EMA" gives one claim per authority (each ca
 "not an over-the-counter or prescribed medication in the U.S." means no marketing route at
 all, so it is reported as ``US not_approved``. Authorities: agencies by short name (FDA, EMA,
 WADA, TGA, MHRA, Health Canada, ...); "Russia" -> "Russian Ministry of Health"; a country with
-no agency ("in the US") -> the country ("US", "EU", "UK", ...); a country is dropped when its
+no agency ("in the US") -> the country ("US", "EU", "UK", ...), but never a place where the
+substance was made or studied ("trials carried out in Russia") nor one named after ", so /
+which / because"; a comma aside ("is not, however, approved") keeps the negation; a country is dropped when its
 own agency is also named; "globally" -> "global"; none named -> "unspecified" (evaluation
 statements without an authority are skipped: "evaluated to have no addictive effects").
 Questions are never claims.

@@ -9,7 +9,10 @@ Claim shapes (one vocabulary for every page):
   (nausea, drowsiness, dry_mouth, sweating, hair_loss, nasal_irritation, headache, ...),
   ``stated`` is present | absent ("no hair loss reported") | rare | common. An effect is
   only read where the unit talks about side effects (a trigger word or a Side Effects /
-  Safety / Risks heading above it) and not as a benefit ("helps reduce headaches").
+  Safety / Risks heading above it) and not as a benefit ("helps reduce headaches"); effects a
+  nootropic is also sold against (anxiety, fatigue, insomnia, ...) need the trigger in their
+  own clause. rare/common apply to the coordinated part they stand in ("can cause dizziness,
+  and in rare cases seizures": dizziness present, seizures rare).
 * ``safety:profile`` -> one claim per unit merging the fields it states:
   serious: none | rare | reported; tolerability: well_tolerated | poorly_tolerated;
   toxicity: none | low | high; addictive: true | false; interactions: none | reported;
