@@ -11,6 +11,10 @@ split or joined. The rest are paired:
    → ``changed`` (e.g. a dose sentence that gained a route);
 3. what is left → ``removed`` / ``added``.
 
+A statement that survives on both sides but lost a sentence may still pair with a new
+statement (steps 1–2, after orphans): a summary-table cell that went from *Low* to *Moderate*
+while a badge elsewhere still says *Low* is a ``changed`` level, not just an ``added`` one.
+
 A pair is material when any normalised field differs: numbers compare with a relative
 tolerance of 1e-6 (0.3 mg and 300 mcg are the same dose), lists as sets.
 
@@ -128,31 +132,65 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
             changes.append(_make(kind, a, b))
     old_left = [g[0] for ident, g in old_groups.items() if ident not in new_groups]
     new_left = [g[0] for ident, g in new_groups.items() if ident not in old_groups]
+    # Copies of a statement that lost (or gained) sentences while the statement survives.
+    # Alone they are repetition and never reported; but a new statement that took the place
+    # of a lost copy is a change ("Evidence Level | Low" → "Moderate" while a badge still says
+    # Low elsewhere), so lost/gained copies may pair with orphans of the other side.
+    old_copies = _copies(old_groups, new_groups)
+    new_copies = _copies(new_groups, old_groups)
 
-    pairs: list[tuple[Claim, Claim]] = []
-    for same_key in (True, False):
-        candidates = sorted(
-            ((_distance(a, b), i, j) for i, a in enumerate(old_left) for j, b in enumerate(new_left)
-             if a.category == b.category and (a.key == b.key) == same_key
-             and (same_key or fuzz.token_set_ratio(a.text, b.text) >= _SIMILAR)),
-            key=lambda t: t[0])
-        used_old: set[int] = set()
-        used_new: set[int] = set()
-        for _, i, j in candidates:
-            if i in used_old or j in used_new:
-                continue
-            used_old.add(i)
-            used_new.add(j)
-            pairs.append((old_left[i], new_left[j]))
-        old_left = [c for i, c in enumerate(old_left) if i not in used_old]
-        new_left = [c for j, c in enumerate(new_left) if j not in used_new]
-
+    pairs, old_left, new_left = _pair(old_left, new_left, old_copies, new_copies)
     changes.extend(_make("changed", a, b) for a, b in pairs)
     changes.extend(_make("removed", a, None) for a in old_left)
     changes.extend(_make("added", None, b) for b in new_left)
     order = {"changed": 0, "removed": 1, "added": 2, "reworded": 3, "unchanged": 4}
     changes.sort(key=lambda c: (order[c.kind], c.category, c.key, (c.new or c.old).start if (c.new or c.old) else 0))
     return changes
+
+
+def _copies(side: dict[tuple[str, str], list[Claim]], other: dict[tuple[str, str], list[Claim]]) -> list[Claim]:
+    """Claims of statements on both sides whose sentences are on this side only, up to the
+    number of copies this side has in excess."""
+    out: list[Claim] = []
+    for ident, claims in side.items():
+        if ident not in other or len(claims) <= len(other[ident]):
+            continue
+        other_texts = {c.text for c in other[ident]}
+        extra = [c for c in claims if c.text not in other_texts]
+        out.extend(extra[: len(claims) - len(other[ident])])
+    return out
+
+
+def _pair(old_left: list[Claim], new_left: list[Claim], old_copies: list[Claim],
+          new_copies: list[Claim]) -> tuple[list[tuple[Claim, Claim]], list[Claim], list[Claim]]:
+    """Greedy closest-first pairing in tiers: same key before similar text, orphans before copies.
+
+    A pair needs at least one orphan (a copy paired with a copy is only repetition).
+    Returns (pairs, unpaired old orphans, unpaired new orphans).
+    """
+    olds = [(c, False) for c in old_left] + [(c, True) for c in old_copies]
+    news = [(c, False) for c in new_left] + [(c, True) for c in new_copies]
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    pairs: list[tuple[Claim, Claim]] = []
+    for same_key in (True, False):
+        for with_copies in (False, True):
+            candidates = sorted(
+                (_distance(a, b), i, j)
+                for i, (a, a_copy) in enumerate(olds) if i not in used_old
+                for j, (b, b_copy) in enumerate(news) if j not in used_new
+                if not (a_copy and b_copy) and (a_copy or b_copy) == with_copies
+                and a.category == b.category and (a.key == b.key) == same_key
+                and (same_key or fuzz.token_set_ratio(a.text, b.text) >= _SIMILAR))
+            for _, i, j in candidates:
+                if i in used_old or j in used_new:
+                    continue
+                used_old.add(i)
+                used_new.add(j)
+                pairs.append((olds[i][0], news[j][0]))
+    rest_old = [c for i, (c, copy) in enumerate(olds) if i not in used_old and not copy]
+    rest_new = [c for j, (c, copy) in enumerate(news) if j not in used_new and not copy]
+    return pairs, rest_old, rest_new
 
 
 def _make(kind: str, old: Claim | None, new: Claim | None) -> Change:

@@ -80,3 +80,12 @@ def test_changes_carry_both_sides():
     (c,) = diff_claims([_dose("300-600 mcg", 0.3, 0.6)], [_dose("200-900 mcg", 0.2, 0.9)])
     assert c.old.text == "300-600 mcg" and c.new.text == "200-900 mcg"
     assert c.to_json()["old"] == {"text": "300-600 mcg", "value": {"min_mg": 0.3, "max_mg": 0.6, "route": "intranasal"}}
+
+
+def test_one_copy_flipping_while_others_remain_is_a_change():
+    low = lambda t: Claim("evidence", "evidence:level", t, {"level": "low"})  # noqa: E731
+    old = [low("Evidence: Low"), low("Evidence Level | Low"), low("Graded low")]
+    new = [low("Evidence: Low"), Claim("evidence", "evidence:level", "Evidence Level | Moderate", {"level": "moderate"}),
+           low("Graded low")]
+    (c,) = diff_claims(old, new)
+    assert (c.kind, c.old.text, c.new.text) == ("changed", "Evidence Level | Low", "Evidence Level | Moderate")
