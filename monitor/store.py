@@ -198,6 +198,15 @@ def _m0003_alerts_detail(db: sqlite_utils.Database) -> None:
     db["alerts"].add_column("detail", str)
 
 
+@migrations(name="0004_lookup_indexes")
+def _m0004_lookup_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes for per-version lookups (benchmarks/query_speed.py: version_timeline went from a
+    full scan of fetches per version to an index probe; changes by (source, to_version) serve
+    the timeline and the held-removal confirmation)."""
+    db["fetches"].create_index(["version_id"], if_not_exists=True)
+    db["changes"].create_index(["source_id", "to_version"], if_not_exists=True)
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
 
