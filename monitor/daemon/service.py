@@ -150,6 +150,7 @@ class Daemon:
     _planned: dict[str, dt.datetime] = field(default_factory=dict)
     _states: ErrorStates = field(default_factory=ErrorStates)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _reloading: asyncio.Lock | None = None
 
     def __post_init__(self) -> None:
         self.db = DbThread(self.options.db_path, "claimwatch-db")
@@ -162,6 +163,7 @@ class Daemon:
         from monitor.fetch import Fetcher
 
         self._stop = asyncio.Event()
+        self._reloading = asyncio.Lock()  # two quick SIGHUPs apply one after the other
         await self.db.start()
         await self.outbox.start()
         try:
@@ -294,7 +296,7 @@ class Daemon:
             result: CheckResult = await self.db.call(
                 record_safely, self.snapshots, self.config, src, fetched, error, started, elapsed)
         except asyncio.CancelledError:  # shutdown after the grace period: nothing of this check was stored
-            log.info("check %s cancelled", src.id, extra={"fields": {"event": "check", "source": src.id,
+            log.info("check %s cancelled by shutdown", src.id, extra={"fields": {"event": "check", "source": src.id,
                                                                       "outcome": "cancelled"}})
             return
         finally:
@@ -339,8 +341,13 @@ class Daemon:
     # ---------------------------------------------------------------- reload
 
     async def reload(self) -> None:
-        if self._stopping or self._scheduler is None:
+        if self._stopping or self._scheduler is None or self._reloading is None:
             return
+        async with self._reloading:
+            await self._reload()
+
+    async def _reload(self) -> None:
+        assert self._scheduler is not None
         path = self.options.config_path
         try:
             new = await asyncio.get_running_loop().run_in_executor(None, load_config, path)
