@@ -35,3 +35,30 @@ def test_readme_gives_the_two_setup_commands_ci_uses():
     assert "bash scripts/demo.sh" in text and "bash scripts/test.sh" in text
     ci = (README.parent / ".ci" / "run").read_text()
     assert "bash scripts/test.sh" in ci
+
+
+def _block_after(text: str, marker: str, lang: str = "") -> str:
+    start = text.index(marker)
+    fence = text.index("```" + lang, start) + 3 + len(lang)
+    return text[fence:text.index("```", fence)].strip("\n")
+
+
+def test_tour_output_excerpts_are_real(tmp_path):
+    """Run the demo, then the README's diff commands; their output must match the README."""
+    import json
+    import subprocess
+    import sys
+
+    work = tmp_path / "demo"
+    subprocess.run([sys.executable, "-m", "monitor", "demo", "--dir", str(work), "--cycles", "2", "--no-color"],
+                   check=True, capture_output=True, text=True, timeout=300)
+    db = str(work / "snapshots" / "history.db")
+    text = README.read_text(encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "monitor", "diff", "shield@1", "shield@2", "--db", db],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1
+    assert out.stdout.strip("\n") == _block_after(text, "A claim diff reads like")
+    out = subprocess.run([sys.executable, "-m", "monitor", "diff", "shield@1", "shield@2", "--db", db,
+                          "--format", "json"], capture_output=True, text=True, timeout=120)
+    documented = json.loads(_block_after(text, "## `monitor diff --format json`", "json"))
+    assert json.loads(out.stdout) == documented
