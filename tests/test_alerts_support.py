@@ -19,19 +19,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
+import polling
 from monitor.config import Config, load_config
 from monitor.models import Change, Claim
 from monitor.store import insert_changes, open_db, transaction, upsert_source
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+    return polling.wait_for(predicate, timeout, what, interval=0.01)
 
 
 def free_port() -> int:

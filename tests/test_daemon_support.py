@@ -12,19 +12,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import polling
 from fixture_site import BASE_ARTICLE, FixtureSite, page, write_config
 
 FAST = ["--heartbeat", "0.3", "--deliver-every", "0.3", "--log-format", "json", "--log-level", "debug"]
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    return polling.wait_for(predicate, timeout, what, interval=0.05)
 
 
 class DaemonProc:
