@@ -141,6 +141,8 @@ def _side_effect_report(unit: TextUnit, clause: str) -> bool:
 
 def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
     kinds = _kinds(clause)
+    if not kinds:  # everything below only filters or qualifies kinds
+        return {}
     names = {k for k, _ in kinds}
     if "rct" in names and "human" in names:  # a controlled trial is a human study: count it once
         kinds = [(k, p) for k, p in kinds if k != "human"]
