@@ -100,6 +100,10 @@ class _Cue:
 
 
 # (family, pattern, positive status, negated status, negatable, needs authority, default authority)
+# "legal" states a status only when predicative ("is legal in Russia", "legal to import", "legal."):
+# attributive uses ("Legal status", "legal peptides", "legal notice") are labels, not claims.
+_PREDICATIVE = (r"(?=\s*(?:$|[.,;:!)]|\s(?:to|in|for|under|without|with|and|or|but|if|as|across|throughout|"
+                r"everywhere|here|there|now|again|today|worldwide|globally|nationwide|since|until)\b))")
 _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("approval", r"\bnot\s+(?:an?\s+)?(?:over[- ]the[- ]counter|OTC)\s+(?:or|nor)\s+(?:a\s+)?prescri(?:bed|ption)\b",
      "not_approved", "not_approved", False, False, "unspecified"),
@@ -126,8 +130,9 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      r"|\b(?:is|are|as)\s+(?:an?\s+)?research\s+chemicals?\b(?!-)|\blaboratory\s+(?:use|research)\s+only\b",
      "research_use_only", "research_use_only", False, False, "unspecified"),
     ("import", r"\bimport(?:ed|ing|ation)?\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
-    ("legal", r"\billegal(?:ly)?\b|\bunlawful\b|\bbanned\b", "illegal", "legal", True, False, "unspecified"),
-    ("legal", r"\blegal(?:ly)?\b|\blawful\b", "legal", "illegal", True, False, "unspecified"),
+    ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b", "illegal", "legal", True, False,
+     "unspecified"),
+    ("legal", r"\blegally\b|\b(?:legal|lawful)\b" + _PREDICATIVE, "legal", "illegal", True, False, "unspecified"),
     ("essential_list", r"\b(?:list\s+of\s+)?(?:vital\s+and\s+)?essential\s+(?:drugs|medicines|medicinal\s+products)(?:\s+list)?\b|\bVED\s+list\b",
      "essential_drug_list", "not_essential_drug_list", True, False, "unspecified"),
 )
