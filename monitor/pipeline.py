@@ -14,9 +14,12 @@ back to a recent state (A/B pages) is recorded but not re-alerted.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import json
 import logging
+import multiprocessing
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +32,8 @@ from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.config import Config, Source
 from monitor.diff import diff_claims
 from monitor.errors import FetchError
-from monitor.extract import extract_main_text, page_problem
-from monitor.models import FetchResult
+from monitor.extract import MainText, extract_main_text, page_problem
+from monitor.models import Claim, FetchResult
 from monitor.snapshots import SnapshotStore
 
 log = logging.getLogger("claimwatch.pipeline")
@@ -64,6 +67,24 @@ class PassReport:
     @property
     def failed(self) -> list[CheckResult]:
         return [r for r in self.results if r.failed]
+
+
+@dataclass(frozen=True)
+class PageAnalysis:
+    """The CPU-heavy part of recording a page, computed apart from the DB (possibly in a worker)."""
+
+    main: MainText
+    problem: str | None
+    claims: list[Claim] | None  # None when not needed: a problem page or an unchanged text
+
+
+def analyse_page(html: str, selector: str | None, known_text_hash: str | None) -> PageAnalysis:
+    """Main text, page problem and (only for a new text) claims. Pure, so it can run in a process pool."""
+    main = extract_main_text(html, selector)
+    problem = page_problem(main)
+    if problem or main.text_hash == known_text_hash:
+        return PageAnalysis(main, problem, None)
+    return PageAnalysis(main, None, extract_claims(main.text))
 
 
 def snapshot_dir(db_path: Path) -> Path:
@@ -107,8 +128,9 @@ def run_pass(db_path: Path, config: Config, source_ids: list[str] | None = None,
             sources = [config.source(sid) for sid in source_ids]
         else:
             sources = due_sources(db, config)
-        for src in config.sources:
-            store.upsert_source(db, src.id, src.url or "", src.name, src.settings_json(), src.enabled)
+        with store.transaction(db):
+            for src in config.sources:
+                store.upsert_source(db, src.id, src.url or "", src.name, src.settings_json(), src.enabled)
         return asyncio.run(_run(db, Path(db_path), config, sources, progress))
     finally:
         db.close()
@@ -120,21 +142,50 @@ async def _run(db: sqlite_utils.Database, db_path: Path, config: Config, sources
 
     report = PassReport()
     snapshots = SnapshotStore(snapshot_dir(db_path))
-    async with Fetcher(**fetcher_kwargs(config)) as fetcher:
-        async def one(src: Source) -> CheckResult:
-            if not src.configured:
-                return CheckResult(src.id, "not_configured", error="no URL configured (placeholder in sources.yaml)")
-            fetched, error, started, elapsed = await fetch_source(fetcher, src, store.conditional_headers(db, src.id))
-            return record_safely(db, snapshots, config, src, fetched, error, started, elapsed)
+    pool = _analysis_pool(len(sources))
+    loop = asyncio.get_running_loop()
+    try:
+        async with Fetcher(**fetcher_kwargs(config)) as fetcher:
+            async def one(src: Source) -> CheckResult:
+                if not src.configured:
+                    return CheckResult(src.id, "not_configured", error="no URL configured (placeholder in sources.yaml)")
+                fetched, error, started, elapsed = await fetch_source(fetcher, src, store.conditional_headers(db, src.id))
+                analysis = None
+                if pool is not None and fetched is not None and not fetched.not_modified:
+                    latest = store.latest_version(db, src.id)
+                    try:
+                        analysis = await loop.run_in_executor(pool, analyse_page, fetched.text, src.selector,
+                                                              latest["text_hash"] if latest else None)
+                    except Exception:  # a worker failure is retried inline, where errors are recorded
+                        log.warning("analysis worker failed for %s; analysing inline", src.id, exc_info=True)
+                return record_safely(db, snapshots, config, src, fetched, error, started, elapsed, analysis)
 
-        tasks = [asyncio.create_task(one(src)) for src in sources]
-        for task in asyncio.as_completed(tasks):
-            result = await task
-            report.results.append(result)
-            if progress:
-                progress(result)
+            tasks = [asyncio.create_task(one(src)) for src in sources]
+            for task in asyncio.as_completed(tasks):
+                result = await task
+                report.results.append(result)
+                if progress:
+                    progress(result)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
     report.results.sort(key=lambda r: r.source_id)
     return report
+
+
+PARALLEL_MIN_SOURCES = 16
+
+
+def _analysis_pool(n_sources: int) -> concurrent.futures.ProcessPoolExecutor | None:
+    """Worker processes for page analysis on multi-core machines and passes worth the start-up.
+
+    Parsing and claim extraction are pure CPU work; in the event loop they would use one core.
+    ``spawn`` workers start clean (no inherited threads or sockets from the fetcher).
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or n_sources < PARALLEL_MIN_SOURCES:
+        return None
+    return concurrent.futures.ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("spawn"))
 
 
 def fetcher_kwargs(config: Config) -> dict[str, Any]:
@@ -159,10 +210,10 @@ async def fetch_source(fetcher: Any, src: Source, conditional: dict[str, str]
 
 def record_safely(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
                   fetched: FetchResult | None, error: FetchError | None, started: str,
-                  elapsed_ms: float) -> CheckResult:
+                  elapsed_ms: float, analysis: PageAnalysis | None = None) -> CheckResult:
     """``record``, but an internal error while processing the page is stored as a failed fetch."""
     try:
-        return record(db, snapshots, config, src, fetched, error, started, elapsed_ms)
+        return record(db, snapshots, config, src, fetched, error, started, elapsed_ms, analysis)
     except Exception as exc:  # one broken page must not stop the pass; the traceback is logged
         log.exception("internal error while processing %s", src.id)
         internal = FetchError(f"internal error while processing the page: {exc!r}")
@@ -178,8 +229,13 @@ def fetch_options(src: Source) -> Any:
 
 
 def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
-           fetched: FetchResult | None, error: FetchError | None, started: str, elapsed_ms: float) -> CheckResult:
-    """Store one fetch's outcome: everything for this source in one transaction."""
+           fetched: FetchResult | None, error: FetchError | None, started: str, elapsed_ms: float,
+           analysis: PageAnalysis | None = None) -> CheckResult:
+    """Store one fetch's outcome: everything for this source in one transaction.
+
+    ``analysis`` is the page's ``analyse_page`` result when it was computed elsewhere (a worker);
+    it is only trusted if it was made against the current latest version's text hash.
+    """
     fetch_row: dict[str, Any] = {"source_id": src.id, "started_at": started, "duration_ms": round(elapsed_ms, 1),
                                  "url": src.url}
     if fetched is None:
@@ -207,9 +263,11 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
                            duration_ms=elapsed_ms, alerts=alerts)
 
     digest = snapshots.put(fetched.body)
-    main = extract_main_text(fetched.text, src.selector)
+    known = latest["text_hash"] if latest else None
+    if analysis is None or (analysis.claims is None and not analysis.problem and analysis.main.text_hash != known):
+        analysis = analyse_page(fetched.text, src.selector, known)
+    main, problem = analysis.main, analysis.problem
     fetch_row.update(body_hash=digest, bytes=len(fetched.body))
-    problem = page_problem(main)
     if problem:
         fetch_row.update(outcome="blocked", error_kind="blocked_page", error=problem)
         with store.transaction(db):
@@ -226,7 +284,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
             alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
         return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms, alerts=alerts)
 
-    claims = extract_claims(main.text)
+    claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
     with store.transaction(db):
         number = (latest["number"] if latest else 0) + 1
         version_id = db["versions"].insert({

@@ -230,3 +230,31 @@ def test_sigkill_mid_pass_leaves_consistent_db(tmp_path, site):
     assert not report.failed
     db = store.open_db(db_path)
     assert db["versions"].count == 24
+
+
+def test_worker_pool_and_inline_analysis_store_the_same_history(tmp_path, site, monkeypatch):
+    import monitor.pipeline as pipeline
+
+    n = pipeline.PARALLEL_MIN_SOURCES
+    cfg, _ = _setup(tmp_path, site, n=n)
+    for i in range(n):
+        site.set(f"/semax-{i}", page(BASE_ARTICLE.replace("300mcg", f"{100 + 10 * i}mcg")))
+    ids = [f"s{i}" for i in range(n)]
+
+    def snapshot(db_path):
+        db = store.open_db(db_path)
+        rows = [(r["source_id"], r["category"], r["key"], r["value"], r["text"]) for r in db.query(
+            "SELECT source_id, category, key, value, text FROM claims ORDER BY source_id, start, key")]
+        versions = [(r["source_id"], r["number"], r["text_hash"]) for r in db.query(
+            "SELECT source_id, number, text_hash FROM versions ORDER BY source_id, number")]
+        db.close()
+        return rows, versions
+
+    pooled = tmp_path / "pooled" / "history.db"
+    assert pipeline._analysis_pool(n) is not None or (os.cpu_count() or 1) < 2
+    run_pass(pooled, cfg, ids)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_SOURCES", 10_000)
+    inline = tmp_path / "inline" / "history.db"
+    run_pass(inline, cfg, ids)
+    assert snapshot(pooled) == snapshot(inline)
+    assert len(snapshot(inline)[1]) == n
