@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_datasette_fixture import (FACTS, NEW_DOSE, OLD_DOSE, XSS_IMG, XSS_LINK, XSS_SCRIPT,
-                                    build_history)
+from test_datasette_fixture import (FACTS, LEGAL, LEGAL_VALUE, NEW_DOSE, NEW_VALUE, OLD_DOSE, XSS_IMG,
+                                    XSS_LINK, XSS_SCRIPT, build_history)
 
 from monitor.cli import cli
+from monitor import store
 from monitor.datasette.server import build_datasette
 from monitor.store import SCHEMA_DOC
 
@@ -96,17 +97,68 @@ def test_dosage_history_per_source(ds: Any) -> None:
     assert len(beta) == 1 and beta[0]["key"] is None  # a version without dosage claims still shows
 
 
+def says(row: dict[str, Any]) -> dict[str, list[tuple[dict, str]]]:
+    """The ``says`` column read back per source: {source: [(value, example sentence)]}."""
+    out: dict[str, list[tuple[dict, str]]] = {}
+    for entry in json.loads(row["says"]):
+        for source in entry["sources"]:
+            out.setdefault(source, []).append((entry["value"], entry["text"]))
+    return out
+
+
 def test_claims_across_sources_shows_latest_versions(ds: Any) -> None:
     got = {r["key"]: r for r in rows(ds, "/history/claims_across_sources")}
-    dose = got["dosage:intranasal:dose"]
-    assert [c["text"] for c in json.loads(dose["alpha"])] == [NEW_DOSE]  # v2, not v1
-    assert dose["beta"] is None and dose["hostile"] is None
-    legal = got["legality:fda"]
-    assert json.loads(legal["alpha"])[0]["value"] == {"authority": "FDA", "status": "not_approved"}
-    assert json.loads(legal["beta"])[0]["value"]["authority"] == "FDA"
-    assert "evidence:level" in got and got["evidence:level"]["alpha"]
+    assert says(got["dosage:intranasal:dose"]) == {"alpha": [(NEW_VALUE, NEW_DOSE)]}  # v2, not v1; no one else
+    assert says(got["legality:fda"]) == {"alpha": [(LEGAL_VALUE, LEGAL)], "beta": [(LEGAL_VALUE, LEGAL)]}
+    assert says(got["evidence:level"]) == {"alpha": [({"level": "low"}, "Evidence in humans remains low quality.")]}
+    assert set(says(got["dosage:unspecified:day"])) == {"hostile"}
+    assert [r["distinct_values"] for r in got.values()] == [1] * len(got)
     html = get(ds, "/history/claims_across_sources").text
     assert '<span class="cw-chip">FDA</span> <span class="cw-chip">not approved</span>' in html
+    assert '<a href="/history/version_timeline?source=beta">beta</a>' in html
+    assert '<span class="cw-chip">0.6–0.9 mg</span>' in html and "0.3–0.6 mg" not in html
+    assert "2 sources, 1 value" in html
+
+
+def test_claims_across_sources_filters_by_source_list(ds: Any) -> None:
+    only_beta = rows(ds, "/history/claims_across_sources?source=beta")
+    assert [(r["key"], says(r)) for r in only_beta] == [("legality:fda", {"beta": [(LEGAL_VALUE, LEGAL)]})]
+    two = {r["key"]: says(r) for r in rows(ds, "/history/claims_across_sources?source=beta,+hostile")}
+    assert set(two) == {"legality:fda", "dosage:unspecified:day"}
+    assert set(two["legality:fda"]) == {"beta"} and set(two["dosage:unspecified:day"]) == {"hostile"}
+    assert rows(ds, "/history/claims_across_sources?source=nobody") == []
+
+
+def test_claims_across_sources_scales_past_sqlite_column_limit(tmp_path: Path) -> None:
+    """2,100 sources (the old one-column-per-source SQL failed beyond 1,998): one row per key,
+    sources grouped by the value their latest version states."""
+    db = store.open_db(tmp_path / "history.db")
+    n = 2100
+    db.conn.executemany("insert into sources (id, url, name, settings, enabled, created_at, updated_at) "
+                        "values (?, ?, ?, '{}', 1, 't', 't')",
+                        [(f"s{i:04d}", f"https://s{i}.example/", f"S{i}") for i in range(n)])
+    versions, claims = [], []
+    for i in range(n):
+        for number, mg in ((1, 9), (2, 1 if i % 3 else 2)):  # v1 says 9 mg everywhere; latest says 1 or 2 mg
+            vid = len(versions) + 1
+            versions.append((vid, f"s{i:04d}", number))
+            claims.append((vid, f"s{i:04d}", json.dumps({"min_mg": mg, "max_mg": mg, "per": "day"}), f"take {mg} mg"))
+    db.conn.executemany("insert into versions (id, source_id, number, claim_count, held) values (?, ?, ?, 1, 0)",
+                        versions)
+    db.conn.executemany("insert into claims (version_id, source_id, category, key, text, value) "
+                        "values (?, ?, 'dosage', 'dosage:unspecified:day', ?, ?)",
+                        [(vid, sid, text, value) for vid, sid, value, text in claims])
+    db.conn.commit()
+    db.close()
+    ds = build_datasette(tmp_path / "history.db")
+    [row] = rows(ds, "/history/claims_across_sources")
+    per_source = says(row)
+    assert len(per_source) == n and row["distinct_values"] == 2
+    assert per_source["s0000"] == [({"min_mg": 2, "max_mg": 2, "per": "day"}, "take 2 mg")]
+    assert per_source["s0001"] == [({"min_mg": 1, "max_mg": 1, "per": "day"}, "take 1 mg")]
+    assert [len(e["sources"]) for e in json.loads(row["says"])] == [1400, 700]  # most-stated first
+    html = get(ds, "/history/claims_across_sources").text
+    assert "2100 sources, 2 values" in html and "+1388 more" in html and "+688 more" in html
 
 
 def test_version_timeline(ds: Any) -> None:

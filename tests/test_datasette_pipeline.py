@@ -27,7 +27,7 @@ def _get(ds: Any, path: str) -> Any:
 
 def test_every_canned_query_runs_on_a_real_history(real_history: Path) -> None:
     ds = build_datasette(real_history)
-    for name in canned_queries(["shield"]):
+    for name in canned_queries():
         response = _get(ds, f"/history/{name}.json?_shape=objects&source=shield")
         assert response.status_code == 200, (name, response.text[:300])
     recent = _get(ds, "/history/recent_changes.json?_shape=objects").json()["rows"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.datasette.render import (chips, highlight_spans, inline_diff, safe_link, value_labels,
-                                      word_diff)
+from monitor.datasette.render import (chips, highlight_spans, inline_diff, safe_link, says_entries, says_table,
+                                      value_labels, word_diff)
 
 TAGS = re.compile(r"</?(?:del|ins|mark[^>]*)>")
 texts = st.text(alphabet=st.sampled_from(list("ab <>&\"' 0.3–6mg\n")), max_size=40)
@@ -59,3 +60,19 @@ def test_safe_link_only_links_http() -> None:
     assert str(safe_link("https://x.example/a?b=1&c=2")).startswith('<a href="https://x.example/a?b=1&amp;c=2"')
     for bad in ("javascript:alert(1)", "data:text/html,x", " https://x.example"):
         assert "<a" not in str(safe_link(bad))
+
+
+def test_says_table_groups_sources_by_value_escaped_and_capped() -> None:
+    raw = json.dumps([
+        {"value": {"authority": "FDA", "status": "approved"}, "sources": ["<b>x</b>"], "text": "<i>approved</i>"},
+        {"value": {"authority": "FDA", "status": "not_approved"}, "sources": [f"s{i}" for i in range(5)], "text": "no"},
+        {"value": "not a dict", "sources": ["junk"]}, 7])
+    entries = says_entries(raw)
+    assert [e["sources"][0] for e in entries] == ["s0", "<b>x</b>"]  # most-stated first, junk dropped
+    out = str(says_table(entries, lambda sid: "/q?source=" + sid, limit=3))
+    assert out.startswith('<div class="cw-says-head">6 sources, 2 values</div>')
+    assert '<a href="/q?source=s1">s1</a>, <a href="/q?source=s2">s2</a> <span class="cw-more">+2 more</span>' in out
+    assert "s3" not in out and "&lt;b&gt;x&lt;/b&gt;" in out and "&lt;i&gt;approved&lt;/i&gt;" in out
+    assert "<b>" not in out and "<i>" not in out
+    assert '<span class="cw-chip">not approved</span>' in out
+    assert str(says_table(says_entries("not json"), str)) == '<span class="cw-chip cw-empty">—</span>'

@@ -1,11 +1,20 @@
 """Canned queries over the history DB (served by the plugin's ``canned_queries`` hook).
 
-They are built per request so ``claims_across_sources`` always has one column per source
-currently in the ``sources`` table. A ``:source`` parameter left empty means "every source".
+The SQL is fixed text that does not depend on which sources exist, so the plugin can serve
+the same queries on every request without reading the DB. A ``:source`` parameter left empty
+means "every source"; ``claims_across_sources`` also takes several ids separated by commas.
+
+``claims_across_sources`` keeps one row per claim key whatever the number of sources (an
+earlier one-column-per-source design hit SQLite's 2,000-column limit and grew with sources ×
+claims): its ``says`` column is a JSON list of ``{"value", "sources", "text"}``, one entry per
+distinct value, most-stated first, with the ids of the sources whose latest version states it
+and one of the sentences stating it. Latest versions come from ``versions(source_id, number)``
+(MAX per source) and their claims from ``claims(version_id)``; both indexes exist in the store.
 Column names follow conventions the plugin's ``render_cell`` recognises: ``source_id``,
 ``from_version``/``to_version``/``version`` (links to version rows), ``diff`` (``a..b``, link
 to the side-by-side page), ``change``/``change_id`` (link to the change page) and
-``value``/``old_value``/``new_value`` (claim value JSON shown as chips).
+``value``/``old_value``/``new_value`` (claim value JSON shown as chips), ``says`` (value →
+sources table).
 """
 
 from __future__ import annotations
@@ -63,47 +72,36 @@ order by case a.status when 'dead' then 0 when 'failed' then 1 when 'sending' th
 """
 
 
-def sql_string(value: str) -> str:
-    """A SQL string literal (single quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_ident(value: str) -> str:
-    """A SQL identifier (double quotes doubled)."""
-    return '"' + value.replace('"', '""') + '"'
-
-
-def claims_across_sources_sql(source_ids: Iterable[str]) -> str:
-    """One row per (category, key) claimed by any source's latest version; one column per source.
-
-    Each source cell is a JSON list of ``{"text", "value"}`` for that key in the source's
-    latest version (NULL when the page says nothing about it now).
-    """
-    columns = [
-        f"nullif((select json_group_array(json_object('text', c.text, 'value', "
-        f"case when json_valid(c.value) then json(c.value) else c.value end)) "
-        f"from cur c where c.category = k.category and c.key = k.key "
-        f"and c.source_id = {sql_string(sid)}), '[]') as {sql_ident(sid)}"
-        for sid in source_ids
-    ]
-    select = ",\n       ".join(["k.category", "k.key", *columns])
-    return f"""
+CLAIMS_ACROSS_SOURCES = """
 with latest as (
-  select v.id, v.source_id from versions v
-  where v.number = (select max(v2.number) from versions v2 where v2.source_id = v.source_id)
+  select v.id
+  from (select source_id, max(number) as number from versions
+        where :source = '' or instr(',' || replace(:source, ' ', '') || ',', ',' || source_id || ',') > 0
+        group by source_id) m
+  join versions v on v.source_id = m.source_id and v.number = m.number
 ),
-cur as (
-  select cl.category, cl.key, cl.source_id, cl.text, cl.value, cl.start, cl.id
-  from claims cl join latest l on l.id = cl.version_id
+per_value as (
+  select cl.category, cl.key, cl.value, count(distinct cl.source_id) as n,
+         json_group_array(distinct cl.source_id) as sources, min(cl.text) as text
+  from latest l join claims cl on cl.version_id = l.id
+  group by cl.category, cl.key, cl.value
+  order by cl.category, cl.key, n desc, cl.value
 )
-select {select}
-from (select distinct category, key from cur) k
-order by k.category, k.key
+select category, key, count(*) as distinct_values,
+       json_group_array(json_object(
+         'value', case when json_valid(value) then json(value) else value end,
+         'sources', json(sources), 'text', text)) as says
+from per_value
+group by category, key
+order by category, key
 """
 
 
-def canned_queries(source_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The canned queries for one history DB whose sources table lists ``source_ids``."""
+def canned_queries(source_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """The canned queries of a history DB, as fresh dicts (Datasette adds keys to them).
+
+    ``source_ids`` is accepted for older callers and ignored: no SQL depends on the sources.
+    """
     return {
         "recent_changes": {
             "title": "Recent changes",
@@ -112,9 +110,11 @@ def canned_queries(source_ids: list[str]) -> dict[str, dict[str, Any]]:
         },
         "claims_across_sources": {
             "title": "Claims across sources",
-            "description": "What each page says now (its latest version), one row per claim key, "
-                           "one column per source.",
-            "sql": claims_across_sources_sql(source_ids).strip(),
+            "description": "What each page says now (its latest version): one row per claim key, "
+                           "each value stated with the sources stating it. Leave source empty for "
+                           "every source, or list ids separated by commas.",
+            "sql": CLAIMS_ACROSS_SOURCES.strip(),
+            "params": ["source"],
         },
         "dosage_history": {
             "title": "Dosage history",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import quote
 
 from markupsafe import Markup, escape
@@ -154,6 +154,41 @@ def claim_list(items: Sequence[Any]) -> Markup:
             parts.append(Markup('<div class="cw-claim-item">{}<div class="cw-sentence">{}</div></div>')
                          .format(chips(item["value"]), item.get("text") or ""))
     return Markup("").join(parts)
+
+
+def says_entries(raw: Any) -> list[dict[str, Any]]:
+    """The ``says`` JSON of claims_across_sources as well-formed entries, most-stated first.
+
+    Each entry is ``{"value": dict, "sources": [ids], "text": str}``; malformed items are
+    dropped so a bad row never breaks the page.
+    """
+    parsed = parse_json(raw)
+    if not isinstance(parsed, list):
+        return []
+    entries = [{"value": item["value"], "text": item.get("text") or "",
+                "sources": [str(s) for s in item.get("sources") or []]}
+               for item in parsed if isinstance(item, dict) and isinstance(item.get("value"), dict)]
+    return sorted(entries, key=lambda e: -len(e["sources"]))
+
+
+def says_table(entries: Sequence[dict[str, Any]], source_href: Callable[[str], str],
+               limit: int = 12) -> Markup:
+    """A compact value → sources table: one row per stated value (chips, an example sentence),
+    its sources as links; past ``limit`` sources a row ends with "+N more"."""
+    if not entries:
+        return Markup('<span class="cw-chip cw-empty">—</span>')
+    sources = {s for e in entries for s in e["sources"]}
+    rows: list[Markup] = []
+    for entry in entries:
+        ids = entry["sources"]
+        links = Markup(", ").join(Markup('<a href="{}">{}</a>').format(source_href(s), s) for s in ids[:limit])
+        if len(ids) > limit:
+            links += Markup(' <span class="cw-more">+{} more</span>').format(len(ids) - limit)
+        rows.append(Markup('<tr><td>{}<div class="cw-sentence">{}</div></td><td>{}</td></tr>')
+                    .format(chips(entry["value"]), entry["text"], links))
+    head = Markup('<div class="cw-says-head">{} source{}, {} value{}</div>').format(
+        len(sources), "" if len(sources) == 1 else "s", len(entries), "" if len(entries) == 1 else "s")
+    return head + Markup('<table class="cw-says">{}</table>').format(Markup("").join(rows))
 
 
 def safe_link(url: Any, label: Any | None = None) -> Markup:

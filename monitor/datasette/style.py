@@ -31,4 +31,7 @@ mark.cw-same { background: #e4ecf7; }
 .cw-meta { color: #444; }
 .cw-summary { font-size: 1.15em; }
 .cw-links { font-size: .85em; }
+.cw-says { border-collapse: collapse; }
+.cw-says td { border-top: 1px solid #e4e4e4; padding: .2em .4em .2em 0; vertical-align: top; }
+.cw-says-head, .cw-more { color: #666; font-size: .85em; }
 """
