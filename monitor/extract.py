@@ -17,6 +17,7 @@ stamp inside the article does not make a new version. Numbers with units are nev
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -45,7 +46,7 @@ class MainText:
     title: str
     text: str
 
-    @property
+    @functools.cached_property
     def text_hash(self) -> str:
         return hashlib.sha256(comparison_key(self.text).encode()).hexdigest()
 

@@ -216,6 +216,10 @@ def test_sigkill_mid_pass_leaves_consistent_db(tmp_path, site):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert seen >= 2, "the pass should have stored some versions before the kill"
+    deadline = time.monotonic() + 15
+    while _orphan_workers() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _orphan_workers(), "analysis workers must exit when their parent is killed"
     con = sqlite3.connect(db_path)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     versions = con.execute("SELECT id, claim_count FROM versions").fetchall()
@@ -258,3 +262,19 @@ def test_worker_pool_and_inline_analysis_store_the_same_history(tmp_path, site, 
     run_pass(inline, cfg, ids)
     assert snapshot(pooled) == snapshot(inline)
     assert len(snapshot(inline)[1]) == n
+
+
+def _orphan_workers() -> list[int]:
+    """Pool workers (multiprocessing spawn children) re-parented to init: leftovers of a killed pass."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"multiprocessing.spawn" in cmd and ppid == 1:
+            found.append(int(entry.name))
+    return found
