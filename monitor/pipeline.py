@@ -275,7 +275,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         return CheckResult(src.id, "not_modified", version=latest["number"] if latest else None,
                            duration_ms=elapsed_ms, alerts=alerts)
 
-    digest = snapshots.put(fetched.body)
+    digest = snapshots.put(fetched.body, base=latest["body_hash"] if latest else None)
     known = latest["text_hash"] if latest else None
     if analysis is None or (analysis.claims is None and not analysis.problem and analysis.main.text_hash != known):
         analysis = analyse_page(fetched.text, src.selector, known)

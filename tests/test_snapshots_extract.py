@@ -75,3 +75,39 @@ def test_extraction_never_raises_and_is_deterministic(text):
     assert a == extract_main_text(text)
     html = f"<html><body><article><p>{text}</p><table><tr><td>{text[:20]}</td></tr></table></article></body></html>"
     assert extract_main_text(html) == extract_main_text(html)
+
+
+def test_delta_snapshots_roundtrip_small_and_never_chain(tmp_path):
+    store = SnapshotStore(tmp_path)
+    page = b"<html><nav>menu</nav><article>" + _prose(3000) + b"</article>"
+    base = store.put(page.replace(b"menu", b"menu v1"))
+    second = store.put(page.replace(b"menu", b"menu v2"), base=base)
+    third = store.put(page.replace(b"menu", b"menu v3"), base=second)  # a delta base resolves to its plain base
+    assert store.base_of(second) == base and store.base_of(third) == base
+    assert store.path_for(second).stat().st_size < store.path_for(base).stat().st_size / 2
+    assert store.get(third) == page.replace(b"menu", b"menu v3")
+    unrelated = store.put(b"completely different body", base=base)
+    assert store.base_of(unrelated) == unrelated, "no delta when it does not pay"
+
+
+def test_delta_with_missing_or_corrupt_base_is_an_error(tmp_path):
+    store = SnapshotStore(tmp_path)
+    page = b"<article>" + _prose(2000) + b"</article>"
+    base = store.put(page)
+    delta = store.put(page + b"<p>new</p>", base=base)
+    store.path_for(base).write_bytes(store.path_for(base).read_bytes()[:-5] + b"xxxxx")
+    with pytest.raises(SnapshotError):
+        store.get(delta)
+    store.path_for(base).unlink()
+    with pytest.raises(SnapshotError, match="corrupt or its base is missing"):
+        store.get(delta)
+
+
+def _prose(words: int) -> bytes:
+    """Deterministic, not self-similar text (repetitive text compresses too well to need a delta)."""
+    import random
+
+    rnd = random.Random(7)
+    vocab = ["semax", "peptide", "dose", "nasal", "study", "russia", "trial", "mcg", "brain", "effect", "report",
+             "animal", "human", "level", "safety", "stroke", "memory", "anxiety", "drops", "daily"]
+    return " ".join(rnd.choice(vocab) + str(rnd.randint(0, 999)) for _ in range(words)).encode()
