@@ -3,10 +3,5 @@
 # Usage: bash scripts/demo.sh [monitor demo options…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${CLAIMWATCH_VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e .
+. scripts/venv.sh ""
 exec "$VENV/bin/monitor" demo "$@"

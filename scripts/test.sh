@@ -3,11 +3,6 @@
 # Usage: bash scripts/test.sh [pytest args…]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${CLAIMWATCH_VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[test]"
+. scripts/venv.sh "[test]"
 # pytest exits 5 when it collected no test: that is a failure here too.
 exec "$VENV/bin/python" -m pytest "$@"
