@@ -6,7 +6,6 @@ Run: .venv/bin/python benchmarks/alert_quality.py [--verbose]
 from __future__ import annotations
 
 import argparse
-import math
 
 from monitor.quality import evaluate
 
@@ -30,8 +29,11 @@ def main() -> None:
     print(f"{'recall (material)':28}{s.recall:>12.3f}{s.baseline_recall:>12.3f}")
     print(f"{'precision':28}{s.precision:>12.3f}{s.baseline_precision:>12.3f}")
     print(f"{'false alerts (cosmetic)':28}{s.false_alert_rate:>12.3f}{s.baseline_false_alert_rate:>12.3f}")
-    ratio = s.baseline_false_alert_rate / s.false_alert_rate if s.false_alert_rate else math.inf
-    print(f"noise ratio (baseline false alerts / ours): {ratio:.1f}x")
+    if s.false_alert_rate:
+        print(f"noise ratio (baseline false alerts / ours): {s.baseline_false_alert_rate / s.false_alert_rate:.1f}x")
+    else:
+        print(f"noise: the baseline alerted on {s.baseline_cosmetic_alerted} of {s.cosmetic_transitions} cosmetic "
+              "transitions, claimwatch on none")
 
 
 if __name__ == "__main__":
