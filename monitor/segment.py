@@ -265,6 +265,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     chunk = text[start:end]
     if not _INNER_STOP_RE.search(chunk):
         return [(start, end)]
+    plain = _plain_starts(chunk)
+    if plain is not None:
+        return _spans_from_starts(chunk, start, plain)
     try:
         spans = [
             (sent[0].offset, sent[-1].offset + len(sent[-1].value))
@@ -277,7 +280,12 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if not spans or any(not (0 <= s < e <= len(chunk)) for s, e in spans):
         return [(start, end)]
     # Stretch each span to the next one so trailing closers syntok dropped stay in a unit.
-    bounded = [(s, spans[i + 1][0] if i + 1 < len(spans) else len(chunk)) for i, (s, _) in enumerate(spans)]
+    return _spans_from_starts(chunk, start, [s for s, _ in spans])
+
+
+def _spans_from_starts(chunk: str, start: int, starts: list[int]) -> list[tuple[int, int]]:
+    """Sentences from their start offsets: each runs to the next start, whitespace trimmed."""
+    bounded = [(s, starts[i + 1] if i + 1 < len(starts) else len(chunk)) for i, s in enumerate(starts)]
     bounded[0] = (0, bounded[0][1])
     out = []
     for s, e in bounded:
@@ -286,4 +294,37 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         e -= len(piece) - len(piece.rstrip())
         if s < e:
             out.append((start + s, start + e))
-    return out or [(start, end)]
+    return out or [(start, start + len(chunk))]
+
+
+_ABBREVIATIONS = frozenset({"approx", "etc", "vol", "fig", "figs", "inc", "ltd", "dept", "est", "min", "max", "mfg",
+                            "cap", "caps", "tab", "tabs", "resp", "viz", "cit", "ibid", "ref", "refs", "nos", "seq",
+                            "spp", "var"})
+_LOWER_WORD_RE = re.compile(r"[a-z]{3,}")
+_BRACKETS_RE = re.compile(r"[()\[\]{}]")
+
+
+def _plain_starts(chunk: str) -> list[int] | None:
+    """Sentence starts when every stop in the line is unambiguous, else None (then syntok decides).
+
+    Unambiguous: "…word. Next", "…word? Next" with a plain lowercase word (not an abbreviation)
+    before the stop, nothing between the stop and the space, a capital after it, and no
+    brackets in the line. That is most prose, and it skips syntok's tokenizer for it;
+    abbreviations ("e.g.", "Dr.", "U.S.", "approx."), numbers, quotes and brackets all go to
+    syntok. A property test checks both agree wherever the fast path answers.
+    """
+    if _BRACKETS_RE.search(chunk):  # syntok treats bracketed text specially
+        return None
+    starts = [0]
+    for m in _INNER_STOP_RE.finditer(chunk):
+        stop = m.start()
+        begin = stop
+        while begin > 0 and not chunk[begin - 1].isspace():
+            begin -= 1
+        word = chunk[begin:stop]
+        if not _LOWER_WORD_RE.fullmatch(word) or word in _ABBREVIATIONS:
+            return None
+        if m.group(0)[1:-1].strip() or not m.group(0)[-1].isupper():
+            return None
+        starts.append(m.end() - 1)
+    return starts

@@ -96,3 +96,35 @@ def test_never_raises_offsets_exact_and_deterministic(text: str) -> None:
         assert text[u.start : u.end] == u.text and u.text.strip() == u.text and u.text
         assert u.start >= last
         last = u.end
+
+
+# --- the plain-prose fast path never disagrees with syntok --------------------------------------
+
+_FIRST = ["Semax", "The", "Most", "Doses", "Users", "It", "Russian", "Evidence", "Nasal", "Studies"]
+_INNER = ["dose", "is", "the", "mg", "e.g.", "Dr.", "U.S.", "approx.", "nasal", "drops", "(BDNF)", "0.25", ".25",
+          "twice", "daily", "No.", "etc.", "FDA", "were", "Fig.", "al.", "a", "of", "300mcg", "in", "\"quoted\"", "A.",
+          "semax."]
+_LAST = ["trials", "daily", "studies", "approved", "evidence", "brain", "nostril", "mg", "Russia", "etc", "day"]
+_sentence = st.tuples(st.sampled_from(_FIRST), st.lists(st.sampled_from(_INNER), max_size=6),
+                      st.sampled_from(_LAST), st.sampled_from([".", ".", ".", "?", "!", '."', ").", "..."]))
+
+
+@given(st.lists(_sentence, min_size=2, max_size=5))
+def test_plain_fast_path_agrees_with_syntok(sentences):
+    from monitor import segment as seg
+
+    line = " ".join(" ".join([first, *inner, last]) + stop for first, inner, last, stop in sentences)
+    fast = seg._plain_starts(line)
+    if fast is None:
+        return
+    spans = [sent[0].offset for paragraph in seg.syntok_segmenter.analyze(line) for sent in paragraph if sent]
+    assert fast == [0] + spans[1:], line
+
+
+def test_plain_fast_path_is_taken_for_plain_prose_and_refused_for_abbreviations():
+    from monitor import segment as seg
+
+    assert seg._plain_starts("Semax is sold online. Most users take drops daily. Is it legal? Ask first.") == [0, 22, 51, 64]
+    for hard in ("Take approx. Two drops daily.", "Ask Dr. Smith first. Then wait.", "The U.S. Food agency. It said.",
+                 'He said "stop." Then left.', "Dose is 300 mg. Take it."):
+        assert seg._plain_starts(hard) is None, hard
