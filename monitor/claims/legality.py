@@ -139,6 +139,10 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
 _CUE_RES = tuple((fam, re.compile(p, _I), pos, neg, n, na, d) for fam, p, pos, neg, n, na, d in _CUES)
 # A unit none of whose words is a status cue cannot yield a claim: one search rules it out.
 _ANY_CUE_RE = re.compile("|".join(f"(?:{p})" for _, p, *_ in _CUES), _I)
+# Cheaper still, checked first: a literal every cue pattern above contains (keep in step with _CUES).
+_CUE_HINT_RE = re.compile(r"approv|withdrawn|authori[sz]|licen[sc]|registered|evaluated|reviewed|prohibit|banned|"
+                          r"forbidden|prescri|rx|schedul|s4|counter|otc|controlled|research|ruo|human|intended|"
+                          r"laboratory|import|legal|lawful|essential|\bved\b", _I)
 
 _NEG_RE = re.compile(
     r"\b(?:not|never|nor|no|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
@@ -343,7 +347,8 @@ def extract(units: list[TextUnit]) -> list[Claim]:
     out: list[Claim] = []
     for i, unit in enumerate(units):
         try:
-            if is_reference(unit) or unit.text.rstrip().endswith("?") or not _ANY_CUE_RE.search(unit.text):
+            if is_reference(unit) or unit.text.rstrip().endswith("?") or not _CUE_HINT_RE.search(unit.text) \
+                    or not _ANY_CUE_RE.search(unit.text):
                 continue
             prior = " ".join(u.text for u in units[max(0, i - 3) : i])
             out.extend(_unit_claims(unit, prior))

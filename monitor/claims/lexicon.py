@@ -10,6 +10,7 @@ Everything here is a pure function over strings; no module-level mutable state.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -120,8 +121,12 @@ def effect_name(m: re.Match[str]) -> str:
     return next(name for i, (name, _) in enumerate(EFFECTS) if m.group(f"e{i}"))
 
 
+@functools.lru_cache(maxsize=8192)
 def is_reference(unit: TextUnit) -> bool:
-    """True for bibliography/citation lines and anything listed under a References heading."""
+    """True for bibliography/citation lines and anything listed under a References heading.
+
+    Cached: every extractor asks it of every unit (TextUnit is frozen, so hashable).
+    """
     if _REFERENCE_LINE_RE.search(unit.text):
         return True
     return unit.kind != "heading" and bool(_REFERENCE_CONTEXT_RE.search(unit.context or ""))
