@@ -291,9 +291,13 @@ class _AnyKey(set):
 
 
 def _selector(v: Any) -> str:
-    import soupsieve
+    """A CSS selector lxml can run (the same engine ``monitor.extract`` uses)."""
+    from lxml.cssselect import CSSSelector
 
-    soupsieve.compile(_nonempty(v))
+    try:
+        CSSSelector(_nonempty(v), translator="html")
+    except Exception as exc:  # cssselect raises SelectorSyntaxError / ExpressionError
+        raise ValueError(v) from exc
     return str(v)
 
 

@@ -1,6 +1,6 @@
 """HTML → main text, normalised; and the fingerprint that decides "did the text change".
 
-Why our own renderer on top of bs4: claims live in structure that generic text extractors
+Why our own renderer on top of lxml: claims live in structure that generic text extractors
 flatten or drop (summary tables such as "Evidence Level | Low", bullet lists, FAQ answers).
 We keep that structure as lines: a table row becomes ``cell | cell``, a list item ``• text``,
 every block its own paragraph. Page furniture (nav, header, footer, aside, cookie banners,
@@ -23,7 +23,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from typing import Iterator
+
+import lxml.html
+from lxml import etree
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
 
 _DROP_TAGS = {"script", "style", "noscript", "template", "iframe", "svg", "canvas", "form", "button",
               "input", "select", "textarea", "nav", "footer", "aside", "object", "embed", "head", "meta",
@@ -85,41 +90,79 @@ def comparison_key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def _is_boilerplate(tag: Tag) -> bool:
-    attrs = " ".join([tag.get("id") or "", " ".join(tag.get("class") or []), tag.get("role") or ""])
-    if tag.get("aria-hidden") == "true" or tag.get("hidden") is not None:
+def _is_boilerplate(el: HtmlElement) -> bool:
+    attrs = " ".join([el.get("id") or "", " ".join((el.get("class") or "").split()), el.get("role") or ""])
+    if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
         return True
-    if tag.get("role") in ("navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog"):
+    if el.get("role") in ("navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog"):
         return True
     return bool(attrs.strip()) and bool(_BOILER_RE.search(attrs))
 
 
-def _clean(root: Tag) -> None:
-    for node in root.find_all(string=lambda s: isinstance(s, Comment)):
-        node.extract()
-    for tag in root.find_all(list(_DROP_TAGS)):
-        tag.decompose()
-    for tag in root.find_all(True):
-        if tag.decomposed:
-            continue
-        if tag.name not in ("html", "body", "article", "main") and _is_boilerplate(tag):
-            tag.decompose()
+def _is_element(node: object) -> bool:
+    return isinstance(getattr(node, "tag", None), str)
 
 
-def _render(root: Tag) -> str:
+def _clean(root: HtmlElement) -> None:
+    """Drop comments, furniture tags and boilerplate containers, keeping the text that follows them."""
+    for node in list(root.iter(etree.Comment, etree.ProcessingInstruction)):
+        _drop(node)
+    for el in list(root.iter(*_DROP_TAGS)):
+        if el is not root:
+            _drop(el)
+    for el in list(root.iter()):
+        if el is not root and _is_element(el) and el.getparent() is not None and _attached(el, root) \
+                and el.tag not in ("html", "body", "article", "main") and _is_boilerplate(el):
+            _drop(el)
+
+
+def _attached(el: HtmlElement, root: HtmlElement) -> bool:
+    """Still inside ``root`` (an ancestor may have been dropped already)."""
+    for parent in el.iterancestors():
+        if parent is root:
+            return True
+    return False
+
+
+def _drop(node: HtmlElement) -> None:
+    """Remove a node with its subtree but keep its tail text (what follows it in the parent)."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    tail = node.tail
+    if tail:
+        previous = node.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)
+
+
+def _children(el: HtmlElement) -> Iterator[str | HtmlElement]:
+    """Text and element children in document order (what bs4 calls ``.children``)."""
+    if el.text:
+        yield el.text
+    for child in el:
+        if _is_element(child):
+            yield child
+        if child.tail:
+            yield child.tail
+
+
+def _render(root: HtmlElement) -> str:
     """Block-structured text: blocks separated by blank lines, rows/items by newlines."""
     out: list[str] = []
 
-    def inline(tag: Tag) -> str:
+    def inline(el: HtmlElement) -> str:
         parts: list[str] = []
-        for child in tag.children:
-            if isinstance(child, NavigableString):
-                parts.append(str(child))
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    parts.append("\n")
-                else:
-                    parts.append(inline(child) if child.name not in _BLOCK_TAGS else "\n" + inline(child) + "\n")
+        for child in _children(el):
+            if isinstance(child, str):
+                parts.append(child)
+            elif child.tag == "br":
+                parts.append("\n")
+            else:
+                parts.append(inline(child) if child.tag not in _BLOCK_TAGS else "\n" + inline(child) + "\n")
         return "".join(parts)
 
     def emit(text: str, sep: str = "\n\n") -> None:
@@ -127,7 +170,7 @@ def _render(root: Tag) -> str:
         if text:
             out.append(text + sep)
 
-    def walk(tag: Tag) -> None:
+    def walk(el: HtmlElement) -> None:
         buf: list[str] = []
 
         def flush() -> None:
@@ -135,13 +178,11 @@ def _render(root: Tag) -> str:
                 emit("".join(buf))
                 buf.clear()
 
-        for child in tag.children:
-            if isinstance(child, NavigableString):
-                buf.append(str(child))
+        for child in list(_children(el)):
+            if isinstance(child, str):
+                buf.append(child)
                 continue
-            if not isinstance(child, Tag):
-                continue
-            name = child.name
+            name = child.tag
             if name not in _BLOCK_TAGS:
                 buf.append(inline(child))
                 continue
@@ -149,12 +190,12 @@ def _render(root: Tag) -> str:
             if name == "br":
                 buf.append("\n")
             elif name == "tr":
-                cells = [re.sub(r"\s+", " ", inline(c)).strip() for c in child.find_all(["td", "th"], recursive=False)]
+                cells = [re.sub(r"\s+", " ", inline(c)).strip() for c in child if _is_element(c) and c.tag in ("td", "th")]
                 emit(" | ".join(c for c in cells if c), "\n")
             elif name == "li":
-                nested = child.find(["ul", "ol"])
+                nested = next((d for d in child.iterdescendants("ul", "ol")), None)
                 if nested is not None:
-                    nested.extract()
+                    _drop(nested)
                 emit("• " + re.sub(r"\s+", " ", inline(child)), "\n")
                 if nested is not None:
                     walk(nested)
@@ -163,7 +204,7 @@ def _render(root: Tag) -> str:
                 out.append("\n")
             elif name in ("dt", "dd"):
                 emit(re.sub(r"\s+", " ", inline(child)), "\n")
-            elif any(isinstance(c, Tag) and c.name in _BLOCK_TAGS and c.name != "br" for c in child.children):
+            elif any(_is_element(c) and c.tag in _BLOCK_TAGS and c.tag != "br" for c in child):
                 walk(child)
             else:
                 emit(inline(child))
@@ -173,47 +214,83 @@ def _render(root: Tag) -> str:
     return "".join(out)
 
 
-def _pick_main(soup: BeautifulSoup, selector: str | None) -> Tag | None:
+_NON_TEXT = ("script", "style", "template")
+
+
+def _visible_strings(el: HtmlElement) -> Iterator[str]:
+    """Text of ``el`` and its descendants, without scripts, styles, templates and comments."""
+    if el.text and el.tag not in _NON_TEXT:
+        yield el.text
+    for child in el:
+        if _is_element(child) and child.tag not in _NON_TEXT:
+            yield from _visible_strings(child)
+        if child.tail:
+            yield child.tail
+
+
+def _text_length(el: HtmlElement) -> int:
+    """Length of the visible text, stripped pieces joined by one space (how candidates are ranked)."""
+    return len(" ".join(p for p in (s.strip() for s in _visible_strings(el)) if p))
+
+
+def _pick_main(root: HtmlElement, selector: str | None) -> HtmlElement | None:
     if selector:
-        found = soup.select(selector)
+        found = CSSSelector(selector, translator="html")(root)
         if found:
             if len(found) == 1:
                 return found[0]
-            wrapper = soup.new_tag("div")
-            for tag in found:
-                wrapper.append(tag.extract())
+            wrapper = lxml.html.Element("div")
+            for el in found:
+                _drop(el)
+                el.tail = None
+                wrapper.append(el)
             return wrapper
-    candidates = soup.select("article, main, [role=main]")
+    candidates = root.xpath("//article | //main | //*[@role='main']")
     if not candidates:
         return None
-    return max(candidates, key=lambda t: len(t.get_text(" ", strip=True)))
+    return max(candidates, key=_text_length)
 
 
-def _title(soup: BeautifulSoup) -> str:
-    for sel in ("meta[property='og:title']",):
-        tag = soup.select_one(sel)
-        if tag and tag.get("content"):
-            return normalise(tag["content"])
-    if soup.title and soup.title.string:
-        return normalise(soup.title.string)
-    h1 = soup.find("h1")
-    return normalise(h1.get_text(" ")) if h1 else ""
+def _title(root: HtmlElement) -> str:
+    meta = root.xpath("//meta[@property='og:title']/@content")
+    if meta and meta[0]:
+        return normalise(meta[0])
+    title = root.find(".//title")
+    if title is not None and len(title) == 0 and title.text:
+        return normalise(title.text)
+    h1 = root.find(".//h1")
+    return normalise(" ".join(h1.itertext())) if h1 is not None else ""
+
+
+def _parse(html: str) -> HtmlElement | None:
+    try:
+        return lxml.html.document_fromstring(html.encode("utf-8", errors="replace"), parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False)
 
 
 def extract_main_text(html: str, selector: str | None = None) -> MainText:
     """The page's main text. Never raises on malformed HTML; plain text passes through."""
     if not re.search(r"<\s*(html|body|div|p|article|main|span|table|ul|h\d)\b", html[:20000], re.I):
         return MainText(title="", text=normalise(html))
-    soup = BeautifulSoup(html, "lxml")
-    title = _title(soup)
-    main = _pick_main(soup, selector)
+    root = _parse(html)
+    if root is None:
+        return MainText(title="", text="")
+    title = _title(root)
+    main = _pick_main(root, selector)
     if main is None:
-        main = _trafilatura_main(html) or soup.body or soup
+        main = _trafilatura_main(html)
+        if main is None:
+            body = root.find("body")
+            main = body if body is not None else root
     _clean(main)
     return MainText(title=title, text=normalise(_render(main)))
 
 
-def _trafilatura_main(html: str) -> Tag | None:
+def _trafilatura_main(html: str) -> HtmlElement | None:
     """Boilerplate removal for templates without article/main, as HTML we render ourselves."""
     try:
         import trafilatura
@@ -224,7 +301,8 @@ def _trafilatura_main(html: str) -> Tag | None:
         return None
     if not cleaned:
         return None
-    return BeautifulSoup(cleaned, "lxml").body
+    root = _parse(cleaned)
+    return root.find("body") if root is not None else None
 
 
 _BLOCK_MARKERS = re.compile(

@@ -111,3 +111,18 @@ def _prose(words: int) -> bytes:
     vocab = ["semax", "peptide", "dose", "nasal", "study", "russia", "trial", "mcg", "brain", "effect", "report",
              "animal", "human", "level", "safety", "stroke", "memory", "anxiety", "drops", "daily"]
     return " ".join(rnd.choice(vocab) + str(rnd.randint(0, 999)) for _ in range(words)).encode()
+
+
+def test_removed_furniture_keeps_the_text_around_it():
+    html = ("<article><p>Take <span class='ad-banner'>BUY NOW</span>300 mcg<!-- note --> twice a day.</p>"
+            "<p>Before<script>x()</script> after.</p><ul><li>One<ul><li>Nested</li></ul> tail</li></ul></article>")
+    text = extract_main_text(html).text
+    assert "Take 300 mcg twice a day." in text
+    assert "Before after." in text
+    assert "• One tail" in text and "• Nested" in text
+    assert "BUY NOW" not in text and "x()" not in text
+
+
+def test_selector_with_several_matches_joins_them_in_order():
+    html = "<body><div class='c'>First part.</div><p>Skip me.</p><div class='c'>Second part.</div></body>"
+    assert extract_main_text(html, "div.c").text == "First part.\n\nSecond part."
