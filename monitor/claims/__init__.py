@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from monitor.models import Claim, TextUnit
 
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 Extractor = Callable[[list[TextUnit]], list[Claim]]
 REGISTRY: dict[str, Extractor] = {}

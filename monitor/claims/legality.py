@@ -44,7 +44,8 @@ _I = re.IGNORECASE
 # name ("U.S. Food and Drug Administration") is consumed by the agency match.
 _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("FDA", r"(?:\bU\.?S\.?\s+)?Food\s+and\s+Drug\s+(?:Administration|Association)|(?-i:\bFDA\b)", "US"),
-    ("DEA", r"Drug\s+Enforcement\s+Administration|(?-i:\bDEA\b)", "US"),
+    ("DEA", r"Drug\s+Enforcement\s+Administration|(?-i:\bDEA\b)|(?:U\.?S\.?\s+)?Controlled\s+Substances\s+Act|(?-i:\bCSA\b)",
+     "US"),
     ("EMA", r"European\s+Medicines\s+Agency|(?-i:\bEMA\b)", "EU"),
     ("WADA", r"World\s+Anti-?Doping\s+Agency|(?-i:\bWADA\b)", "sport"),
     ("Health Canada", r"\bHealth\s+Canada\b", "Canada"),
