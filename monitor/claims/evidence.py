@@ -117,21 +117,19 @@ def _level(text: str) -> str | None:
     return None
 
 
-def _kinds(clause: str) -> list[tuple[str, int]]:
-    """(kind, start) of every kind named in ``clause``; overlapping matches count once."""
-    spans: list[tuple[int, int]] = []
-    kinds: list[tuple[str, int]] = []
+def _kinds(clause: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of every kind named in ``clause``, in text order; overlaps count once."""
+    kinds: list[tuple[str, int, int]] = []
     for kind, rx in _KIND_RES:
         for m in rx.finditer(clause):
-            if any(m.start() < e and s < m.end() for s, e in spans):
+            if any(m.start() < e and s < m.end() for _, s, e in kinds):
                 continue
-            spans.append((m.start(), m.end()))
-            kinds.append((kind, m.start()))
-    return kinds
+            kinds.append((kind, m.start(), m.end()))
+    return sorted(kinds, key=lambda k: k[1])
 
 
-def _qualifiers(clause: str) -> set[str]:
-    return {q for q, rx in _QUAL_RES if rx.search(clause)}
+# Two kind mentions joined like "preclinical and early clinical studies" share their qualifiers.
+_COORDINATED_RE = re.compile(r"\s*,?\s*(?:and|or|&|as\s+well\s+as)\s+(?:[\w-]+\s+)?", _I)
 
 
 def _side_effect_report(unit: TextUnit, clause: str) -> bool:
@@ -143,19 +141,60 @@ def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
     kinds = _kinds(clause)
     if not kinds:  # everything below only filters or qualifies kinds
         return {}
-    names = {k for k, _ in kinds}
+    names = {k for k, _, _ in kinds}
     if "rct" in names and "human" in names:  # a controlled trial is a human study: count it once
-        kinds = [(k, p) for k, p in kinds if k != "human"]
+        kinds = [k for k in kinds if k[0] != "human"]
     if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(_SAFETY_NOUN_RE.sub(" ", clause)):
         return {}  # "the long-term safety of X in humans is unknown", "safety data in humans are sparse"
     if not _EVIDENCE_BASE_ANECDOTE_RE.search(clause) and _side_effect_report(unit, clause):
-        kinds = [(k, p) for k, p in kinds if k != "anecdotal"]
-    parts = segments(clause, _ANY_KIND_RE)
+        kinds = [k for k in kinds if k[0] != "anecdotal"]
     found: dict[str, set[str]] = {}
-    for kind, pos in kinds:
-        part = next((clause[a:b] for a, b in parts if a <= pos < b), clause)
-        found.setdefault(kind, set()).update(_qualifiers(part))
+    for a, b in segments(clause, _ANY_KIND_RE):
+        in_part = [k for k in kinds if a <= k[1] < b]
+        for kind, _, _ in in_part:
+            found.setdefault(kind, set())
+        if not in_part:
+            continue
+        groups = _coordinated_groups(clause, in_part)
+        for qualifier, rx in _QUAL_RES:
+            for m in rx.finditer(clause, a, b):
+                for kind in groups[_described(clause, in_part, m.start(), m.end())]:
+                    found[kind].add(qualifier)
     return found
+
+
+def _described(clause: str, mentions: list[tuple[str, int, int]], start: int, end: int) -> int:
+    """Index of the kind mention a qualifier at [start, end) describes.
+
+    Attributive first: the next mention when only a few words (no comma) stand between
+    ("a few small human trials"); else predicative: the closest mention before it ("human
+    trials are limited"); else the closest after it.
+    """
+    inside = [i for i, (_, s, e) in enumerate(mentions) if s <= start and end <= e]
+    if inside:  # "controlled" in "randomized controlled trials"
+        return inside[0]
+    following = [i for i, (_, s, _) in enumerate(mentions) if s >= end]
+    if following:
+        i = following[0]
+        between = clause[end:mentions[i][1]]
+        if not re.search(r"[,;:]", between) and len(between.split()) <= 3:
+            return i
+    preceding = [i for i, (_, s, _) in enumerate(mentions) if s < start]
+    if preceding:
+        return preceding[-1]
+    return following[0] if following else 0
+
+
+def _coordinated_groups(clause: str, mentions: list[tuple[str, int, int]]) -> list[set[str]]:
+    """For each mention, the kinds coordinated with it ("preclinical and early clinical studies")."""
+    groups: list[set[str]] = []
+    for i, (kind, _, _) in enumerate(mentions):
+        if i and _COORDINATED_RE.fullmatch(clause, mentions[i - 1][2], mentions[i][1]):
+            groups[-1].add(kind)
+            groups.append(groups[-1])
+        else:
+            groups.append({kind})
+    return groups
 
 
 def _unit_claims(unit: TextUnit) -> list[Claim]:
