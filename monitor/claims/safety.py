@@ -100,6 +100,12 @@ def _is_benefit(before: str) -> bool:
     return last is not None and not _STRONG_TRIGGER_RE.search(before, last.end())
 
 
+# "hair loss has not been reported", "nausea was never observed", "headache is not a known side effect"
+_NEGATED_AFTER_RE = re.compile(
+    r"\s*(?:(?:is|are|was|were|has|have|had)\s+(?:not|never)\b|(?:isn't|aren't|wasn't|weren't|hasn't|haven't)\b"
+    r"|(?:has|have)\s+yet\s+to\s+be\s+(?:reported|observed|seen|documented))", re.I)
+
+
 def _frequency(part: str) -> str | None:
     if _RARE_RE.search(part):
         return "rare"
@@ -122,7 +128,7 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
                 continue
             if name in _ALSO_BENEFITS and not (heading_says_safety or _TRIGGER_RE.search(clause)):
                 continue  # "improves anxiety" elsewhere on the page is not a side effect
-            if negated_before(clause, m.start(), 50) or re.match(r"\s*(?:is|are|was|were)\s+not\b", clause[m.end() :], _I):
+            if negated_before(clause, m.start(), 50) or _NEGATED_AFTER_RE.match(clause, m.end()):
                 stated = "absent"
             else:
                 part = next((clause[a:b] for a, b in parts if a <= m.start() < b), clause)
