@@ -99,7 +99,8 @@ _FREQ_RES: tuple[re.Pattern[str], ...] = (
 _EVERY_RE = re.compile(r"\bevery\s*$", _I)
 _DURATION_BEFORE_RE = re.compile(r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of)\s+(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+)?$", _I)
 _DURATION_AFTER_RE = re.compile(r"^[\s-]*(?:course|cycle|treatment|protocol|regimen)\b", _I)
-_PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|per\s+24\s*h\w*)\b|^\s*(?:a|per|each)\s+day\b", _I)
+_PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?:per|in|within)\s+(?:any\s+|a\s+)?24[\s-]*h\w*)\b"
+                               r"|^\s*(?:a|per|each)\s+day\b", _I)
 _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:weekly|every\s+week|each\s+week)\b|^\s*(?:a|per|each)\s+week\b", _I)
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day)\s+(?:dose|dosage|amount|intake|total)\b[^.;]{0,30}$", _I)
 _PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administration|injection|application|serving)\b", _I)
@@ -431,7 +432,7 @@ def _assign_per(text: str, reg: _Regimen) -> None:
     if main is None:
         return
     after = text[main.end : main.end + 40]
-    words = re.match(r"^(?:\s+of)?(?:\s+[\w-]+){0,3}?\s*(?=,?\s*(?:daily|every|each|per|a|/)\b)", after, _I)
+    words = re.match(r"^(?:\s+of)?(?:\s+[\w-]+){0,3}?\s*(?=,?\s*(?:daily|every|each|per|a|in|within|/)\b)", after, _I)
     if words and not re.search(r"\b(?:once|twice|thrice|times)\b", words.group(0), _I):
         after = after[words.end() :]  # "200 mcg of BPC-157 per day"
     if _PER_DAY_AFTER_RE.match(after) or _PER_DAY_BEFORE_RE.search(text[max(0, main.start - 60) : main.start]):
