@@ -19,7 +19,8 @@ waking hours a page assumes is not stated, so any conversion would be invented.
 Key: ``dosage:<route or "unspecified">:<per-kind>``, per-kind being
 ``dose`` (amount per administration, also when the page does not say per what),
 ``day`` / ``week`` (amount per day / week), ``drops`` (drop or spray regimen),
-``package`` (container content or concentration) or ``frequency`` (frequency only).
+``package`` (container content or concentration), ``frequency`` (frequency only) or
+``duration`` (course length only: "a course is 10-14 days").
 The key does not contain numbers, so a changed amount aligns with its old version.
 
 What is not a dosage claim: a dose word without a value ("dosage may be lower"), numbers
@@ -98,6 +99,10 @@ _FREQ_RES: tuple[re.Pattern[str], ...] = (
 )
 _EVERY_RE = re.compile(r"\bevery\s*$", _I)
 _DURATION_BEFORE_RE = re.compile(r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of)\s+(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+)?$", _I)
+# A duration with no amount is a dosing claim only about a course of use.
+_COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run)\b", _I)
+_COURSE_BEFORE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen)s?\s+(?:\w+\s+)?(?:is|are|lasts?|runs?|of)\s+"
+                               r"(?:typically\s+|usually\s+|about\s+|around\s+)?$", _I)
 _DURATION_AFTER_RE = re.compile(r"^[\s-]*(?:course|cycle|treatment|protocol|regimen)\b", _I)
 _PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?:per|in|within)\s+(?:any\s+|a\s+)?24[\s-]*h\w*)\b"
                                r"|^\s*(?:a|per|each)\s+day\b", _I)
@@ -115,7 +120,7 @@ _NOT_NAMES = frozenset(
 )
 _CANDIDATE_RE = re.compile(
     r"\d|%|\b(?:once|twice|thrice|times|drops?|sprays?|puffs?|doses?|\w*grams?|\w*grammes?|\w*lit(?:er|re)s?|"
-    r"mcg|µg|μg|ug|ml|every|daily|weekly)\b",
+    r"mcg|µg|μg|ug|ml|every|daily|weekly|days?|weeks?|months?)\b",
     _I,
 )
 _COUNT_BEFORE_RE = re.compile(rf"(?<![\w.,])(?P<n>{NUMBER})\s*(?:x|×)?\s*$", _I)
@@ -452,15 +457,23 @@ def _frequency_only(
     periodic = [f for f in explicit if re.search(r"day|daily|week|24", text[f[1] : f[2]], _I)]
     if periodic and (_DOSE_CUE_RE.search(text) or is_table_row):
         value.update(periodic[0][0])
+    duration: dict[str, Any] = {}
     for t in find_times(text):
-        if _EVERY_RE.search(text[max(0, t.start - 40) : t.start]) and _DOSE_CUE_RE.search(text):
+        before, after = text[max(0, t.start - 40) : t.start], text[t.end : t.end + 20]
+        if _EVERY_RE.search(before) and _DOSE_CUE_RE.search(text):
             _put_span(value, "interval_minutes", t.low, t.high, 1)
+        elif not duration and _COURSE_CUE_RE.search(text) and (
+                _DURATION_BEFORE_RE.search(before) or _COURSE_BEFORE_RE.search(before) or _DURATION_AFTER_RE.match(after)):
+            _put_span(duration, "duration_days", t.low, t.high, 1440)
+    kind = "frequency"
+    if not value and duration:  # "a course lasts 10–14 days": how long to dose is a dosing claim too
+        value, kind = duration, "duration"
     if not value:
         return None
     reg = _Regimen([], value=value)
     _assign_routes_frequency(text, reg)
     route = reg.value.get("route", "unspecified")
-    return f"dosage:{route}:frequency", {k: reg.value[k] for k in sorted(reg.value)}
+    return f"dosage:{route}:{kind}", {k: reg.value[k] for k in sorted(reg.value)}
 
 
 def _assign_routes_frequency(text: str, reg: _Regimen) -> None:
