@@ -233,12 +233,19 @@ def describe_value(category: str, value: dict[str, Any]) -> str:
         times = _range(value.get("times_per_day_min"), value.get("times_per_day_max"), "")
         if times:
             parts.append(times.strip() + "×/day")
+        sprays = _range(value.get("sprays_min"), value.get("sprays_max"), "sprays")
+        if sprays:
+            parts.append(sprays + (" per nostril" if value.get("per_nostril") else ""))
         if value.get("interval_minutes"):
             parts.append(f"every {_num(value['interval_minutes'])} min")
-        for key in ("duration_days", "concentration_percent", "concentration_mg_per_ml", "container_ml",
+        days = _range(value.get("duration_days_min", value.get("duration_days")),
+                      value.get("duration_days_max", value.get("duration_days")), "days")
+        if days:
+            parts.append("for " + days)
+        for key in ("concentration_percent", "concentration_mg_per_ml", "container_ml",
                     "doses_per_container", "drops_per_container"):
             if key in value:
-                label = {"duration_days": "for {} days", "concentration_percent": "{} %",
+                label = {"concentration_percent": "{} %",
                          "concentration_mg_per_ml": "{} mg/ml", "container_ml": "{} ml container",
                          "doses_per_container": "{} doses/container",
                          "drops_per_container": "{} drops/container"}[key]

@@ -89,3 +89,10 @@ def test_one_copy_flipping_while_others_remain_is_a_change():
            low("Graded low")]
     (c,) = diff_claims(old, new)
     assert (c.kind, c.old.text, c.new.text) == ("changed", "Evidence Level | Low", "Evidence Level | Moderate")
+
+
+def test_describe_value_covers_durations_and_sprays():
+    from monitor.diff import describe_value
+
+    assert describe_value("dosage", {"duration_days_min": 10, "duration_days_max": 14}) == "for 10–14 days"
+    assert describe_value("dosage", {"sprays_min": 1, "sprays_max": 2, "per_nostril": True}) == "1–2 sprays per nostril"
