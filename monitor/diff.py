@@ -233,6 +233,9 @@ def describe_value(category: str, value: dict[str, Any]) -> str:
         times = _range(value.get("times_per_day_min"), value.get("times_per_day_max"), "")
         if times:
             parts.append(times.strip() + "×/day")
+        weekly = _range(value.get("times_per_week_min"), value.get("times_per_week_max"), "")
+        if weekly:
+            parts.append(weekly.strip() + "×/week")
         sprays = _range(value.get("sprays_min"), value.get("sprays_max"), "sprays")
         if sprays:
             parts.append(sprays + (" per nostril" if value.get("per_nostril") else ""))

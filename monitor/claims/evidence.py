@@ -40,7 +40,7 @@ _I = re.IGNORECASE
 _LEVELS = {"very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
            "medium": "moderate", "high": "high", "strong": "high", "a": "high", "b": "moderate", "c": "low",
            "d": "very_low", "insufficient": "very_low"}
-_LW = r"(very[ -]low|low|moderate|medium|high|strong|weak)"
+_LW = r"(very[ -]low|low|moderate|medium|high|strong|weak|insufficient)"
 _LEVEL_RES = (
     re.compile(
         r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"

@@ -108,7 +108,7 @@ _PREDICATIVE = (r"(?=\s*(?:$|[.,;:!)]|\s(?:to|in|for|under|without|with|and|or|b
 _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("approval", r"\bnot\s+(?:an?\s+)?(?:over[- ]the[- ]counter|OTC)\s+(?:or|nor)\s+(?:a\s+)?prescri(?:bed|ption)\b",
      "not_approved", "not_approved", False, False, "unspecified"),
-    ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrawn\s+from\s+the\s+market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
+    ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrawn\s+from\s+(?:the\s+)?(?:[\w-]+\s+)?market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
      "withdrawn", "withdrawn", False, False, "unspecified"),
     ("approval", r"\b(?:un|non-?)approved\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
      "not_approved", "not_approved", False, False, "unspecified"),

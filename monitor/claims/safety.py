@@ -58,10 +58,12 @@ _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|
 _SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?))\b", _I)
 _SIDE_LEVEL_RES = (
     re.compile(r"\b(no|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
-    re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent)\b", _I),
+    re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
+               r"|common|frequent|severe)\b", _I),
 )
 _SIDE_LEVELS = {"no": "none", "without": "none", "absent": "none", "minimal": "minimal", "negligible": "minimal", "few": "minimal",
-                "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare"}
+                "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare", "common": "common",
+                "frequent": "common", "severe": "severe"}
 _TOL_RE = re.compile(
     r"(?:^|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably)\s+(?:\w+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
     r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(well|poorly)\b",
