@@ -30,6 +30,7 @@ class VersionPlan:
     baseline: dict[str, Any] | None  # version row to diff against (None: first version)
     status: str  # active | held | repeat
     note: str = ""
+    baseline_claims: tuple[Claim, ...] = ()  # the baseline's stored claims, read once here
 
 
 def claimset_hash(claims: Iterable[Claim]) -> str:
@@ -62,6 +63,7 @@ def plan_version(db: sqlite_utils.Database, config: Config, source_id: str, numb
         baseline = confirmed[0]
         note = f"compared with version {baseline['number']}: version {previous['number']} was never confirmed"
 
+    baseline_claims = tuple(store.version_claims(db, baseline["id"]))
     new_set = claimset_hash(claims)
     window = history[1:config.settings.repeat_window + 1]
     for older in window:
@@ -74,18 +76,18 @@ def plan_version(db: sqlite_utils.Database, config: Config, source_id: str, numb
             if prev_was_repeat or prev_seen_before:
                 return VersionPlan(baseline, "repeat",
                                    f"page flips between states already seen (same as version {older['number']}); "
-                                   "not alerted again")
+                                   "not alerted again", baseline_claims)
             note = f"reverts to the state of version {older['number']}"
             break
 
-    old_ids = _statements(store.version_claims(db, baseline["id"]))
+    old_ids = _statements(baseline_claims)
     old_count = len(old_ids)
     removed = len(old_ids - _statements(claims))
     if old_count >= 3 and removed >= 3 and removed / old_count >= config.settings.hold_removals:
         return VersionPlan(baseline, "held",
                            f"{removed} of {old_count} statements disappeared at once: held until the next fetch "
-                           "confirms them")
-    return VersionPlan(baseline, "active", note)
+                           "confirms them", baseline_claims)
+    return VersionPlan(baseline, "active", note, baseline_claims)
 
 
 def annotate(change: Change, note: str) -> Change:

@@ -311,8 +311,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         plan = noise.plan_version(db, config, src.id, number, text_hash, claims)
         ids: list[int] = []
         if plan.baseline is not None:
-            old_claims = store.version_claims(db, plan.baseline["id"])
-            changes = diff_claims(old_claims, claims)
+            changes = diff_claims(plan.baseline_claims, claims)
             ids = store.insert_changes(db, src.id, plan.baseline["number"], number,
                                        [noise.annotate(c, plan.note) for c in changes], status=plan.status)
             if plan.status == "held":
