@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from typing import Any, Iterable
 
 import click
@@ -43,11 +44,29 @@ def diff_text(old_ref: str, old_count: int, new_ref: str, new_count: int, change
     return "\n".join(lines)
 
 
-def _md_escape(text: str) -> str:
-    out = text.replace("\\", "\\\\")
-    for ch in "`*_[]<>|#":
-        out = out.replace(ch, "\\" + ch)
-    return out
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()!|<>~&])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))", re.M)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: object) -> str:
+    """Page text made safe to carry: control characters removed (they break XML and terminals)."""
+    return _CONTROL.sub("", "" if text is None else str(text))
+
+
+def md_escape(text: str) -> str:
+    """Backslash-escape Markdown specials; block markers (#, -, +, '1.') only where they start a line.
+
+    Page text is data: escaped, never interpreted (used by ``diff --format markdown`` and alerts).
+    """
+    escaped = _MD_SPECIALS.sub(r"\\\1", clean(text))
+    return _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit()
+                                                      else "\\" + m.group(2)), escaped)
+
+
+def _md_cell(text: str) -> str:
+    """A Markdown table cell: escaped, on one line (a two-line table row would break the table)."""
+    return md_escape(" ".join(text.split()))
 
 
 def diff_markdown(old_ref: str, old_count: int, new_ref: str, new_count: int, changes: list[Change]) -> str:
@@ -57,8 +76,8 @@ def diff_markdown(old_ref: str, old_count: int, new_ref: str, new_count: int, ch
         lines += ["| change | severity | category | summary | before | after |", "|---|---|---|---|---|---|"]
         for c in changes:
             lines.append("| " + " | ".join([
-                c.kind, c.severity if c.material else "", c.category, _md_escape(c.summary),
-                _md_escape(c.old.text) if c.old else "", _md_escape(c.new.text) if c.new else ""]) + " |")
+                c.kind, c.severity if c.material else "", c.category, _md_cell(c.summary),
+                _md_cell(c.old.text) if c.old else "", _md_cell(c.new.text) if c.new else ""]) + " |")
     return "\n".join(lines)
 
 

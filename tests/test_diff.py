@@ -96,3 +96,15 @@ def test_describe_value_covers_durations_and_sprays():
 
     assert describe_value("dosage", {"duration_days_min": 10, "duration_days_max": 14}) == "for 10–14 days"
     assert describe_value("dosage", {"sprays_min": 1, "sprays_max": 2, "per_nostril": True}) == "1–2 sprays per nostril"
+
+
+def test_markdown_diff_escapes_page_text_and_keeps_table_rows_on_one_line():
+    from monitor.render import diff_markdown
+
+    old = Claim("evidence", "evidence:level", "Evidence Level\n\nLow", {"level": "low"})
+    new = Claim("evidence", "evidence:level", "Evidence Level | Moderate <script>x</script>", {"level": "moderate"})
+    (c,) = diff_claims([old], [new])
+    table_row = diff_markdown("a@1", 1, "a@2", 1, [c]).splitlines()[-1]
+    assert "Evidence Level Low" in table_row
+    assert "Evidence Level \\| Moderate \\<script\\>x\\</script\\>" in table_row
+    assert table_row.count(" | ") == 5, "page text must not add table columns"

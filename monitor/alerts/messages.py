@@ -12,15 +12,13 @@ so a receiver can drop the duplicate that at-least-once delivery may produce.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import quote, urlencode
 
+from monitor.render import clean, md_escape
+
 TEXT, MARKDOWN, HTML = "text", "markdown", "html"
-_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()!|<>~&])")
-_MD_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))", re.M)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 TITLE_MAX = 200
 
 
@@ -65,18 +63,6 @@ class Message:
 
     def body(self, fmt: str) -> str:
         return {TEXT: self.text, MARKDOWN: self.markdown, HTML: self.html}[fmt]
-
-
-def clean(text: object) -> str:
-    """Page text made safe to carry: control characters removed (they break XML and terminals)."""
-    return _CONTROL.sub("", "" if text is None else str(text))
-
-
-def md_escape(text: str) -> str:
-    """Backslash-escape Markdown specials; block markers (#, -, +, '1.') only where they start a line."""
-    escaped = _MD_SPECIALS.sub(r"\\\1", clean(text))
-    return _MD_LINE_START.sub(lambda m: m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit()
-                                                      else "\\" + m.group(2)), escaped)
 
 
 def html_escape(text: str) -> str:
