@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -66,7 +67,9 @@ def test_json_payload_is_literal_and_carries_the_idempotency_key(tmp_path, recei
     assert deliver_pending(db, config).sent == 1
     (req,) = receiver.requests
     assert req.path == "/claims"
-    assert HOSTILE_NEW in req.body["message"] and "49" not in req.body["message"]
+    assert HOSTILE_NEW in req.body["message"]
+    # {{ 7*7 }} was not evaluated (timestamps removed first: the clock may read :49)
+    assert "49" not in re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)?", "", req.body["message"])
     assert req.body["title"] == "claimwatch: dosage changed on Semax wiki page (high)"
     assert req.body["idempotency_key"] == req.headers["X-Claimwatch-Idempotency-Key"] == "claimwatch-alert-1"
     assert deliver_pending(db, config).sent == 0  # a sent alert is never sent again
