@@ -1,30 +1,22 @@
-"""Claim-level diff: align two claim lists, classify each difference, decide materiality.
+"""Claim-level diff over atomic facts: what a page states, not how it is written.
 
-``diff_claims(old, new)`` is a pure function. Alignment works on *distinct statements*, not on
-sentences: a page that repeats "not approved by the FDA" five times states one thing, so
-claims are first grouped by ``(key, canonical value)``. Statements present on both sides are
-``unchanged`` (or ``reworded`` when no sentence is textually identical) whatever moved,
-split or joined. The rest are paired:
+``diff_claims(old, new)`` is a pure function. Both versions' claims are normalised into fact
+sets (``monitor.facts``: one fact per category, subject, route / authority / effect and
+aspect, with a canonical value). Then, per fact key:
 
-1. same key, one orphan each side, or the closest values / texts among several → ``changed``;
-2. same category, different key, texts similar enough (rapidfuzz token-set ratio ≥ 80)
-   → ``changed`` (e.g. a dose sentence that gained a route);
-3. what is left → ``removed`` / ``added``.
+* a value present on both sides is ``unchanged`` (``reworded`` when no stating sentence is
+  textually identical) — whatever moved, split, joined or was reworded;
+* values lost and gained under one key pair up as ``changed`` (closest stating texts first);
+* what is left is ``removed`` / ``added``, except that a lost and a gained dosage fact that
+  differ only in their route pair up as a ``changed`` route.
 
-A statement that survives on both sides but lost a sentence may still pair with a new
-statement (steps 1–2, after orphans): a summary-table cell that went from *Low* to *Moderate*
-while a badge elsewhere still says *Low* is a ``changed`` level, not just an ``added`` one.
+Materiality and severity come from the category schema (``monitor.claims.schema``): a change
+the schema marks as wording-level (evidence qualifiers, legal scope text, a safety profile
+value that stays in its class, e.g. side effects "mild" → "minimal") is reported as ``minor``:
+shown with ``include_unchanged``, never material, never alerted.
 
-A pair is material when any normalised field differs: numbers compare with a relative
-tolerance of 1e-6 (0.3 mg and 300 mcg are the same dose), lists as sets.
-
-Severity (documented in the README):
-
-- ``high``: a dose amount, drops or frequency changed, appeared or disappeared; a legality
-  status flipped or a legality claim appeared/disappeared; the evidence level moved.
-- ``medium``: other dosage fields (route, duration, concentration, package), a legality
-  scope or authority detail, an evidence kind or qualifier, a safety profile statement.
-- ``low``: a named side effect added or removed.
+Each change carries ``statement``: the sentence that states it (new side, else old side), so
+that the facts of one added sentence are grouped into one alert.
 
 >>> from monitor.models import Claim
 >>> a = Claim("dosage", "dosage:unspecified:dose", "300 mcg", {"min_mg": 0.3, "max_mg": 0.3})
@@ -35,261 +27,217 @@ Severity (documented in the README):
 
 from __future__ import annotations
 
-import json
-import math
 from collections import defaultdict
-from typing import Any, Iterable
+from dataclasses import replace
+from typing import Iterable
 
 from rapidfuzz import fuzz
 
+from monitor.claims import schema
+from monitor.facts import Fact, canonical_value, changed_fields, describe_value, facts_of
 from monitor.models import Change, Claim
 
-_REL_TOL = 1e-6
-_SIMILAR = 80.0
-_DOSE_AMOUNT_FIELDS = {"min_mg", "max_mg", "drops_min", "drops_max", "times_per_day_min",
-                       "times_per_day_max", "per", "interval_minutes"}
+__all__ = ["diff_claims", "canonical_value", "changed_fields", "describe_value", "severity_of"]
+
+_ORDER = {"changed": 0, "removed": 1, "added": 2, "minor": 3, "reworded": 4, "unchanged": 5}
 
 
-def canonical_value(value: dict[str, Any]) -> str:
-    """A string identity for a value: floats rounded to 6 significant digits, lists as sets."""
-
-    def canon(v: Any) -> Any:
-        if isinstance(v, bool) or v is None:
-            return v
-        if isinstance(v, (int, float)):
-            return float(f"{float(v):.6g}")
-        if isinstance(v, (list, tuple, set)):
-            return sorted({json.dumps(canon(x), sort_keys=True) for x in v})
-        if isinstance(v, dict):
-            return {k: canon(x) for k, x in v.items()}
-        return v
-
-    return json.dumps(canon(value), sort_keys=True)
-
-
-def values_equal(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return changed_fields(a, b) == set()
-
-
-def changed_fields(a: dict[str, Any], b: dict[str, Any]) -> set[str]:
-    out = set()
-    for key in set(a) | set(b):
-        x, y = a.get(key), b.get(key)
-        if isinstance(x, (int, float)) and isinstance(y, (int, float)) and not isinstance(x, bool) \
-                and not isinstance(y, bool):
-            if not math.isclose(float(x), float(y), rel_tol=_REL_TOL, abs_tol=1e-9):
-                out.add(key)
-        elif isinstance(x, (list, tuple)) and isinstance(y, (list, tuple)):
-            if canonical_value({"v": x}) != canonical_value({"v": y}):
-                out.add(key)
-        elif x != y:
-            out.add(key)
+def _by_key(facts: list[Fact]) -> dict[str, dict[str, list[Fact]]]:
+    out: dict[str, dict[str, list[Fact]]] = defaultdict(dict)
+    for f in facts:
+        out[f.key].setdefault(f.ident, []).append(f)
     return out
 
 
-def _statements(claims: Iterable[Claim]) -> dict[tuple[str, str], list[Claim]]:
-    groups: dict[tuple[str, str], list[Claim]] = defaultdict(list)
-    for c in claims:
-        groups[(c.key, canonical_value(c.value))].append(c)
-    return groups
+def _closeness(a: Fact, b: Fact) -> float:
+    """Higher is closer: fewer differing fields, then more similar stating sentences."""
+    return -100 * len(changed_fields(a.value, b.value)) + fuzz.token_set_ratio(a.claim.text, b.claim.text)
 
 
-def _distance(a: Claim, b: Claim) -> float:
-    """Lower is closer: differing fields first, then text dissimilarity."""
-    return len(changed_fields(a.value, b.value)) * 100 + (100 - fuzz.token_set_ratio(a.text, b.text))
+def _pair(olds: list[Fact], news: list[Fact]) -> tuple[list[tuple[Fact, Fact]], list[Fact], list[Fact]]:
+    """Greedy closest-first pairing; returns (pairs, unpaired old, unpaired new)."""
+    ranked = sorted(((-_closeness(a, b), i, j) for i, a in enumerate(olds) for j, b in enumerate(news)))
+    used_o: set[int] = set()
+    used_n: set[int] = set()
+    pairs = []
+    for _, i, j in ranked:
+        if i not in used_o and j not in used_n:
+            used_o.add(i)
+            used_n.add(j)
+            pairs.append((olds[i], news[j]))
+    return (pairs, [f for i, f in enumerate(olds) if i not in used_o],
+            [f for j, f in enumerate(news) if j not in used_n])
 
 
-def severity(change_kind: str, category: str, old: Claim | None, new: Claim | None) -> str:
-    if category == "dosage":
-        if old is None or new is None:
-            return "high"
-        return "high" if changed_fields(old.value, new.value) & _DOSE_AMOUNT_FIELDS else "medium"
-    if category == "legality":
-        if old is None or new is None:
-            return "high"
-        return "high" if changed_fields(old.value, new.value) & {"status", "authority"} else "medium"
-    if category == "evidence":
-        if (old and "level" in old.value) or (new and "level" in new.value):
-            return "high"
-        return "medium"
-    if category == "safety":
-        key = (old or new).key if (old or new) else ""
-        return "low" if key.startswith("safety:effect") else "medium"
-    return "medium"
+def _lost_copies(keep: dict[str, list[Fact]], lose: dict[str, list[Fact]]) -> list[Fact]:
+    """Stating sentences of values on both sides that ``keep`` lost (up to its excess of copies)."""
+    out = []
+    for ident, facts in lose.items():
+        if ident in keep and len(facts) > len(keep[ident]):
+            texts = {f.claim.text for f in keep[ident]}
+            out.extend([f for f in facts if f.claim.text not in texts][: len(facts) - len(keep[ident])])
+    return out
 
 
 def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged: bool = False) -> list[Change]:
-    """Changes between two claim lists (material ones, plus unchanged/reworded when asked)."""
-    old_groups, new_groups = _statements(old), _statements(new)
+    """Changes between two claim lists (material ones, plus minor/unchanged/reworded when asked)."""
+    old_keys, new_keys = _by_key(facts_of(old)), _by_key(facts_of(new))
     changes: list[Change] = []
-    for ident in old_groups.keys() & new_groups.keys():
+    lost: list[Fact] = []
+    gained: list[Fact] = []
+    for key in sorted(old_keys.keys() | new_keys.keys()):
+        o, n = old_keys.get(key, {}), new_keys.get(key, {})
         if include_unchanged:
-            o, n = old_groups[ident], new_groups[ident]
-            same_text = {c.text for c in o} & {c.text for c in n}
-            kind = "unchanged" if same_text else "reworded"
-            a = next((c for c in o if c.text in same_text), o[0])
-            b = next((c for c in n if c.text in same_text), n[0])
-            changes.append(_make(kind, a, b))
-    old_left = [g[0] for ident, g in old_groups.items() if ident not in new_groups]
-    new_left = [g[0] for ident, g in new_groups.items() if ident not in old_groups]
-    # Copies of a statement that lost (or gained) sentences while the statement survives.
-    # Alone they are repetition and never reported; but a new statement that took the place
-    # of a lost copy is a change ("Evidence Level | Low" → "Moderate" while a badge still says
-    # Low elsewhere), so lost/gained copies may pair with orphans of the other side.
-    old_copies = _copies(old_groups, new_groups)
-    new_copies = _copies(new_groups, old_groups)
-
-    pairs, old_left, new_left = _pair(old_left, new_left, old_copies, new_copies)
-    changes.extend(_make("changed", a, b) for a, b in pairs)
-    changes.extend(_make("removed", a, None) for a in old_left)
-    changes.extend(_make("added", None, b) for b in new_left)
-    order = {"changed": 0, "removed": 1, "added": 2, "reworded": 3, "unchanged": 4}
-    changes.sort(key=lambda c: (order[c.kind], c.category, c.key, (c.new or c.old).start if (c.new or c.old) else 0))
+            for ident in o.keys() & n.keys():
+                same = {f.claim.text for f in o[ident]} & {f.claim.text for f in n[ident]}
+                a = next((f for f in o[ident] if f.claim.text in same), o[ident][0])
+                b = next((f for f in n[ident] if f.claim.text in same), n[ident][0])
+                changes.append(_change("unchanged" if same else "reworded", a, b))
+        pairs, rest_o, rest_n = _pair([o[i][0] for i in o.keys() - n.keys()],
+                                      [n[i][0] for i in n.keys() - o.keys()])
+        # A value that survives but lost a sentence may have been replaced there: an
+        # "Evidence Level | Low" cell becoming "Moderate" while a badge still says Low.
+        if rest_n and not rest_o:
+            more, rest_n, _ = _pair(rest_n, _lost_copies(n, o))
+            pairs += [(b, a) for a, b in more]
+        elif rest_o and not rest_n:
+            pairs_more, rest_o, _ = _pair(rest_o, _lost_copies(o, n))
+            pairs += pairs_more
+        changes.extend(_change("changed", a, b) for a, b in pairs)
+        lost.extend(rest_o)
+        gained.extend(rest_n)
+    # A dosage fact whose route changed: same family (key without route), other key.
+    families: dict[str, tuple[list[Fact], list[Fact]]] = defaultdict(lambda: ([], []))
+    for f in lost:
+        families[f.family][0].append(f)
+    for f in gained:
+        families[f.family][1].append(f)
+    for family, (lo, ga) in families.items():
+        if family.startswith("dosage:*:") and lo and ga:
+            pairs, lo, ga = _pair(lo, ga)
+            changes.extend(_change("changed", a, b) for a, b in pairs)
+        changes.extend(_change("removed", a, None) for a in lo)
+        changes.extend(_change("added", None, b) for b in ga)
+    changes.extend(_substitutions(old_keys, new_keys, changes))
+    if not include_unchanged:
+        changes = [c for c in changes if c.material]
+    changes.sort(key=lambda c: (_ORDER[c.kind], c.category, c.key, (c.new or c.old).start if (c.new or c.old) else 0))
     return changes
 
 
-def _copies(side: dict[tuple[str, str], list[Claim]], other: dict[tuple[str, str], list[Claim]]) -> list[Claim]:
-    """Claims of statements on both sides whose sentences are on this side only, up to the
-    number of copies this side has in excess."""
-    out: list[Claim] = []
-    for ident, claims in side.items():
-        if ident not in other or len(claims) <= len(other[ident]):
-            continue
-        other_texts = {c.text for c in other[ident]}
-        extra = [c for c in claims if c.text not in other_texts]
-        out.extend(extra[: len(claims) - len(other[ident])])
+def _sentences(keys: dict[str, dict[str, list[Fact]]]) -> dict[str, list[Fact]]:
+    out: dict[str, list[Fact]] = defaultdict(list)
+    for values in keys.values():
+        for facts in values.values():
+            for f in facts:
+                out[" ".join(f.claim.text.split())].append(f)
     return out
 
 
-def _pair(old_left: list[Claim], new_left: list[Claim], old_copies: list[Claim],
-          new_copies: list[Claim]) -> tuple[list[tuple[Claim, Claim]], list[Claim], list[Claim]]:
-    """Greedy closest-first pairing in tiers: same key before similar text, orphans before copies.
+def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[str, dict[str, list[Fact]]],
+                   found: list[Change]) -> list[Change]:
+    """Facts swapped inside one minimally edited sentence ("Animal studies report X" → "Human
+    trials report X") while both facts are still stated elsewhere on the page.
 
-    A pair needs at least one orphan (a copy paired with a copy is only repetition).
-    Returns (pairs, unpaired old orphans, unpaired new orphans).
+    The fact sets alone cannot see this; a sentence whose text barely changed (character
+    ratio ≥ 85) but which now states a different fact of the same category can. Re-wrapping
+    (whitespace only) and splits (a fragment is far from the whole) never qualify, and a
+    sentence that only lost or only gained facts is presentation, not substitution.
     """
-    olds = [(c, False) for c in old_left] + [(c, True) for c in old_copies]
-    news = [(c, False) for c in new_left] + [(c, True) for c in new_copies]
-    used_old: set[int] = set()
-    used_new: set[int] = set()
-    pairs: list[tuple[Claim, Claim]] = []
-    for same_key in (True, False):
-        for with_copies in (False, True):
-            candidates = sorted(
-                (_distance(a, b), i, j)
-                for i, (a, a_copy) in enumerate(olds) if i not in used_old
-                for j, (b, b_copy) in enumerate(news) if j not in used_new
-                if not (a_copy and b_copy) and (a_copy or b_copy) == with_copies
-                and a.category == b.category and (a.key == b.key) == same_key
-                and (same_key or fuzz.token_set_ratio(a.text, b.text) >= _SIMILAR))
-            for _, i, j in candidates:
-                if i in used_old or j in used_new:
-                    continue
-                used_old.add(i)
-                used_new.add(j)
-                pairs.append((olds[i][0], news[j][0]))
-    rest_old = [c for i, (c, copy) in enumerate(olds) if i not in used_old and not copy]
-    rest_new = [c for j, (c, copy) in enumerate(news) if j not in used_new and not copy]
-    return pairs, rest_old, rest_new
+    reported = {c.key for c in found}
+    old_s, new_s = _sentences(old_keys), _sentences(new_keys)
+    only_old = {t: fs for t, fs in old_s.items() if t not in new_s}
+    only_new = {t: fs for t, fs in new_s.items() if t not in old_s}
+    out: list[Change] = []
+    for ot, ofs in only_old.items():
+        best = max(only_new, key=lambda nt: fuzz.ratio(ot, nt), default=None)
+        if best is None or fuzz.ratio(ot, best) < 85:
+            continue
+        nfs = only_new.pop(best)
+        o_ids = {(f.key, f.ident) for f in ofs}
+        n_ids = {(f.key, f.ident) for f in nfs}
+        for category in {f.category for f in ofs} & {f.category for f in nfs}:
+            lost = [f for f in ofs if f.category == category and (f.key, f.ident) not in n_ids
+                    and f.key not in reported and f.aspect.alerted]
+            gained = [f for f in nfs if f.category == category and (f.key, f.ident) not in o_ids
+                      and f.key not in reported and f.aspect.alerted]
+            pairs, _, _ = _pair(lost, gained)
+            for a, b in pairs:
+                reported |= {a.key, b.key}
+                change = _change("changed", a, b)
+                out.append(replace(change, severity=max(change.severity, "medium", key=schema.SEVERITY_RANK.get)))
+    return out
 
 
-def _make(kind: str, old: Claim | None, new: Claim | None) -> Change:
-    claim = new or old
-    assert claim is not None
-    category = claim.category
-    return Change(category=category, kind=kind, key=(new.key if new else old.key),  # type: ignore[union-attr]
-                  severity=severity(kind, category, old, new) if kind in ("added", "removed", "changed") else "low",
-                  summary=summarize(kind, old, new), old=old, new=new)
+def severity_of(kind: str, old: Fact | None, new: Fact | None) -> tuple[str, bool]:
+    """(severity, material) of a fact change, from the category schema."""
+    fact = new or old
+    assert fact is not None
+    aspect = fact.aspect
+    if kind in ("unchanged", "reworded"):
+        return "low", False
+    if old is not None and new is not None:
+        if old.key != new.key:  # a route change
+            return "high", True
+        if fact.category == "safety":
+            name = aspect.fields[0] if aspect.fields else ""
+            before, after = old.value.get(name), new.value.get(name)
+            if name == "stated":
+                moved = (before == "absent") != (after == "absent")
+                return ("medium", True) if moved else ("low", True)
+            if schema.profile_class(name, before) == schema.profile_class(name, after):
+                return "low", False
+    if fact.category == "legality" and aspect.name == "status":
+        return "high", True
+    return aspect.severity, aspect.alerted
 
 
-# ------------------------------------------------------------------ human summaries
-
-
-def _num(x: Any) -> str:
-    return f"{x:.6g}" if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
-
-
-def _range(lo: Any, hi: Any, unit: str) -> str | None:
-    if lo is None and hi is None:
+def _side(f: Fact | None) -> Claim | None:
+    if f is None:
         return None
-    if lo is None:
-        return f"up to {_num(hi)} {unit}"
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lo, hi))
-    if hi is None or (numeric and math.isclose(float(lo), float(hi))) or lo == hi:
-        return f"{_num(lo)} {unit}"
-    return f"{_num(lo)}–{_num(hi)} {unit}"
+    c = f.claim
+    return Claim(c.category, f.key, c.text, dict(f.shown), c.start, c.end, c.subject)
 
 
-def describe_value(category: str, value: dict[str, Any]) -> str:
-    """Readable one-liner for a claim value: ``0.3–0.6 mg per dose · 2–3 drops · 2–3×/day``."""
-    if category == "dosage":
-        parts = []
-        amount = _range(value.get("min_mg"), value.get("max_mg"), "mg")
-        if amount:
-            parts.append(amount + (f" per {value['per']}" if value.get("per") else ""))
-        drops = _range(value.get("drops_min"), value.get("drops_max"), "drops")
-        if drops:
-            parts.append(drops + (" per nostril" if value.get("per_nostril") else ""))
-        times = _range(value.get("times_per_day_min"), value.get("times_per_day_max"), "")
-        if times:
-            parts.append(times.strip() + "×/day")
-        weekly = _range(value.get("times_per_week_min"), value.get("times_per_week_max"), "")
-        if weekly:
-            parts.append(weekly.strip() + "×/week")
-        sprays = _range(value.get("sprays_min"), value.get("sprays_max"), "sprays")
-        if sprays:
-            parts.append(sprays + (" per nostril" if value.get("per_nostril") else ""))
-        if value.get("interval_minutes"):
-            parts.append(f"every {_num(value['interval_minutes'])} min")
-        days = _range(value.get("duration_days_min", value.get("duration_days")),
-                      value.get("duration_days_max", value.get("duration_days")), "days")
-        if days:
-            parts.append("for " + days)
-        for key in ("concentration_percent", "concentration_mg_per_ml", "container_ml",
-                    "doses_per_container", "drops_per_container"):
-            if key in value:
-                label = {"concentration_percent": "{} %",
-                         "concentration_mg_per_ml": "{} mg/ml", "container_ml": "{} ml container",
-                         "doses_per_container": "{} doses/container",
-                         "drops_per_container": "{} drops/container"}[key]
-                parts.append(label.format(_num(value[key])))
-        return " · ".join(parts) or "dose stated"
-    if category == "legality":
-        status = str(value.get("status", "?")).replace("_", " ")
-        scope = f" ({value['scope']})" if value.get("scope") else ""
-        return f"{value.get('authority', '?')}: {status}{scope}"
-    if category == "evidence":
-        if "level" in value:
-            return f"level {value['level']}"
-        quals = ", ".join(value.get("qualifiers") or [])
-        return f"{value.get('kind', 'evidence')}" + (f" ({quals})" if quals else "")
-    if category == "safety":
-        return ", ".join(f"{k}: {v if not isinstance(v, list) else ', '.join(map(str, v))}"
-                         for k, v in sorted(value.items()))
-    return json.dumps(value, sort_keys=True)
+def _change(kind: str, old: Fact | None, new: Fact | None) -> Change:
+    fact = new or old
+    assert fact is not None
+    sev, material = severity_of(kind, old, new)
+    summary = summarize(kind, old, new)
+    if kind in ("changed", "added", "removed") and not material:
+        kind = "minor"
+    return Change(category=fact.category, kind=kind, key=fact.key, severity=sev,
+                  summary=summary, old=_side(old), new=_side(new),
+                  statement=fact.claim.text)
 
 
-def _scope_label(claim: Claim) -> str:
-    if claim.category == "dosage":
-        return claim.value.get("route") or "unspecified route"
-    if claim.category == "legality":
-        return str(claim.value.get("authority") or "?")
-    if claim.category == "evidence":
-        return "level" if "level" in claim.value else str(claim.value.get("kind") or "evidence")
-    return claim.key.split(":")[-1].replace("_", " ")
+def _head(f: Fact) -> str:
+    scope = f.scope
+    if f.category == "dosage":
+        scope = scope if scope != "unspecified" else "unspecified route"
+    elif f.category == "evidence":
+        scope = f.scope
+    label = f" {f.aspect.label}" if f.aspect.label and f.category == "dosage" else ""
+    return f"{f.category} ({scope}){label}"
 
 
-def summarize(kind: str, old: Claim | None, new: Claim | None) -> str:
-    """``dosage (intranasal): 0.3–0.6 mg per dose → 0.2–0.9 mg per dose``."""
-    claim = new or old
-    assert claim is not None
-    head = f"{claim.category} ({_scope_label(claim)})"
+def summarize(kind: str, old: Fact | None, new: Fact | None) -> str:
+    """``dosage (oral) count: 2 capsules per day → 3 capsules per day``."""
+    fact = new or old
+    assert fact is not None
+    head = _head(fact)
     if kind == "added":
-        return f"{head}: now says {describe_value(claim.category, new.value)}"  # type: ignore[union-attr]
+        return f"{head}: now says {fact.aspect.describe(new.shown)}"  # type: ignore[union-attr]
     if kind == "removed":
-        return f"{head}: no longer says {describe_value(claim.category, old.value)}"  # type: ignore[union-attr]
-    before = describe_value(claim.category, old.value)  # type: ignore[union-attr]
-    after = describe_value(claim.category, new.value)  # type: ignore[union-attr]
+        return f"{head}: no longer says {fact.aspect.describe(old.shown)}"  # type: ignore[union-attr]
+    before = old.aspect.describe(old.shown)  # type: ignore[union-attr]
+    after = new.aspect.describe(new.shown)  # type: ignore[union-attr]
+    if old is not None and new is not None and old.key != new.key and old.scope != new.scope:
+        before, after = f"{old.scope}: {before}", f"{new.scope}: {after}"
     if kind in ("unchanged", "reworded"):
         return f"{head}: {after} ({kind})"
+    if before == after:  # never show an unchanged-looking pair
+        fields = sorted(changed_fields(old.value, new.value)) if old and new else []  # type: ignore[union-attr]
+        before = ", ".join(f"{k} {old.value.get(k)}" for k in fields) or before  # type: ignore[union-attr]
+        after = ", ".join(f"{k} {new.value.get(k)}" for k in fields) or after  # type: ignore[union-attr]
     return f"{head}: {before} → {after}"

@@ -65,8 +65,9 @@ class Claim:
 class Change:
     """A claim-level difference between two versions.
 
-    ``kind`` is ``added | removed | changed`` (material) or ``reworded | unchanged``
-    (shown only with ``--all``).
+    ``kind`` is ``added | removed | changed`` (material) or ``minor | reworded | unchanged``
+    (shown only with ``--all``; ``minor`` is a wording-level fact change, e.g. an evidence
+    qualifier, that the category schema does not alert on).
     """
 
     category: str
@@ -77,6 +78,7 @@ class Change:
     old: Claim | None = None
     new: Claim | None = None
     note: str = ""
+    statement: str = ""  # the sentence stating it (new side, else old): facts of one sentence alert together
 
     @property
     def material(self) -> bool:
