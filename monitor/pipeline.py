@@ -308,7 +308,10 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         store.insert_claims(db, src.id, version_id, claims, EXTRACTOR_VERSION)
         fetch_row.update(outcome="new_version", version_id=version_id)
         db["fetches"].insert(fetch_row)
-        plan = noise.plan_version(db, config, src.id, number, text_hash, claims)
+        history = store.version_history(db, src.id, config.settings.repeat_window)
+        plan = noise.plan_version(history, config.settings, number, text_hash, claims)
+        if plan.discard_held_of is not None:
+            store.discard_held(db, src.id, plan.discard_held_of)
         ids: list[int] = []
         if plan.baseline is not None:
             changes = diff_claims(plan.baseline_claims, claims)

@@ -23,13 +23,16 @@ import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from monitor.errors import RefError, StoreError
 from monitor.models import Change, Claim
+
+if TYPE_CHECKING:
+    from monitor.noise import History
 
 DEFAULT_DB = Path("snapshots") / "history.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -297,6 +300,27 @@ def recent_versions(db: sqlite_utils.Database, source_id: str, limit: int) -> li
     return list(db.query(
         "SELECT * FROM versions WHERE source_id = ? ORDER BY number DESC LIMIT ?",
         [source_id, limit]))
+
+
+def version_history(db: sqlite_utils.Database, source_id: str, window: int) -> "History":
+    """The recent past the noise rules plan with: versions, their claims, repeat flags."""
+    from monitor.noise import History
+
+    versions = tuple(recent_versions(db, source_id, window + 2))
+    claims = {v["id"]: tuple(version_claims(db, v["id"])) for v in versions}
+    numbers = [v["number"] for v in versions]
+    repeats = frozenset(r[0] for r in db.execute(
+        "SELECT DISTINCT to_version FROM changes WHERE source_id = ? AND status = 'repeat' AND to_version IN ("
+        + ",".join("?" * len(numbers)) + ")", [source_id, *numbers]).fetchall()) if numbers else frozenset()
+    return History(versions, claims, repeats)
+
+
+def discard_held(db: sqlite_utils.Database, source_id: str, number: int) -> None:
+    """A held version was not confirmed by the next fetch: its changes are discarded."""
+    db.conn.execute(
+        "UPDATE changes SET status = 'discarded', note = 'not confirmed: the next fetch showed other text' "
+        "WHERE source_id = ? AND to_version = ? AND status = 'held'", [source_id, number])
+    db.conn.execute("UPDATE versions SET held = 0 WHERE source_id = ? AND number = ?", [source_id, number])
 
 
 def version_claims(db: sqlite_utils.Database, version_id: int) -> list[Claim]:
