@@ -259,11 +259,18 @@ def fact_ids(claims: Iterable[Claim]) -> set[tuple[str, str]]:
     return {(f.key, f.ident) for f in facts_of(claims)}
 
 
+def dosage_parts(value: dict[str, Any]) -> list[tuple[str, str, set[str]]]:
+    """(aspect name, description, fields used) per fact a dosage value states, in schema order."""
+    claim = Claim("dosage", "dosage:unspecified:x", "", value)
+    return [(f.aspect.name, f.aspect.describe({k: x for k, x in f.shown.items() if k != "route"}),
+             {*f.aspect.fields, *f.aspect.key_fields})
+            for f in _dosage_facts(claim, "", "unspecified")]
+
+
 def describe_value(category: str, value: dict[str, Any]) -> str:
     """One line for a whole claim value: ``0.3–0.6 mg · 2–3 drops per nostril · 2–3×/day``."""
-    claim = Claim(category, f"{category}:{value.get('route') or 'unspecified'}:x", "", value)
     if category == "dosage":
-        parts = [f.aspect.describe(f.shown) for f in _dosage_facts(claim, "", _route(claim))]
+        parts = [text for _, text, _ in dosage_parts(value)]
         return " · ".join(p for p in parts if p) or "dose stated"
     if category == "legality":
         status = schema.legality_status(value)

@@ -45,7 +45,7 @@ def test_value_labels_for_each_category() -> None:
     assert value_labels({"kind": "human", "qualifiers": ["limited"]}) == ["human", "qualifiers: limited"]
     assert value_labels({"effect": "hair_loss", "stated": "present"}) == ["hair loss", "present"]
     assert value_labels({"min_mg": 1.0, "max_mg": 1.0, "per": "day"}) == ["1 mg per day"]
-    assert value_labels({"max_mg": 2}) == ["≤ 2 mg"]
+    assert value_labels({"max_mg": 2}) == ["up to 2 mg"]  # the words of the diff summaries (one schema)
     assert str(chips({})) == '<span class="cw-chip cw-empty">—</span>'
     assert "&lt;b&gt;" in str(chips({"note": "<b>"}))
 

@@ -236,6 +236,12 @@ DOSAGE_ROUTE = Aspect("route", "route", ("route",), _route)
 LEGACY_COUNTS = (("drops_min", "drops_max", "drop"), ("sprays_min", "sprays_max", "spray"))
 
 
+# Every value field a dosage claim may carry (old count names included): what marks a value as a dose.
+DOSAGE_FIELDS = frozenset(
+    f for a in (*DOSAGE_INTAKE, DOSAGE_PACKAGE, DOSAGE_LIMIT, DOSAGE_STRENGTH) for f in (*a.fields, *a.key_fields)
+    if f != "per") | {f for lo, hi, _ in LEGACY_COUNTS for f in (lo, hi)}
+
+
 def legality_status(v: Value) -> str:
     status = str(v.get("status", "?")).replace("_", " ")
     return f"{v.get('authority', '?')}: {status}"

@@ -17,6 +17,8 @@ from typing import Any
 from markupsafe import Markup
 
 from monitor.datasette import render
+from monitor.diff import diff_claims
+from monitor.models import Change, Claim
 
 PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
             "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -55,21 +57,29 @@ def claim_rows(rows: list[Any]) -> list[ClaimRow]:
     return out
 
 
+def _claims(rows: list[ClaimRow]) -> list[Claim]:
+    return [Claim(c.category, c.key, c.text, c.value, c.start or 0, c.end or 0) for c in rows]
+
+
+def _changes(old: list[ClaimRow], new: list[ClaimRow]) -> list[Change]:
+    """The material changes between two sides: the same ``diff_claims`` the pipeline runs."""
+    return diff_claims(_claims(old), _claims(new))
+
+
 def classify(old: list[ClaimRow], new: list[ClaimRow]) -> tuple[dict[int, str], dict[int, str]]:
     """Per claim index, ``same | changed | removed`` on the old side, ``same | changed | added`` on the new."""
-    old_by = {c.ident: {x.value_json for x in old if x.ident == c.ident} for c in old}
-    new_by = {c.ident: {x.value_json for x in new if x.ident == c.ident} for c in new}
+    changes = _changes(old, new)
 
-    def side(claims: list[ClaimRow], other: dict[tuple[str, str], set[str]], gone: str) -> dict[int, str]:
-        marks = {}
-        for i, c in enumerate(claims):
-            if c.ident not in other:
-                marks[i] = gone
-            else:
-                marks[i] = "same" if c.value_json in other[c.ident] else "changed"
-        return marks
+    def side(claims: list[ClaimRow], pick: str, gone: str) -> dict[int, str]:
+        touched: dict[tuple[int, str], str] = {}
+        for ch in changes:
+            claim = getattr(ch, pick)
+            if claim is not None:
+                mark = "changed" if ch.kind == "changed" else gone
+                touched.setdefault((claim.start, claim.text), mark)
+        return {i: touched.get((c.start or 0, c.text), "same") for i, c in enumerate(claims)}
 
-    return side(old, new_by, "removed"), side(new, old_by, "added")
+    return side(old, "old", "removed"), side(new, "new", "added")
 
 
 def highlighted(text: str, claims: list[ClaimRow], marks: dict[int, str]) -> Markup:
@@ -82,22 +92,14 @@ def highlighted(text: str, claims: list[ClaimRow], marks: dict[int, str]) -> Mar
 
 
 def key_differences(old: list[ClaimRow], new: list[ClaimRow]) -> list[dict[str, Any]]:
-    """Claim keys whose values differ between the two sides, with chips for each side."""
-    out = []
-    idents = sorted({c.ident for c in old} | {c.ident for c in new})
-    for ident in idents:
-        before = sorted({c.value_json for c in old if c.ident == ident})
-        after = sorted({c.value_json for c in new if c.ident == ident})
-        if before == after:
-            continue
-        out.append({
-            "category": ident[0], "key": ident[1],
-            "old": Markup("<br>").join(render.chips(json.loads(v)) for v in before) if before else None,
-            "new": Markup("<br>").join(render.chips(json.loads(v)) for v in after) if after else None,
-            "old_text": " / ".join(c.text for c in old if c.ident == ident),
-            "new_text": " / ".join(c.text for c in new if c.ident == ident),
-        })
-    return out
+    """The facts that differ between the two sides, with chips for each side."""
+    return [{
+        "category": ch.category, "key": ch.key, "severity": ch.severity, "summary": ch.summary,
+        "old": render.chips(ch.old.value) if ch.old else None,
+        "new": render.chips(ch.new.value) if ch.new else None,
+        "old_text": ch.old.text if ch.old else "",
+        "new_text": ch.new.text if ch.new else "",
+    } for ch in _changes(old, new)]
 
 
 def change_view(row: Any) -> dict[str, Any]:

@@ -15,18 +15,11 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from monitor.claims.schema import DOSAGE_FIELDS
+from monitor.facts import dosage_parts, upgrade_value
+
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
-# (min field, max field, unit suffix) rendered as one range chip, in this order.
-_RANGES: tuple[tuple[str, str, str], ...] = (
-    ("min_mg", "max_mg", " mg"),
-    ("mg_min", "mg_max", " mg"),
-    ("drops_min", "drops_max", " drops"),
-    ("sprays_min", "sprays_max", " sprays"),
-    ("times_per_day_min", "times_per_day_max", "×/day"),
-    ("days_min", "days_max", " days"),
-    ("weeks_min", "weeks_max", " weeks"),
-)
 # Fields whose value is shown bare (``intranasal``, ``FDA``, ``not approved``).
 _BARE = ("authority", "status", "route", "effect", "stated", "kind", "jurisdiction", "country")
 _SKIP = ("per",)
@@ -86,42 +79,20 @@ def _words(value: Any) -> str:
     return _num(value).replace("_", " ")
 
 
-def _range(lo: Any, hi: Any, suffix: str) -> str:
-    if lo is not None and hi is not None and lo != hi:
-        return f"{_num(lo)}–{_num(hi)}{suffix}"
-    if lo is not None or hi is not None:
-        single = lo if lo is not None else hi
-        prefix = "" if lo is not None and hi is not None else ("≥ " if lo is not None else "≤ ")
-        return f"{prefix}{_num(single)}{suffix}"
-    return ""
-
-
 def value_labels(value: dict[str, Any]) -> list[str]:
     """Readable labels for a claim value: ``['0.3–0.6 mg', 'intranasal', '2–3 drops', '2–3×/day']``.
 
-    Amounts first, then descriptive fields shown bare (route, authority, status…), then counts
-    and frequencies; anything else as ``name: value``, so a field added by a future extractor
-    still shows up.
+    Dosage facts are worded by the category schema (the same words as the diff summaries and
+    alerts); then descriptive fields shown bare (route, authority, status…); anything else as
+    ``name: value``, so a field added by a future extractor still shows up.
     """
-    amounts: list[str] = []
-    counts: list[str] = []
-    used: set[str] = set(_SKIP)
-    for lo_key, hi_key, suffix in _RANGES:
-        if lo_key in value or hi_key in value:
-            text = _range(value.get(lo_key), value.get(hi_key), suffix)
-            if text:
-                (amounts if suffix == " mg" else counts).append(text)
-            used.update((lo_key, hi_key))
-    if "mg" in value and "mg" not in used:
-        amounts.append(f"{_num(value['mg'])} mg")
-        used.add("mg")
-    if amounts and value.get("per") not in (None, "dose"):
-        amounts[-1] += f" per {_words(value['per'])}"
-    elif value.get("per") not in (None, "dose"):
-        counts.append(f"per {_words(value['per'])}")
+    facts = dosage_parts(upgrade_value("dosage", value)) if any(f in value for f in DOSAGE_FIELDS) else []
+    used: set[str] = set(_SKIP).union(*(f for _, _, f in facts)) if facts else set(_SKIP)
+    labels = [text for _, text, _ in facts]
+    used |= (DOSAGE_FIELDS | {"limit", "package", "strength", "phase"}) if facts else set()
     bare = [_words(value[k]) for k in _BARE if value.get(k) not in (None, "")]
     used.update(_BARE)
-    labels = amounts + bare + counts
+    labels = labels[:1] + bare + labels[1:]
     for key in sorted(value):
         if key not in used and value[key] not in (None, "", []):
             labels.append(f"{key.replace('_', ' ')}: {_words(value[key])}")
