@@ -57,8 +57,32 @@ def commands_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def facts_markdown() -> str:
+    """The category schemas: every fact a claim can state, its fields, unit and severity."""
+    from monitor.claims import schema
+
+    rows = ["| category | fact | fields (identity fields first) | unit | severity of a change | alerted |",
+            "|---|---|---|---|---|---|"]
+    groups = (("dosage", (*schema.DOSAGE_INTAKE, schema.DOSAGE_ROUTE, schema.DOSAGE_LIMIT, schema.DOSAGE_PACKAGE,
+                          schema.DOSAGE_STRENGTH)),
+              ("legality", schema.LEGALITY),
+              ("evidence", (schema.EVIDENCE_LEVEL, schema.EVIDENCE_KIND, schema.EVIDENCE_QUALIFIERS)))
+    for category, aspects in groups:
+        for a in aspects:
+            fields = ", ".join(f"`{f}`" for f in (*a.key_fields, *a.fields))
+            rows.append(f"| {category} | {a.name} | {fields} | {a.units or '—'} | {a.severity} | "
+                        f"{'yes' if a.alerted else 'no (shown with --all)'} |")
+    rows.append("| safety | effect | `effect`, `stated` | — | medium when it appears, disappears or turns absent; "
+                "low between present / rare / common | yes |")
+    rows.append("| safety | profile field | one fact per field (`serious`, `tolerability`, `toxicity`, …) | — | "
+                "medium; a value that stays in its class (mild → minimal) is minor | class changes only |")
+    rows.append("| safety | data, contraindication, interaction, monitor | `data`[, `term`] / the named item | — | "
+                "medium | yes |")
+    return "\n".join(rows) + "\n"
+
+
 def rewrite(text: str) -> str:
-    for name, body in (("schema", schema_markdown()), ("commands", commands_markdown())):
+    for name, body in (("schema", schema_markdown()), ("commands", commands_markdown()), ("facts", facts_markdown())):
         text = re.sub(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)",
                       lambda m: m.group(1) + body + m.group(2), text, flags=re.S)
     return text
