@@ -169,6 +169,20 @@ def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[st
     return out
 
 
+# Route words that name a family of routes: "injected" covers the three injection routes.
+_ROUTE_FAMILIES = {"unspecified": None, "injection": {"subcutaneous", "intramuscular", "intravenous"}}
+
+
+def _refines(a: str, b: str) -> bool:
+    """One route is the other stated more precisely ("injection" → "intramuscular")."""
+    for generic, specific in ((a, b), (b, a)):
+        if generic in _ROUTE_FAMILIES:
+            family = _ROUTE_FAMILIES[generic]
+            if family is None or specific in family:
+                return True
+    return False
+
+
 def severity_of(kind: str, old: Fact | None, new: Fact | None) -> tuple[str, bool]:
     """(severity, material) of a fact change, from the category schema."""
     fact = new or old
@@ -177,7 +191,11 @@ def severity_of(kind: str, old: Fact | None, new: Fact | None) -> tuple[str, boo
     if kind in ("unchanged", "reworded"):
         return "low", False
     if old is not None and new is not None:
-        if old.key != new.key:  # a route change
+        if old.key != new.key:  # a route change, unless one side only names it more or less precisely
+            if _refines(old.scope, new.scope) and not changed_fields(
+                    {k: v for k, v in old.value.items() if k != "route"},
+                    {k: v for k, v in new.value.items() if k != "route"}):
+                return "low", False
             return "high", True
         if fact.category == "safety":
             name = aspect.fields[0] if aspect.fields else ""

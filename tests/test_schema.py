@@ -105,3 +105,15 @@ def test_an_authority_dropped_from_a_joint_statement_is_one_removed_fact():
             Claim("legality", "legality:ema:approval", "Not approved by the FDA or EMA.", {"authority": "EMA", "status": "not_approved"})]
     (c,) = diff_claims(both, both[:1])
     assert (c.kind, c.key, c.severity) == ("removed", "legality:ema:approval", "high")
+
+
+def test_a_route_named_more_precisely_is_minor_but_another_route_is_high():
+    im = Claim("dosage", "dosage:intramuscular:dose", "Inject 0.5 mL IM weekly.",
+               {"route": "intramuscular", "min_ml": 0.5, "max_ml": 0.5, "times_per_week_min": 1, "times_per_week_max": 1})
+    generic = Claim("dosage", "dosage:injection:dose", "Inject 0.5 mL weekly.", {**im.value, "route": "injection"})
+    sc = Claim("dosage", "dosage:subcutaneous:dose", "Inject 0.5 mL under the skin weekly.",
+               {**im.value, "route": "subcutaneous"})
+    assert diff_claims([im], [generic]) == []
+    assert {c.severity for c in diff_claims([im], [sc])} == {"high"}
+    tenfold = Claim(generic.category, generic.key, generic.text, {**generic.value, "min_ml": 5, "max_ml": 5})
+    assert [c.severity for c in diff_claims([im], [tenfold])] == ["high"]
