@@ -117,3 +117,12 @@ class FetchResult:
     redirects: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
     not_modified: bool = False  # 304: body/text are empty
+
+
+@dataclass(frozen=True)
+class History:
+    """What the rules need to know about a source's recent past (newest version first)."""
+
+    versions: tuple[dict[str, Any], ...]  # version rows: id, number, text_hash, held, text, extractor_version
+    claims: dict[int, tuple[Claim, ...]] = field(default_factory=dict)  # version id -> stored claims
+    repeat_versions: frozenset[int] = frozenset()  # version numbers whose changes were stored as repeat

@@ -23,22 +23,13 @@ removes no fact, so it never counts toward a "large removal".
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.config import Settings
 from monitor.facts import fact_ids
-from monitor.models import Change, Claim
-
-
-@dataclass(frozen=True)
-class History:
-    """What the rules need to know about a source's recent past (newest version first)."""
-
-    versions: tuple[dict[str, Any], ...]  # version rows: id, number, text_hash, held, text, extractor_version
-    claims: dict[int, tuple[Claim, ...]] = field(default_factory=dict)  # version id -> stored claims
-    repeat_versions: frozenset[int] = frozenset()  # version numbers whose changes were stored as repeat
+from monitor.models import Change, Claim, History
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,13 @@ import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from monitor.errors import RefError, StoreError
-from monitor.models import Change, Claim
-
-if TYPE_CHECKING:
-    from monitor.noise import History
+from monitor.models import Change, Claim, History
 
 DEFAULT_DB = Path("snapshots") / "history.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -302,10 +299,8 @@ def recent_versions(db: sqlite_utils.Database, source_id: str, limit: int) -> li
         [source_id, limit]))
 
 
-def version_history(db: sqlite_utils.Database, source_id: str, window: int) -> "History":
+def version_history(db: sqlite_utils.Database, source_id: str, window: int) -> History:
     """The recent past the noise rules plan with: versions, their claims, repeat flags."""
-    from monitor.noise import History
-
     versions = tuple(recent_versions(db, source_id, window + 2))
     claims = {v["id"]: tuple(version_claims(db, v["id"])) for v in versions}
     numbers = [v["number"] for v in versions]

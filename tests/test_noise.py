@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.config import Settings
-from monitor.noise import History, plan_version
+from monitor.models import History
+from monitor.noise import plan_version
 
 TEXT = ("Take 300 mcg of Semax intranasally twice daily. It is not approved by the FDA or EMA. "
         "Animal studies suggest neuroprotection. Side effects are mild; nasal irritation has been reported.")
