@@ -1,0 +1,56 @@
+"""Shared CLI conventions: one output flag pair and narrow-terminal-safe key columns.
+
+Output flags: ``check``, ``history``, ``alerts`` and ``status`` grew ``--json`` while ``diff``
+and ``claims`` grew ``--format``; a user who learned one guessed wrong on the other. Every
+command that prints data now takes both — ``--format FMT`` and ``--json`` as its shorthand — and
+the command body receives one resolved ``fmt`` string.
+
+Key columns: claim keys (``dosage:intranasal:frequency``) have no spaces, so a table squeezed
+to 80 columns (piped output) folds them mid-word, and a folded key cannot be copied back into
+a query. :func:`key_column` reserves the width of the longest key and lets the prose columns
+wrap instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Iterable
+
+import click
+
+JSON = "json"
+
+
+def output_options(choices: tuple[str, ...] = ("text", JSON), default: str = "text",
+                   what: str = "the output") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add ``--format`` and ``--json`` to a command; the function gets ``fmt`` (never both flags)."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def wrapper(*args: Any, fmt: str | None, as_json: bool, **kwargs: Any) -> Any:
+            if as_json and fmt not in (None, JSON):
+                raise click.UsageError(f"--json and --format {fmt} disagree: give one of them")
+            return f(*args, fmt=JSON if as_json else (fmt or default), **kwargs)
+
+        wrapper = click.option("--json", "as_json", is_flag=True, help="Same as --format json.")(wrapper)
+        wrapper = click.option("--format", "fmt", type=click.Choice(list(choices)), default=None,
+                               help=f"Format of {what} (default {default}).")(wrapper)
+        return wrapper
+
+    return decorate
+
+
+def key_column_width(keys: Iterable[str], cap: int = 48) -> int:
+    """Width that keeps every key whole (up to ``cap``, beyond which folding is unavoidable)."""
+    return min(cap, max((len(k) for k in keys), default=3))
+
+
+def longest_word(values: Iterable[str], cap: int = 24) -> int:
+    """Width of the longest unbreakable word in ``values`` (capped): the narrowest a wrapping column may get."""
+    return min(cap, max((len(w) for v in values for w in str(v).split()), default=1))
+
+
+def add_key_column(table: Any, name: str, keys: Iterable[str], cap: int = 48) -> None:
+    """A rich column for unbreakable keys: never narrower than the longest key, never folded."""
+    width = key_column_width(list(keys), cap)
+    table.add_column(name, min_width=width, no_wrap=width < cap, overflow="fold")
