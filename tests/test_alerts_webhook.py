@@ -148,12 +148,18 @@ def test_schema_rejects_what_receivers_must_not_see():
         assert list(VALIDATOR.iter_errors(bad)), bad
 
 
-def test_failing_webhook_is_retried_and_its_error_masks_the_token(tmp_path, receiver, monkeypatch):
+def test_failing_webhook_is_retried_and_its_error_masks_the_token(tmp_path, receiver, monkeypatch, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)  # httpx logs each request URL: the token must not be in it
     token = "tok" + secrets.token_hex(10)
+    key = "key" + secrets.token_hex(10)
     monkeypatch.setenv("CW_HOOK_TOKEN", token)
+    monkeypatch.setenv("CW_HOOK_KEY", key)
     receiver.status = 500
     receiver.reply_body = f"no thanks, {token}".encode()
-    config = write_config(tmp_path, [{"name": "hook", "webhook": receiver.http("/in/${CW_HOOK_TOKEN}")}])
+    config = write_config(tmp_path, [{"name": "hook", "webhook": receiver.http("/in/${CW_HOOK_TOKEN}"),
+                                      "secret": "${CW_HOOK_KEY}"}])
     db = make_db(tmp_path, config)
     add_changes(db, config, "semax-wiki", [dosage_change()])
     report = deliver_pending(db, config)
@@ -161,6 +167,14 @@ def test_failing_webhook_is_retried_and_its_error_masks_the_token(tmp_path, rece
     row = alert_rows(db)[0]
     assert row["status"] == "failed" and "HTTP 500" in row["last_error"]
     assert token not in row["last_error"] and receiver.requests[0].path == f"/in/{token}"
+    receiver.status = 200
+    assert deliver_pending(db, config, force=True).sent == 1
+    db.conn.close()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "127.0.0.1" in logged  # httpx did log the request ...
+    assert token not in logged and key not in logged  # ... masked
+    for blob in (p.read_bytes() for p in tmp_path.glob("history.db*")):
+        assert token.encode() not in blob and key.encode() not in blob
 
 
 def test_redirect_is_not_followed(tmp_path, receiver):

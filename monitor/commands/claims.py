@@ -131,12 +131,12 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
     table = Table(title=f"{resolved.ref}: {len(resolved.claims)} claims", title_justify="left", show_lines=False)
     rows = claims_rows(resolved.claims)
     table.add_column("category", no_wrap=True)
-    add_key_column(table, "key", [r["key"] for r in rows])
+    fit = add_key_column(table, "key", [r["key"] for r in rows])
     table.add_column("value", overflow="fold", min_width=longest_word(r["value"] for r in rows))
     table.add_column("text", overflow="fold")
     for row in rows:
-        table.add_row(row["category"], row["key"], row["value"], row["text"])
-    Console().print(table)
+        table.add_row(row["category"], fit(row["key"]), row["value"], row["text"])
+    Console(markup=False, highlight=False).print(table)  # page text is data, never rich markup
 
 
 def _compare(db_path: Path, fmt: str) -> None:
@@ -160,12 +160,12 @@ def _compare(db_path: Path, fmt: str) -> None:
                                for (cat, key), cells in grid.items()], indent=2, ensure_ascii=False))
         return
     table = Table(title="claims across sources (latest versions)", title_justify="left", show_lines=True)
-    add_key_column(table, "key", [key for _, key in grid])
+    fit = add_key_column(table, "key", [key for _, key in grid])
     for s in sources:
         table.add_column(s, overflow="fold")
     for (cat, key), cells in grid.items():
-        table.add_row(key, *["\n".join(cells.get(s, [])) or "·" for s in sources])
-    Console().print(table)
+        table.add_row(fit(key), *["\n".join(cells.get(s, [])) or "·" for s in sources])
+    Console(markup=False, highlight=False).print(table)  # page text is data, never rich markup
 
 
 @click.command()

@@ -14,6 +14,7 @@ wrap instead.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any, Callable, Iterable
 
 import click
@@ -40,8 +41,11 @@ def output_options(choices: tuple[str, ...] = ("text", JSON), default: str = "te
     return decorate
 
 
-def key_column_width(keys: Iterable[str], cap: int = 48) -> int:
-    """Width that keeps every key whole (up to ``cap``, beyond which folding is unavoidable)."""
+KEY_CAP = 32  # widest a key column gets at 80 columns; longer keys wrap at their ':' separators
+
+
+def key_column_width(keys: Iterable[str], cap: int = KEY_CAP) -> int:
+    """Width that keeps every key on one line, up to ``cap``."""
     return min(cap, max((len(k) for k in keys), default=3))
 
 
@@ -50,7 +54,35 @@ def longest_word(values: Iterable[str], cap: int = 24) -> int:
     return min(cap, max((len(w) for v in values for w in str(v).split()), default=1))
 
 
-def add_key_column(table: Any, name: str, keys: Iterable[str], cap: int = 48) -> None:
-    """A rich column for unbreakable keys: never narrower than the longest key, never folded."""
-    width = key_column_width(list(keys), cap)
-    table.add_column(name, min_width=width, no_wrap=width < cap, overflow="fold")
+def wrap_key(key: str, width: int) -> str:
+    """Break a key only after a ':' (``legality:`` / ``russian-ministry-of-health:`` / ``essential_list``).
+
+    A line break at a separator reads as a key and is copied back easily; rich's own folding
+    would cut ``russian-ministry-of-hea`` / ``lth``. A single segment wider than ``width`` stays
+    whole (the column is sized for it by :func:`add_key_column`).
+    """
+    if len(key) <= width:
+        return key
+    lines: list[str] = []
+    current = ""
+    for part in re.split(r"(?<=:)", key):
+        if current and len(current) + len(part) > width:
+            lines.append(current)
+            current = ""
+        current += part
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def add_key_column(table: Any, name: str, keys: Iterable[str], cap: int = KEY_CAP) -> Callable[[str], str]:
+    """A rich column for keys that are never cut inside a segment; returns the cell formatter to use.
+
+    The column is as wide as the longest key (up to ``cap``) or its longest ':'-segment, whichever
+    is wider, and does not wrap; keys wider than that are pre-broken after a ':' by the returned
+    function.
+    """
+    keys = list(keys)
+    width = key_column_width(keys, cap)
+    width = max(width, max((len(seg) + 1 for k in keys for seg in k.split(":")), default=0))
+    table.add_column(name, min_width=width, max_width=max(width, cap), no_wrap=True)
+    return functools.partial(wrap_key, width=width)
