@@ -13,7 +13,7 @@ from rich.table import Table
 
 from monitor import store
 from monitor.commands.check import db_option
-from monitor.commands.output import add_key_column, longest_word, output_options
+from monitor.commands.output import add_key_column, longest_word, output_options, widen_for_pipe
 from monitor.diff import describe_value, diff_claims
 from monitor.errors import RefError
 from monitor.refs import Resolved, is_url, latest_two, resolve
@@ -136,7 +136,7 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
     table.add_column("text", overflow="fold")
     for row in rows:
         table.add_row(row["category"], fit(row["key"]), row["value"], row["text"])
-    Console(markup=False, highlight=False).print(table)  # page text is data, never rich markup
+    _print(table)
 
 
 def _compare(db_path: Path, fmt: str) -> None:
@@ -162,10 +162,17 @@ def _compare(db_path: Path, fmt: str) -> None:
     table = Table(title="claims across sources (latest versions)", title_justify="left", show_lines=True)
     fit = add_key_column(table, "key", [key for _, key in grid])
     for s in sources:
-        table.add_column(s, overflow="fold")
+        values = [v for cells in grid.values() for v in cells.get(s, [])]
+        table.add_column(s, overflow="fold", min_width=max(len(s), longest_word(values, cap=16)))
     for (cat, key), cells in grid.items():
         table.add_row(fit(key), *["\n".join(cells.get(s, [])) or "·" for s in sources])
-    Console(markup=False, highlight=False).print(table)  # page text is data, never rich markup
+    _print(table)
+
+
+def _print(table: Table) -> None:
+    console = Console(markup=False, highlight=False)  # page text is data, never rich markup
+    widen_for_pipe(console, table)
+    console.print(table)
 
 
 @click.command()

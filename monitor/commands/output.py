@@ -86,3 +86,22 @@ def add_key_column(table: Any, name: str, keys: Iterable[str], cap: int = KEY_CA
     width = max(width, max((len(seg) + 1 for k in keys for seg in k.split(":")), default=0))
     table.add_column(name, min_width=width, max_width=max(width, cap), no_wrap=True)
     return functools.partial(wrap_key, width=width)
+
+
+PIPE_MAX_WIDTH = 240
+
+
+def widen_for_pipe(console: Any, table: Any) -> None:
+    """Piped output: grow the console to the table's minimum width so no word or key is folded.
+
+    A terminal keeps its width (rich wraps at word boundaries there, and a user can widen the
+    window); a pipe or file has no width at all, so rich's 80-column default would only squeeze
+    a wide table (``claims --compare`` with many sources) into folded words.
+    """
+    from rich.measure import Measurement
+
+    if console.is_terminal:
+        return
+    needed = Measurement.get(console, console.options.update(max_width=PIPE_MAX_WIDTH), table).minimum
+    if needed > console.width:
+        console.width = min(PIPE_MAX_WIDTH, needed)
