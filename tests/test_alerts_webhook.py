@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 from pathlib import Path
 
 import jsonschema
@@ -21,7 +20,7 @@ from monitor.alerts import deliver_pending, enqueue_test
 from monitor.alerts.payload import SCHEMA_PATH, load_schema
 from monitor.alerts.send import SIGNATURE_HEADER, sign, verify
 from monitor.cli import cli
-from monitor.config import load_config, parse_config
+from monitor.config import parse_config
 from monitor.errors import ConfigError
 from fixture_site import BASE_ARTICLE, FixtureSite, page, write_config as write_site_config
 from test_alerts_support import (Receiver, add_changes, alert_rows, dosage_change, legality_change, make_db,
@@ -221,3 +220,11 @@ def test_a_literal_secret_is_refused_without_being_echoed():
     assert literal not in str(err.value)
     ok = parse_config(SOURCES + "    webhook: https://h.example.org/${T}\n    secret: ${S}\n", "sources.yaml")
     assert (ok.channels[0].kind, ok.channels[0].secret) == ("webhook", "${S}")
+
+
+def test_the_commented_channels_in_the_repo_sources_yaml_parse_when_uncommented():
+    text = (Path(__file__).parent.parent / "sources.yaml").read_text(encoding="utf-8")
+    head, _, tail = text.partition("# alerts:\n")
+    channels = "alerts:\n" + "".join(line[2:] + "\n" for line in tail.splitlines() if line.startswith("#   "))
+    config = parse_config(head + channels, "sources.yaml")
+    assert [(c.name, c.kind) for c in config.channels] == [("team-mail", "apprise"), ("hook", "webhook")]

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from monitor.cli import cli
 from monitor.corpus import load_source
 from monitor.replay import ReplayServer
-from test_daemon_support import DaemonProc, query, wait_for
+from test_daemon_support import DaemonProc, query
 
 SHIELD = load_source("shield")
 V1, DOSE_EDIT, DROPS_EDIT = SHIELD.versions[0], SHIELD.versions[2], SHIELD.versions[4]
