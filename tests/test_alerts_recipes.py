@@ -98,6 +98,7 @@ def test_every_recipe_delivers_a_dose_change(world):
     (slack,) = _by_path(world, "/services/")
     assert slack.path == "/services/" + world["env"]["SLACK_WEBHOOK"]
     assert SUMMARY in str(slack.body)
+    assert "*Before:* The usual" in slack.body["attachments"][0]["text"]  # Slack mrkdwn bold, not literal **
     from apprise import NotifyType
     from apprise.plugins.discord import NotifyDiscord
 

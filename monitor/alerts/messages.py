@@ -117,9 +117,9 @@ def _item_lines(item: AlertItem, base_url: str | None) -> list[list[Piece]]:
                                  f"severity {ch.get('severity', '?')}")])
         lines.append([("text", ch.get("summary") or "")])
         if ch.get("old_text"):
-            lines.append([("strong", "Before: "), ("text", ch["old_text"])])
+            lines.append([("strong", "Before:"), ("text", " " + ch["old_text"])])  # space outside: **x** stays bold
         if ch.get("new_text"):
-            lines.append([("strong", "After: "), ("text", ch["new_text"])])
+            lines.append([("strong", "After:"), ("text", " " + ch["new_text"])])
         versions = f" (version {ch['from_version']} → {ch['to_version']})" if ch.get("from_version") else ""
         lines.append([("text", f"Detected: {ch.get('detected_at') or item.created_at}{versions}")])
         for label, url in (("Change: ", change_link(base_url, ch["id"])),
