@@ -1,8 +1,8 @@
 """Hand one rendered message to its channel — Apprise, or the native JSON webhook — with secrets
 kept out of every log.
 
-Apprise channels: the channel URL is expanded (``${VAR}`` → environment value) here and only here, the Apprise
-plugin is built from it, the message is sent in the format the plugin prefers (HTML for mail,
+Apprise channels: the channel URL is expanded (``${VAR}`` → environment value) here and only
+here, the Apprise plugin is built from it, the message is sent in the format the plugin prefers (HTML for mail,
 Markdown for chat services that take it, plain text otherwise) and the idempotency key is added
 as an ``X-Claimwatch-Idempotency-Key`` header where the plugin sends headers (mail, json://,
 xml://, form://) and as ``idempotency_key`` in json:// payloads.
