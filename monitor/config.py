@@ -80,10 +80,17 @@ class Source:
 
 @dataclass(frozen=True)
 class Channel:
-    """An alert channel: an Apprise URL (may hold ``${ENV}`` secrets, expanded only at send time)."""
+    """An alert channel: an Apprise URL, or a native JSON webhook (``kind == "webhook"``).
+
+    ``url`` holds the Apprise URL or the webhook's http(s) URL; either may hold ``${ENV}``
+    secrets, expanded only at send time. ``secret`` (webhook only) is a ``${ENV}`` reference to
+    the HMAC key that signs the body; the YAML never holds the key itself.
+    """
 
     name: str
     url: str
+    kind: str = "apprise"  # apprise | webhook
+    secret: str | None = None  # "${ENV}" reference, webhook only
     categories: tuple[str, ...] = CATEGORIES
     min_severity: str = "low"
     digest: str = "off"  # off | pass | hourly
@@ -236,7 +243,8 @@ def _quiet(v: Any) -> str:
 
 _SOURCE_KEYS = {"id", "url", "name", "interval", "cron", "selector", "headers", "allow_private",
                 "respect_robots", "enabled", "max_bytes", "timeout", "alerts", "note"}
-_CHANNEL_KEYS = {"name", "url", "categories", "min_severity", "digest", "quiet_hours", "max_attempts"}
+_CHANNEL_KEYS = {"name", "url", "webhook", "secret", "categories", "min_severity", "digest", "quiet_hours",
+                 "max_attempts"}
 _SETTINGS_KEYS = {"concurrency", "per_host", "jitter", "base_url", "broken_after", "repeat_window",
                   "hold_removals", "user_agent"}
 
@@ -311,14 +319,36 @@ def _choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
 
 
 def _parse_channel(w: _Walker, node: yaml.Node, where: str) -> Channel:
-    m = w.mapping(node, where, _CHANNEL_KEYS, required={"name", "url"})
+    m = w.mapping(node, where, _CHANNEL_KEYS, required={"name"})
     get = lambda key: m[key][1]  # noqa: E731
     kwargs: dict[str, Any] = {
         "name": w.scalar(get("name"), f"{where}.name", lambda v: v if _ID_RE.match(str(v)) else int("x"),
                          "a channel name of lowercase letters, digits, '-' or '_'"),
-        "url": w.scalar(get("url"), f"{where}.url", _apprise_url, "an Apprise URL like 'json://host/path'"),
         "line": node.start_mark.line + 1,
     }
+    if "url" not in m and "webhook" not in m:
+        raise w.fail(node, f"{where}.url", "required key is missing (url: an Apprise URL, or webhook: an "
+                                            "http(s) URL that receives claimwatch's JSON payload)")
+    if "url" in m and "webhook" in m:
+        raise w.fail(m["webhook"][0], f"{where}.webhook", "give either url (Apprise) or webhook, not both")
+    if "url" in m:
+        kwargs["url"] = w.scalar(get("url"), f"{where}.url", _apprise_url, "an Apprise URL like 'json://host/path'")
+    else:
+        kwargs["url"] = w.scalar(get("webhook"), f"{where}.webhook", _webhook_url,
+                                 "an http(s) URL like 'https://hooks.example.org/claimwatch'")
+        kwargs["kind"] = "webhook"
+    if "secret" in m:
+        if "webhook" not in m:
+            raise w.fail(m["secret"][0], f"{where}.secret",
+                         "only a webhook channel is signed with a secret (Apprise URLs carry their own credentials)")
+        snode = get("secret")
+        value = snode.value if isinstance(snode, yaml.ScalarNode) else None
+        if not isinstance(value, str) or not _ENV_REF_RE.fullmatch(value.strip()):
+            # The value is not echoed: it may be the secret itself, pasted by mistake.
+            raise w.fail(snode, f"{where}.secret",
+                         "expected an environment variable reference like '${CLAIMWATCH_HOOK_SECRET}' "
+                         "(the secret itself never goes in sources.yaml)")
+        kwargs["secret"] = value.strip()
     if "categories" in m:
         kwargs["categories"] = w.string_list(get("categories"), f"{where}.categories", CATEGORIES)
     if "min_severity" in m:
@@ -342,6 +372,19 @@ def _apprise_url(v: Any) -> str:
     if "://" not in text:
         raise ValueError(v)
     return text
+
+
+def _webhook_url(v: Any) -> str:
+    """http(s) URL; ``${ENV}`` references (a token in the path) are allowed and expanded at send time."""
+    text = _nonempty(v)
+    probe = _ENV_REF_RE.sub("x", text)
+    parts = urlsplit(probe)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(v)
+    return text
+
+
+_ENV_REF_RE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 def _parse_settings(w: _Walker, node: yaml.Node) -> Settings:

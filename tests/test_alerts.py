@@ -131,7 +131,7 @@ def test_any_page_text_survives_text_and_html_rendering(sentence):
     kept = "".join(ch for ch in sentence if not (ord(ch) < 32 and ch not in "\t\n\r") and ord(ch) != 127)
     assert kept in msg.text
     # the HTML body never contains a raw tag opener coming from page text
-    body = msg.html.split("<b>After: </b>", 1)[1].split("<br>Detected", 1)[0] if sentence else ""
+    body = msg.html.split("<b>After:</b> ", 1)[1].split("<br>Detected", 1)[0] if sentence else ""
     assert "<" not in body.replace("<br>", "")
     assert html_mod.unescape(body.replace("<br>", "\n")) == kept
 

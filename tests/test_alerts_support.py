@@ -39,6 +39,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    raw: bytes = b""  # the exact bytes, for signature checks
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Receiver:
     stall_first: bool = False
     requests: list[Received] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    reply_headers: dict[str, str] = field(default_factory=dict)
+    reply_body: bytes = b""
     _server: ThreadingHTTPServer | None = None
 
     def start(self) -> "Receiver":
@@ -59,13 +62,20 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
-                owner.requests.append(Received(self.path, dict(self.headers.items()), json.loads(raw or b"{}")))
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:  # form posts and the like: keep the bytes only
+                    body = {}
+                owner.requests.append(Received(self.path, dict(self.headers.items()), body, raw))
                 if owner.stall_first and len(owner.requests) == 1:
                     owner.release.wait(30)
                 try:
                     self.send_response(owner.status)
-                    self.send_header("Content-Length", "0")
+                    for name, value in owner.reply_headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(owner.reply_body)))
                     self.end_headers()
+                    self.wfile.write(owner.reply_body)
                 except OSError:
                     pass
 
@@ -86,6 +96,9 @@ class Receiver:
 
     def url(self, path: str = "/hook") -> str:
         return f"json://127.0.0.1:{self.port}{path}"
+
+    def http(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
 
     def keys(self) -> list[str]:
         return [r.body.get("idempotency_key") for r in self.requests]

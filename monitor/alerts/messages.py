@@ -12,8 +12,8 @@ so a receiver can drop the duplicate that at-least-once delivery may produce.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 from monitor.render import clean, md_escape
@@ -40,10 +40,23 @@ class AlertItem:
     change: dict | None  # the changes row, for event 'change'
     detail: str | None
     created_at: str
+    fetched_at: str | None = None  # when the change's new version was first fetched
 
     @property
     def key(self) -> str:
         return alert_key(self.alert_id)
+
+    @property
+    def notify(self) -> str:
+        """Apprise notify type: a reader's client colours/sorts by it, so a dose change is not 'info'."""
+        if self.event == "change":
+            return NOTIFY_FOR_SEVERITY.get(str((self.change or {}).get("severity")), "info")
+        return {"broken": "failure", "recovered": "success"}.get(self.event, "info")
+
+
+# Apprise notify types by change severity (high → failure, medium → warning, low → info).
+NOTIFY_FOR_SEVERITY = {"high": "failure", "medium": "warning", "low": "info"}
+_NOTIFY_RANK = {"info": 0, "success": 1, "warning": 2, "failure": 3}
 
 
 @dataclass(frozen=True)
@@ -53,13 +66,19 @@ class Message:
     markdown: str
     html: str
     keys: tuple[str, ...]
+    notify: str = "info"  # Apprise notify type: the most urgent of the alerts in the message
+    payload: dict[str, Any] = field(default_factory=dict, compare=False)  # native webhook document
 
     @property
     def key(self) -> str:
         """Idempotency key of the whole message (the alert's own key when it holds one alert)."""
-        if len(self.keys) == 1:
-            return self.keys[0]
-        return "claimwatch-digest-" + "-".join(k.rsplit("-", 1)[1] for k in self.keys)
+        return self.digest_key(self.keys)
+
+    @staticmethod
+    def digest_key(keys: tuple[str, ...]) -> str:
+        if len(keys) == 1:
+            return keys[0]
+        return "claimwatch-digest-" + "-".join(k.rsplit("-", 1)[1] for k in keys)
 
     def body(self, fmt: str) -> str:
         return {TEXT: self.text, MARKDOWN: self.markdown, HTML: self.html}[fmt]
@@ -98,9 +117,9 @@ def _item_lines(item: AlertItem, base_url: str | None) -> list[list[Piece]]:
                                  f"severity {ch.get('severity', '?')}")])
         lines.append([("text", ch.get("summary") or "")])
         if ch.get("old_text"):
-            lines.append([("strong", "Before: "), ("text", ch["old_text"])])
+            lines.append([("strong", "Before:"), ("text", " " + ch["old_text"])])  # space outside: **x** stays bold
         if ch.get("new_text"):
-            lines.append([("strong", "After: "), ("text", ch["new_text"])])
+            lines.append([("strong", "After:"), ("text", " " + ch["new_text"])])
         versions = f" (version {ch['from_version']} → {ch['to_version']})" if ch.get("from_version") else ""
         lines.append([("text", f"Detected: {ch.get('detected_at') or item.created_at}{versions}")])
         for label, url in (("Change: ", change_link(base_url, ch["id"])),
@@ -186,8 +205,13 @@ def render_message(items: list[AlertItem], base_url: str | None = None) -> Messa
     """One message for one alert, or a digest of several (in the given order)."""
     if not items:
         raise ValueError("render_message needs at least one alert")
+    from monitor.alerts.payload import build_payload
+
     blocks = [_item_lines(i, base_url) for i in items]
     if len(items) > 1:
         blocks.insert(0, [[("strong", f"{len(items)} alerts")]])
-    return Message(title=_title(items), text=_render(blocks, TEXT), markdown=_render(blocks, MARKDOWN),
-                   html=_render(blocks, HTML), keys=tuple(i.key for i in items))
+    title, text = _title(items), _render(blocks, TEXT)
+    notify = max((i.notify for i in items), key=_NOTIFY_RANK.__getitem__)
+    return Message(title=title, text=text, markdown=_render(blocks, MARKDOWN), html=_render(blocks, HTML),
+                   keys=tuple(i.key for i in items), notify=notify,
+                   payload=build_payload(items, base_url, title, text))

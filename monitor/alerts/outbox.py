@@ -254,9 +254,14 @@ def _items(db: sqlite_utils.Database, config: Config, rows: list[dict]) -> list[
         elif sid:
             found = list(db.query("SELECT name, url FROM sources WHERE id = ?", [sid]))
             name, url = (found[0]["name"], found[0]["url"]) if found else (sid, None)
+        fetched_at = None
+        if change and sid and change.get("to_version") is not None:
+            seen = list(db.query("SELECT first_seen FROM versions WHERE source_id = ? AND number = ?",
+                                 [sid, change["to_version"]]))
+            fetched_at = seen[0]["first_seen"] if seen else None
         items.append(AlertItem(alert_id=row["id"], event=row["event"], channel=row["channel"], source_id=sid,
                                source_name=name, source_url=url, change=change, detail=row.get("detail"),
-                               created_at=row["created_at"]))
+                               created_at=row["created_at"], fetched_at=fetched_at))
     return items
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import click
 
 from monitor.alerts import AlertError, DeliveryReport, Masker, deliver_pending, enqueue_test, mask_url
+from monitor.commands.output import output_options
 from monitor.config import DEFAULT_CONFIG, Config, load_config
-from monitor.errors import ClaimwatchError
+from monitor.errors import ClaimwatchError, ConfigError
 from monitor.store import DEFAULT_DB, open_db
 
 STATUSES = ("pending", "sending", "sent", "failed", "dead")
@@ -64,7 +65,7 @@ def _show_table(rows: list[dict]) -> None:
     table = Table(show_lines=True)
     for name in ("id", "status", "channel", "source", "tries"):
         table.add_column(name, no_wrap=True)
-    table.add_column("what", overflow="fold")
+    table.add_column("what", overflow="fold", min_width=24)
     for r in rows:
         what = r["summary"] or r["detail"] or ""
         what = f"[{r['category']}/{r['severity']}] {what}" if r["category"] else f"[{r['event']}] {what}"
@@ -81,22 +82,50 @@ def _show_table(rows: list[dict]) -> None:
 @_db_option
 @_config_option
 @click.option("--status", type=click.Choice(STATUSES), default=None, help="Only alerts in this state.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@output_options(what="the outbox listing")
 @click.pass_context
 def alerts(ctx: click.Context, db_path: Path | None, config_path: Path | None, status: str | None,
-           as_json: bool) -> None:
-    """List the alert outbox (or use a sub-command to deliver, retry or test)."""
+           fmt: str) -> None:
+    """List the alert outbox (or use a sub-command to deliver, retry or test).
+
+    Says so (on stderr) when sources.yaml defines no alert channel: then nothing is ever queued.
+
+    \b
+    Exit codes:
+      0  listed (also when empty)
+      2  no history DB, or a usage error
+    Sub-commands state their own (`monitor alerts deliver --help`).
+    """
     ctx.obj = {"db": db_path, "config": config_path}
     if ctx.invoked_subcommand is not None:
         return
     rows = _list_rows(db_path or DEFAULT_DB, status)
-    if as_json:
+    if fmt == "json":
         mask = Masker()
         click.echo(mask(json.dumps(rows, indent=2, ensure_ascii=False)))
     elif not rows:
         click.echo("no alerts" + (f" with status {status}" if status else ""))
     else:
         _show_table(rows)
+    note = _channels_note(config_path)
+    if note:
+        click.echo(note, err=True)
+
+
+def _channels_note(config_path: Path | None) -> str | None:
+    """Why the outbox may stay empty: no channel in the configuration (or no configuration at all)."""
+    path = config_path or DEFAULT_CONFIG
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        if config_path is None and not path.exists():
+            return (f"note: no {path} here, so no alert channel is known; pass --config PATH "
+                    "(changes are only queued for channels listed under `alerts:`)")
+        return f"note: cannot read the alert channels: {exc}"
+    if not config.channels:
+        return (f"note: no alert channel is configured in {path}: changes are stored but nobody is "
+                "notified (add an `alerts:` list; see README, Alerts)")
+    return None
 
 
 def _load(config_path: Path) -> Config:
@@ -106,14 +135,21 @@ def _load(config_path: Path) -> Config:
 @alerts.command("deliver")
 @_db_option
 @_config_option
-@click.option("--json", "as_json", is_flag=True, help="Print the delivery report as JSON.")
+@output_options(what="the delivery report")
 @click.pass_context
-def deliver_cmd(ctx: click.Context, db_path: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Deliver due alerts once (what the daemon does after every pass)."""
+def deliver_cmd(ctx: click.Context, db_path: Path | None, config_path: Path | None, fmt: str) -> None:
+    """Deliver due alerts once (what the daemon does after every pass).
+
+    \b
+    Exit codes:
+      0  every due alert was sent (or none was due)
+      1  some delivery failed (retried later with backoff) or gave up (dead)
+      2  configuration error or no history DB
+    """
     db_path, config_path = _paths(ctx, db_path, config_path)
     config = _load(config_path)
     report = deliver_pending(open_db(db_path, create=False), config)
-    _print_report(report, as_json)
+    _print_report(report, fmt == "json")
     if report.failed or report.dead:
         sys.exit(1)
 
@@ -126,7 +162,14 @@ def deliver_cmd(ctx: click.Context, db_path: Path | None, config_path: Path | No
 @click.pass_context
 def retry_cmd(ctx: click.Context, alert_ids: tuple[int, ...], retry_all: bool, db_path: Path | None,
               config_path: Path | None) -> None:
-    """Deliver the given alerts now, ignoring backoff, quiet hours and digest waits."""
+    """Deliver the given alerts now, ignoring backoff, quiet hours and digest waits.
+
+    \b
+    Exit codes:
+      0  every given alert was sent
+      1  some delivery failed again
+      2  unknown or already-sent alert id, configuration error, usage error
+    """
     if bool(alert_ids) == retry_all:
         raise click.UsageError("give alert ids or --all (not both)")
     db_path, config_path = _paths(ctx, db_path, config_path)
@@ -156,7 +199,13 @@ def retry_cmd(ctx: click.Context, alert_ids: tuple[int, ...], retry_all: bool, d
 @_config_option
 @click.pass_context
 def test_cmd(ctx: click.Context, channel_name: str, db_path: Path | None, config_path: Path | None) -> None:
-    """Send a test message through CHANNEL (recorded in the outbox as event 'test')."""
+    """Send a test message through CHANNEL (recorded in the outbox as event 'test').
+
+    \b
+    Exit codes:
+      0  the channel accepted the message
+      2  it did not (the reason is printed, secrets masked), or unknown channel / configuration error
+    """
     db_path, config_path = _paths(ctx, db_path, config_path)
     config = _load(config_path)
     channel = next((c for c in config.channels if c.name == channel_name), None)
@@ -182,7 +231,13 @@ def test_cmd(ctx: click.Context, channel_name: str, db_path: Path | None, config
 @click.option("--base-url", default=None, help="Datasette base URL for links (default: settings.base_url).")
 def feed_cmd(output: Path, db_path: Path | None, config_path: Path | None, limit: int,
              base_url: str | None) -> None:
-    """Write an Atom 1.0 feed of claim changes (newest first)."""
+    """Write an Atom 1.0 feed of claim changes (newest first).
+
+    \b
+    Exit codes:
+      0  written
+      2  no history DB, configuration error, or the output cannot be written
+    """
     from monitor.feed import build_feed
 
     if base_url is None:

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from monitor import store
+from monitor.checkview import change_json, change_line, version_changes
+from monitor.commands.output import add_key_column, output_options
 from monitor.config import DEFAULT_CONFIG, load_config
 from monitor.pipeline import CheckResult, run_pass
 
@@ -21,6 +24,7 @@ config_option = click.option("--config", "config_path", type=click.Path(dir_okay
 
 _STYLE = {"new_version": "bold green", "unchanged": "dim", "not_modified": "dim", "error": "bold red",
           "blocked": "bold yellow", "not_configured": "yellow"}
+_CHANGE_STYLE = {"high": "bold red", "medium": "yellow"}
 
 
 @click.command()
@@ -28,13 +32,20 @@ _STYLE = {"new_version": "bold green", "unchanged": "dim", "not_modified": "dim"
               help="Check this source now, due or not (repeatable). Default: every due source.")
 @db_option
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print results as JSON instead of a table.")
-def check(sources: tuple[str, ...], db_path: Path, config_path: Path, as_json: bool) -> None:
+@output_options(what="the results")
+def check(sources: tuple[str, ...], db_path: Path, config_path: Path, fmt: str) -> None:
     """Fetch due sources once, store new versions, claims and changes, queue alerts.
 
-    Exit code 0 when every checked source succeeded, 1 when some failed (the others are still
-    stored), 2 on a usage or configuration error.
+    Prints one row per checked source, then each material change of a new version under its
+    source, e.g. `~ [high] dosage (oral): 1–3 mg → 5–10 mg` (in --json: `material_changes`).
+
+    \b
+    Exit codes:
+      0  every checked source succeeded (changes or not)
+      1  some source failed to fetch (the others are still stored)
+      2  usage or configuration error
     """
+    as_json = fmt == "json"
     config = load_config(config_path)
     console = Console(stderr=True)
     show_progress = console.is_terminal and not as_json
@@ -46,12 +57,27 @@ def check(sources: tuple[str, ...], db_path: Path, config_path: Path, as_json: b
             console.print(f"  [{_STYLE.get(result.outcome, '')}]{result.outcome:>13}[/] {result.source_id}")
 
     report = run_pass(db_path, config, list(sources) or None, progress=progress)
+    changes = _changes(db_path, report.results)
     delivered = _deliver(db_path, config)
     if as_json:
-        click.echo(json.dumps({"results": [r.to_json() for r in report.results], "delivery": delivered}, indent=2))
+        click.echo(json.dumps({"results": [{**r.to_json(), "material_changes": [
+            change_json(c) for c in changes.get(r.source_id, [])]} for r in report.results],
+            "delivery": delivered, "channels": len(config.channels)}, indent=2, ensure_ascii=False))
     else:
-        _print_table(report.results, delivered)
+        _print_table(report.results, delivered, changes, bool(config.channels))
     sys.exit(1 if report.failed else 0)
+
+
+def _changes(db_path: Path, results: list[CheckResult]) -> dict[str, list[dict]]:
+    """Material changes of each new version this pass stored, read back from the DB."""
+    wanted = [r for r in results if r.outcome == "new_version" and (r.changes or r.held)]
+    if not wanted:
+        return {}
+    db = store.open_db(db_path)
+    try:
+        return {r.source_id: version_changes(db, r.source_id, r.version) for r in wanted}
+    finally:
+        db.close()
 
 
 def _deliver(db_path: Path, config) -> dict | None:
@@ -68,33 +94,57 @@ def _deliver(db_path: Path, config) -> dict | None:
     return result.to_json() if hasattr(result, "to_json") else dict(getattr(result, "__dict__", {}))
 
 
-def _print_table(results: list[CheckResult], delivered: dict | None) -> None:
+def _print_table(results: list[CheckResult], delivered: dict | None, changes: dict[str, list[dict]],
+                 has_channels: bool) -> None:
     console = Console()
-    table = Table(title="claimwatch check", title_justify="left")
-    for col in ("source", "outcome", "version", "changes", "time", "detail"):
-        table.add_column(col, justify="right" if col in ("version", "changes", "time") else "left")
-    for r in results:
-        detail = r.error or (f"{r.held} held for confirmation" if r.held else "")
-        table.add_row(r.source_id, f"[{_STYLE.get(r.outcome, '')}]{r.outcome}[/]",
-                      str(r.version or ""), str(r.changes or ""), f"{r.duration_ms:.0f} ms", detail)
     if not results:
         console.print("no source is due (name one with --source ID to check it now)")
         return
+    table = Table(title="claimwatch check", title_justify="left")
+    add_key_column(table, "source", [r.source_id for r in results])
+    for col in ("outcome", "version", "changes", "time", "detail"):
+        table.add_column(col, justify="right" if col in ("version", "changes", "time") else "left",
+                         no_wrap=col != "detail")
+    for r in results:
+        detail = r.error or (f"{r.held} held for confirmation" if r.held else "")
+        table.add_row(r.source_id, f"[{_STYLE.get(r.outcome, '')}]{r.outcome}[/]",
+                      str(r.version or ""), str(r.changes or ""), f"{r.duration_ms:.0f} ms", escape(detail))
     console.print(table)
+    for r in results:
+        rows = changes.get(r.source_id)
+        if not rows:
+            continue
+        console.print(f"[bold]{escape(r.source_id)}[/] v{rows[0]['from_version']} → v{r.version}", soft_wrap=True)
+        for row in rows:
+            style = _CHANGE_STYLE.get(row["severity"], "")
+            console.print(f"  [{style}]{escape(change_line(row))}[/]" if style else f"  {escape(change_line(row))}",
+                          soft_wrap=True)
     failed = sum(r.failed for r in results)
+    material = sum(r.changes for r in results)
     console.print(f"{len(results)} checked, {sum(r.outcome == 'new_version' for r in results)} new versions, "
-                  f"{sum(r.changes for r in results)} material changes, {failed} failed")
+                  f"{material} material changes, {failed} failed")
     if delivered:
-        console.print("alerts: " + ", ".join(f"{k} {v}" for k, v in delivered.items()))
+        console.print("alerts: " + ", ".join(f"{k} {v}" for k, v in delivered.items() if k != "errors"))
+        for error in dict.fromkeys(delivered.get("errors") or []):
+            console.print(f"  alert error: {escape(str(error))}", soft_wrap=True)
+    elif material and not has_channels:
+        console.print("alerts: no alert channel is configured, nobody was notified "
+                      "(add an `alerts:` list to sources.yaml; README, Alerts)")
 
 
 @click.command()
 @click.argument("source")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="Print versions and fetches as JSON.")
+@output_options(what="the versions and fetches")
 @click.option("--limit", default=20, show_default=True, help="How many recent fetches to list.")
-def history(source: str, db_path: Path, as_json: bool, limit: int) -> None:
-    """List the stored versions and recent fetches of SOURCE."""
+def history(source: str, db_path: Path, fmt: str, limit: int) -> None:
+    """List the stored versions and recent fetches of SOURCE.
+
+    \b
+    Exit codes:
+      0  listed
+      2  no history DB, unknown source or usage error
+    """
     db = store.open_db(db_path, create=False)
     store.get_version(db, source)  # clear error for an unknown source / no version
     versions = list(db.query(
@@ -103,7 +153,7 @@ def history(source: str, db_path: Path, as_json: bool, limit: int) -> None:
     fetches = list(db.query(
         "SELECT started_at, outcome, status_code, duration_ms, error FROM fetches WHERE source_id = ? "
         "ORDER BY id DESC LIMIT ?", [source, limit]))
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps({"source": source, "versions": versions, "fetches": fetches}, indent=2))
         return
     console = Console()

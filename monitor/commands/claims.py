@@ -13,20 +13,19 @@ from rich.table import Table
 
 from monitor import store
 from monitor.commands.check import db_option
+from monitor.commands.output import add_key_column, longest_word, output_options, widen_for_pipe
 from monitor.diff import describe_value, diff_claims
 from monitor.errors import RefError
 from monitor.refs import Resolved, is_url, latest_two, resolve
 from monitor.render import claims_json, claims_rows, diff_json, diff_markdown, diff_text, word_diff
 
-format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-                             show_default=True, help="Output format (json is a stable contract, see README).")
 
 
 @click.command()
 @click.argument("old")
 @click.argument("new", required=False)
 @db_option
-@format_option
+@output_options(("text", "json", "markdown"), what="the diff; json is a stable contract, see README")
 @click.option("--all", "show_all", is_flag=True, help="Also show reworded and unchanged claims.")
 @click.option("--text", "show_text", is_flag=True, help="Add a word-level diff of the main text below.")
 @click.option("--since", metavar="DATE", help="With only SOURCE: list stored changes detected since DATE (YYYY-MM-DD).")
@@ -37,7 +36,13 @@ def diff(old: str, new: str | None, db_path: Path, fmt: str, show_all: bool, sho
     """Compare the claims of OLD and NEW (each a file, a URL or SOURCE@VERSION).
 
     With only SOURCE: compare its two latest versions, or with --since list every stored
-    change since a date. Exit code 0 when no material change, 1 when there is one, 2 on error.
+    change since a date.
+
+    \b
+    Exit codes (like diff(1)):
+      0  no material change
+      1  at least one material change (with --since: an alerted one)
+      2  error (unknown reference, unreadable file, usage)
     """
     if new is None and since:
         _since(old, since, db_path, fmt)
@@ -95,14 +100,20 @@ def _since(source_id: str, since: str, db_path: Path, fmt: str) -> None:
 @click.command()
 @click.argument("ref", required=False)
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@output_options(("text", "table", "json"), what="the claims (table is the same as text)")
 @click.option("--compare", is_flag=True, help="One row per claim key across all sources (latest versions).")
 @click.option("--kinds", is_flag=True, help="List the registered claim categories.")
 @click.option("--selector", metavar="CSS", help="Main-content selector for files and URLs.")
 @click.option("--allow-private", is_flag=True, help="Allow URLs on private or loopback hosts.")
 def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool, selector: str | None,
            allow_private: bool) -> None:
-    """Show the claims of REF: SOURCE[@VERSION] from the history, or any HTML/text file or URL."""
+    """Show the claims of REF: SOURCE[@VERSION] from the history, or any HTML/text file or URL.
+
+    \b
+    Exit codes:
+      0  shown
+      2  error (unknown reference, unreadable file or URL, usage)
+    """
     if kinds:
         from monitor.claims import categories
 
@@ -118,11 +129,14 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
         click.echo(claims_json(resolved.ref, resolved.claims))
         return
     table = Table(title=f"{resolved.ref}: {len(resolved.claims)} claims", title_justify="left", show_lines=False)
-    for col in ("category", "key", "value", "text"):
-        table.add_column(col, overflow="fold")
-    for row in claims_rows(resolved.claims):
-        table.add_row(row["category"], row["key"], row["value"], row["text"])
-    Console().print(table)
+    rows = claims_rows(resolved.claims)
+    table.add_column("category", no_wrap=True)
+    fit = add_key_column(table, "key", [r["key"] for r in rows])
+    table.add_column("value", overflow="fold", min_width=longest_word(r["value"] for r in rows))
+    table.add_column("text", overflow="fold")
+    for row in rows:
+        table.add_row(row["category"], fit(row["key"]), row["value"], row["text"])
+    _print(table)
 
 
 def _compare(db_path: Path, fmt: str) -> None:
@@ -146,12 +160,19 @@ def _compare(db_path: Path, fmt: str) -> None:
                                for (cat, key), cells in grid.items()], indent=2, ensure_ascii=False))
         return
     table = Table(title="claims across sources (latest versions)", title_justify="left", show_lines=True)
-    table.add_column("key", overflow="fold")
+    fit = add_key_column(table, "key", [key for _, key in grid])
     for s in sources:
-        table.add_column(s, overflow="fold")
+        values = [v for cells in grid.values() for v in cells.get(s, [])]
+        table.add_column(s, overflow="fold", min_width=max(len(s), longest_word(values, cap=16)))
     for (cat, key), cells in grid.items():
-        table.add_row(key, *["\n".join(cells.get(s, [])) or "·" for s in sources])
-    Console().print(table)
+        table.add_row(fit(key), *["\n".join(cells.get(s, [])) or "·" for s in sources])
+    _print(table)
+
+
+def _print(table: Table) -> None:
+    console = Console(markup=False, highlight=False)  # page text is data, never rich markup
+    widen_for_pipe(console, table)
+    console.print(table)
 
 
 @click.command()
@@ -159,7 +180,13 @@ def _compare(db_path: Path, fmt: str) -> None:
 @db_option
 @click.option("--all-versions", is_flag=True, help="Re-extract even versions already at the current extractor version.")
 def reextract(sources: tuple[str, ...], db_path: Path, all_versions: bool) -> None:
-    """Rebuild claims of stored versions from their raw bodies after the extractors improved."""
+    """Rebuild claims of stored versions from their raw bodies after the extractors improved.
+
+    \b
+    Exit codes:
+      0  done (also when every version was already current)
+      2  error (no history DB, a raw body missing or corrupt)
+    """
     from monitor.reextract import reextract_versions
 
     counts = reextract_versions(db_path, list(sources) or None, force=all_versions)

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from monitor import store
 from monitor.commands.check import config_option, db_option
+from monitor.commands.output import output_options
 from monitor.config import Config, load_config
 from monitor.errors import ClaimwatchError, ConfigError, StoreError
 
@@ -41,7 +42,13 @@ def run(db_path: Path, config_path: Path, grace: float, log_format: str, log_lev
 
     Signals: SIGTERM/SIGINT stop after in-flight checks finish (at most --grace seconds), exit 0;
     SIGHUP (or `monitor reload`) re-reads the sources file. Only one daemon may use a history DB:
-    a second one exits with code 2 naming the pid holding DB.lock.
+    a second one exits with code 2 naming the pid holding DB.lock. The log line of a check that
+    stored a new version lists its material changes (`~ [high] dosage (oral): 1–3 mg → 5–10 mg`).
+
+    \b
+    Exit codes:
+      0  stopped by SIGTERM/SIGINT after in-flight checks finished or were cancelled
+      2  configuration error, or another daemon holds the DB lock
     """
     from monitor.daemon.lock import DaemonLock
     from monitor.daemon.logs import setup_logging
@@ -59,15 +66,19 @@ def run(db_path: Path, config_path: Path, grace: float, log_format: str, log_lev
 @click.command("status")
 @db_option
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@output_options(what="the status")
 @click.option("--stale-after", type=click.FloatRange(min=0), default=60.0, show_default=True,
               help="A heartbeat older than this many seconds means the daemon is stale.")
-def status(db_path: Path, config_path: Path, as_json: bool, stale_after: float) -> None:
+def status(db_path: Path, config_path: Path, fmt: str, stale_after: float) -> None:
     """Is the daemon up, and when was each source last checked / next due?
 
-    Exit code 0 when the daemon holds its lock and its heartbeat is fresh; 3 when it is down
-    or stale (for monitoring systems); 2 when there is no history DB.
+    \b
+    Exit codes (for monitoring systems and health checks):
+      0  the daemon holds its lock and its heartbeat is fresh
+      3  the daemon is down or stale
+      2  no history DB, or a usage error
     """
+    as_json = fmt == "json"
     from monitor.daemon.status import gather_status
 
     config: Config | None
@@ -122,6 +133,11 @@ def reload(db_path: Path, config_path: Path) -> None:
 
     The file is validated here first: an invalid file is reported (exit 2) and not sent, and the
     daemon keeps its current configuration either way.
+
+    \b
+    Exit codes:
+      0  SIGHUP sent
+      2  invalid sources file, or no daemon running on this DB
     """
     from monitor.daemon.lock import lock_path, probe_lock
 

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from monitor import store
 from monitor.demo import DemoResult, Hooks, Seen, Transition, default_workdir, run_demo
+from monitor.commands.output import output_options
 from monitor.errors import ClaimwatchError
 from monitor.pipeline import CheckResult
 from monitor.replay import ReplayServer, WebhookReceiver
@@ -258,9 +259,8 @@ def _wait_for_interrupt(console: Console) -> None:
               help="Keep the replay server and webhook running after the summary, until Ctrl-C, "
                    "so the printed `monitor check` command works against them.")
 @click.option("--no-color", is_flag=True, help="Plain output without colours.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON summary on stdout (the running story goes to stderr).")
-def demo(workdir: Path | None, cycles: int | None, keep: bool, no_color: bool, as_json: bool) -> None:
+@output_options(what="the summary (json: a JSON summary on stdout, the running story on stderr)")
+def demo(workdir: Path | None, cycles: int | None, keep: bool, no_color: bool, fmt: str) -> None:
     """Replay five real-looking Semax pages and their labelled edits through the real pipeline, offline.
 
     Creates a fresh work directory (sources.yaml, snapshots/history.db) and writes nothing
@@ -269,8 +269,12 @@ def demo(workdir: Path | None, cycles: int | None, keep: bool, no_color: bool, a
     moves every page to its next edit and runs a real check pass plus alert delivery; the
     summary scores what reached the webhook against the corpus labels.
 
-    Exit code 0 when the demo ran (missed labels are printed, not fatal), 2 on error.
+    \b
+    Exit codes:
+      0  the demo ran (missed labels are printed, not fatal)
+      2  it could not run (work directory not empty, a server failed to start, …)
     """
+    as_json = fmt == "json"
     console = Console(stderr=as_json, no_color=no_color, highlight=False, soft_wrap=True)
     if not console.is_terminal:
         console.width = 120  # piped: do not squeeze the table to 80 columns

@@ -22,6 +22,12 @@ def serve(db_path: Path, port: int, host: str, open_browser: bool) -> None:
 
     Canned queries: recent_changes, claims_across_sources, dosage_history, version_timeline,
     failing_sources, alerts_queue. Side-by-side diffs at /-/claimwatch/diff/SOURCE/A..B.
+
+    \b
+    Exit codes:
+      0  the server was stopped (Ctrl-C)
+      2  no history DB, or not a claimwatch history DB
+      1  the server failed to start or crashed (e.g. the port is in use)
     """
     from monitor.datasette.server import serve as run
 

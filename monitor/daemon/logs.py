@@ -4,7 +4,9 @@ A source that fails every cycle for a day must not write the same stack of warni
 times: :class:`ErrorStates` remembers each source's state (``ok`` or ``<outcome>:<kind>``)
 and the daemon writes a WARNING only when it changes (ok→error, one error kind→another) and
 an INFO "recovered" on error→ok. The per-check INFO line is always written (it is the
-activity log) but carries only the outcome and error kind, not the message.
+activity log) but carries only the outcome and error kind, not the message. When the check
+stored a new version, the line also names its material changes (:func:`changes_suffix`), so
+``grep dosage`` on the log answers "when did the dose change?" without opening the DB.
 """
 
 from __future__ import annotations
@@ -86,3 +88,25 @@ class ErrorStates:
         if previous is None:
             return state != "ok", None
         return previous != state, previous
+
+
+MAX_CHANGES_IN_LINE = 5  # a page rewrite may change dozens of claims: the rest is counted, not listed
+
+
+def changes_suffix(rows: list[dict[str, Any]]) -> str:
+    """``: 2 material changes: ~ [high] dosage (oral): 1–3 mg → 5–10 mg; + [low] …`` (or "")."""
+    from monitor.checkview import change_line
+
+    if not rows:
+        return ""
+    shown = "; ".join(change_line(r) for r in rows[:MAX_CHANGES_IN_LINE])
+    more = len(rows) - MAX_CHANGES_IN_LINE
+    head = f"{len(rows)} material change{'s' if len(rows) != 1 else ''}"
+    return f": {head}: {shown}" + (f"; … and {more} more" if more > 0 else "")
+
+
+def changes_field(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every change (not only the first few) for JSON log lines."""
+    from monitor.checkview import change_json
+
+    return [change_json(r) for r in rows]

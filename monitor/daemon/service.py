@@ -45,8 +45,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import store
+from monitor.checkview import version_changes
 from monitor.config import Config, Source, load_config
-from monitor.daemon.logs import ErrorStates, state_of
+from monitor.daemon.logs import ErrorStates, changes_field, changes_suffix, state_of
 from monitor.daemon.plan import UTC, first_runs, period, schedule_key, trigger_for
 from monitor.errors import ConfigError
 from monitor.pipeline import CheckResult, fetch_source, fetcher_kwargs, record_safely, snapshot_dir
@@ -301,18 +302,29 @@ class Daemon:
             return
         finally:
             self._inflight.discard(task)
-        self._log_check(src, result, getattr(error, "kind", None), planned, late)
+        material: list[dict] = []
+        if result.outcome == "new_version" and (result.changes or result.held):
+            try:
+                material = await self.db.call(version_changes, src.id, result.version)
+            except asyncio.CancelledError:  # shutdown: the check is stored, still log it (without changes)
+                self._log_check(src, result, getattr(error, "kind", None), planned, late)
+                raise
+            except Exception:  # the log line must not cost the check; the changes are stored anyway
+                log.debug("could not read the changes of %s v%s for the log", src.id, result.version, exc_info=True)
+        self._log_check(src, result, getattr(error, "kind", None), planned, late, material)
 
     def _log_check(self, src: Source, result: CheckResult, kind: str | None, planned: dt.datetime | None,
-                   late: float | None) -> None:
+                   late: float | None, material: list[dict] | None = None) -> None:
         fields = {"event": "check", "source": src.id, "outcome": result.outcome, "version": result.version,
                   "changes": result.changes, "held": result.held, "alerts": result.alerts,
                   "duration_ms": round(result.duration_ms, 1), "error_kind": kind if result.failed else None,
                   "planned": planned.isoformat() if planned else None,
                   "late_ms": round(late * 1000, 1) if late is not None else None}
+        if material:
+            fields["material_changes"] = changes_field(material)
         version = f" v{result.version}" if result.version else ""
-        log.info("check %s %s%s %.0f ms", src.id, result.outcome, version, result.duration_ms,
-                 extra={"fields": fields})
+        log.info("check %s %s%s %.0f ms%s", src.id, result.outcome, version, result.duration_ms,
+                 changes_suffix(material or []), extra={"fields": fields})
         state = state_of(result.outcome, kind if result.failed else None)
         changed, previous = self._states.change(src.id, state)
         if not changed:
