@@ -207,6 +207,13 @@ def _m0004_lookup_indexes(db: sqlite_utils.Database) -> None:
     db["changes"].create_index(["source_id", "to_version"], if_not_exists=True)
 
 
+@migrations(name="0010_change_groups")
+def _m0010_change_groups(db: sqlite_utils.Database) -> None:
+    """Statement groups: the facts one sentence added or changed alert together, as one message."""
+    db["changes"].add_column("group_id", int)
+    db["changes"].create_index(["group_id"], if_not_exists=True)
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
 
@@ -356,8 +363,13 @@ def change_fingerprint(change: Change) -> str:
 
 def insert_changes(db: sqlite_utils.Database, source_id: str, from_version: int | None,
                    to_version: int, changes: Iterable[Change], status: str = "active") -> list[int]:
-    """Insert changes (idempotent by fingerprint); returns ids of rows newly inserted."""
+    """Insert changes (idempotent by fingerprint); returns ids of rows newly inserted.
+
+    Changes stated by one sentence share a ``group_id`` (the lowest id among them), so that
+    one added sentence naming two side effects is one alert listing two facts.
+    """
     ids: list[int] = []
+    groups: dict[str, list[int]] = {}
     now = utcnow()
     for ch in changes:
         row = {
@@ -374,6 +386,10 @@ def insert_changes(db: sqlite_utils.Database, source_id: str, from_version: int 
             + ", ".join("?" for _ in row) + ")", list(row.values()))
         if cur.rowcount:
             ids.append(int(cur.lastrowid))
+            groups.setdefault(ch.statement or ch.summary, []).append(int(cur.lastrowid))
+    for members in groups.values():
+        db.conn.execute(f"UPDATE changes SET group_id = ? WHERE id IN ({', '.join('?' * len(members))})",
+                        [min(members), *members])
     return ids
 
 
@@ -455,12 +471,13 @@ SCHEMA_DOC: dict[str, tuple[str, dict[str, str]]] = {
         "subject": "Substance named, when stated", "extractor_version": "Extractor version that produced it"}),
     "changes": ("Claim-level differences between consecutive versions of a source.", {
         "from_version": "Older version number", "to_version": "Newer version number",
-        "kind": "added | removed | changed", "severity": "high | medium | low",
+        "kind": "added | removed | changed | minor (wording-level, not alerted)", "severity": "high | medium | low",
         "old_text": "Sentence before", "new_text": "Sentence after", "old_value": "Value before (JSON)",
         "new_value": "Value after (JSON)", "summary": "One-line human summary",
         "note": "Why the change was held or not alerted, when so",
         "status": "active (alerted) | held (large removal awaiting confirmation) | repeat (A/B flip back) | discarded",
-        "fingerprint": "Identity used to keep re-runs idempotent", "detected_at": "When detected (UTC)"}),
+        "fingerprint": "Identity used to keep re-runs idempotent", "detected_at": "When detected (UTC)",
+        "group_id": "Statement group: id of the first change stated by the same sentence (alerted together)"}),
     "alerts": ("Outbox: one row per change and channel.", {
         "change_id": "Change delivered (NULL for fetch-broken/recovered)", "channel": "Channel name from sources.yaml",
         "event": "change | broken | recovered | test", "status": "pending | sending | sent | failed | dead",

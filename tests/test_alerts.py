@@ -194,3 +194,30 @@ def test_backoff_grows_exponentially_and_is_capped():
     b = Backoff(base=30, factor=2, cap=3600)
     assert [b.delay(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
     assert b.delay(20) == 3600
+
+
+def test_one_sentence_naming_two_side_effects_is_one_alert_listing_both(tmp_path):
+    from monitor.alerts.messages import render_message
+    from monitor.alerts.outbox import _items
+    from monitor.alerts.payload import alert_document
+    from monitor.claims import extract_claims
+    from monitor.diff import diff_claims
+
+    before = extract_claims("Semax is well tolerated. Take 300 mcg daily.")
+    after = extract_claims("Semax is well tolerated. Some users report headache and nausea after dosing. "
+                           "Take 600 mcg daily.")
+    changes = diff_claims(before, after)
+    assert sorted(c.key for c in changes) == ["dosage:unspecified:amount:day", "safety:effect:headache",
+                                              "safety:effect:nausea"]
+    config = write_config(tmp_path, [{"name": "all", "url": "json://127.0.0.1:9/a"}])
+    db = make_db(tmp_path, config)
+    add_changes(db, config, "semax-wiki", changes)
+    rows = alert_rows(db)
+    assert len(rows) == 2  # the side-effect sentence, and the dose sentence
+    items = _items(db, config, rows)
+    grouped = next(i for i in items if i.group)
+    assert sorted(c["key"] for c in grouped.changes) == ["safety:effect:headache", "safety:effect:nausea"]
+    text = render_message([grouped]).text
+    assert "headache" in text and "nausea" in text and "2 facts of one statement" in text
+    assert [c["key"] for c in alert_document(grouped, None)["changes"]] == ["safety:effect:headache",
+                                                                           "safety:effect:nausea"]

@@ -88,7 +88,7 @@ def test_dose_change_from_a_real_check_reaches_the_webhook_documented_and_signed
     assert body["versions"] == {"from": 1, "to": 2, "fetched_at": fetched}
     (ch,) = body["changes"]
     assert {k: ch[k] for k in ("category", "kind", "severity", "key")} == {
-        "category": "dosage", "kind": "changed", "severity": "high", "key": "dosage:unspecified:day"}
+        "category": "dosage", "kind": "changed", "severity": "high", "key": "dosage:unspecified:amount:day"}
     assert ch["summary"] == "dosage (unspecified route): 0.3–0.6 mg per day → 3–6 mg per day"
     assert ch["old"]["value"]["min_mg"] == pytest.approx(0.3) and ch["new"]["value"]["max_mg"] == pytest.approx(6.0)
     assert "300mcg to 600mcg" in ch["old"]["text"] and "3mg to 6mg" in ch["new"]["text"]

@@ -41,6 +41,18 @@ class AlertItem:
     detail: str | None
     created_at: str
     fetched_at: str | None = None  # when the change's new version was first fetched
+    group: tuple[dict, ...] = ()  # every change of the statement group (the same sentence), when more than one
+
+    @property
+    def changes(self) -> tuple[dict, ...]:
+        """The changes this alert reports: its statement group, or its one change."""
+        return self.group or ((self.change,) if self.change else ())
+
+    @property
+    def severity(self) -> str | None:
+        from monitor.alerts.payload import max_severity
+
+        return max_severity([c.get("severity") for c in self.changes])
 
     @property
     def key(self) -> str:
@@ -50,7 +62,7 @@ class AlertItem:
     def notify(self) -> str:
         """Apprise notify type: a reader's client colours/sorts by it, so a dose change is not 'info'."""
         if self.event == "change":
-            return NOTIFY_FOR_SEVERITY.get(str((self.change or {}).get("severity")), "info")
+            return NOTIFY_FOR_SEVERITY.get(str(self.severity), "info")
         return {"broken": "failure", "recovered": "success"}.get(self.event, "info")
 
 
@@ -113,9 +125,14 @@ def _item_lines(item: AlertItem, base_url: str | None) -> list[list[Piece]]:
     lines: list[list[Piece]] = [head]
     if item.event == "change" and item.change:
         ch = item.change
-        lines.append([("strong", f"{ch.get('category', '?')} · {ch.get('kind', '?')} · "
-                                 f"severity {ch.get('severity', '?')}")])
-        lines.append([("text", ch.get("summary") or "")])
+        if item.group:
+            lines.append([("strong", f"{len(item.group)} facts of one statement · severity {item.severity}")])
+            lines += [[("text", f"{c.get('kind', '?')} [{c.get('severity', '?')}] {c.get('summary') or ''}")]
+                      for c in item.group]
+        else:
+            lines.append([("strong", f"{ch.get('category', '?')} · {ch.get('kind', '?')} · "
+                                     f"severity {ch.get('severity', '?')}")])
+            lines.append([("text", ch.get("summary") or "")])
         if ch.get("old_text"):
             lines.append([("strong", "Before:"), ("text", " " + ch["old_text"])])  # space outside: **x** stays bold
         if ch.get("new_text"):
@@ -182,7 +199,9 @@ def _title(items: list[AlertItem]) -> str:
         source = item.source_name or item.source_id or ""
         if item.event == "change" and item.change:
             ch = item.change
-            title = f"claimwatch: {ch.get('category')} {ch.get('kind')} on {source} ({ch.get('severity')})"
+            title = f"claimwatch: {ch.get('category')} {ch.get('kind')} on {source} ({item.severity})"
+            if item.group:
+                title += f", {len(item.group)} facts"
         elif item.event == "broken":
             title = f"claimwatch: fetching {source} is broken"
         elif item.event == "recovered":

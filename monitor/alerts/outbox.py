@@ -122,21 +122,30 @@ def _insert_alert(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
 
 
 def enqueue_changes(db: sqlite_utils.Database, config: Config, source: Source, change_ids: list[int]) -> int:
-    """Queue one pending alert per (active material change, matching channel); runs in the caller's transaction."""
+    """Queue one pending alert per (statement group of active material changes, matching channel).
+
+    Changes one sentence stated share a group; the group's alert row points at its first
+    change and its message lists them all. A channel gets the group when it would take any
+    of its changes. Runs in the caller's transaction.
+    """
     if not change_ids or not config.channels:
         return 0
     now = utcnow()
     inserted = 0
     marks = ", ".join("?" for _ in change_ids)
     rows = db.conn.execute(
-        f"SELECT id, category, severity, kind FROM changes WHERE id IN ({marks}) AND status = 'active' "
+        f"SELECT id, category, severity, kind, group_id FROM changes WHERE id IN ({marks}) AND status = 'active' "
         "AND source_id = ? ORDER BY id", [*change_ids, source.id]).fetchall()
-    for change_id, category, severity, kind in rows:
+    groups: dict[int, list[Channel]] = {}
+    for change_id, category, severity, kind, group_id in rows:
         if kind not in MATERIAL_KINDS:
             continue
-        for channel in routes(config, source, category, severity):
+        wanted = groups.setdefault(group_id or change_id, [])
+        wanted += [ch for ch in routes(config, source, category, severity) if ch not in wanted]
+    for leader, channels in groups.items():
+        for channel in channels:
             inserted += _insert_alert(db, {
-                "change_id": change_id, "source_id": source.id, "channel": channel.name, "event": "change",
+                "change_id": leader, "source_id": source.id, "channel": channel.name, "event": "change",
                 "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now})
     return inserted
 
@@ -244,9 +253,13 @@ def _items(db: sqlite_utils.Database, config: Config, rows: list[dict]) -> list[
     items = []
     for row in rows:
         change = None
+        group: list[dict] = []
         if row.get("change_id") is not None:
-            found = list(db.query("SELECT * FROM changes WHERE id = ?", [row["change_id"]]))
-            change = found[0] if found else None
+            group = list(db.query(
+                "SELECT * FROM changes WHERE id = ? OR (group_id = ? AND status = 'active' "
+                f"AND kind IN ({', '.join('?' * len(MATERIAL_KINDS))})) ORDER BY id",
+                [row["change_id"], row["change_id"], *MATERIAL_KINDS]))
+            change = next((c for c in group if c["id"] == row["change_id"]), None)
         name = url = None
         sid = row.get("source_id")
         if sid in by_id:
@@ -261,7 +274,8 @@ def _items(db: sqlite_utils.Database, config: Config, rows: list[dict]) -> list[
             fetched_at = seen[0]["first_seen"] if seen else None
         items.append(AlertItem(alert_id=row["id"], event=row["event"], channel=row["channel"], source_id=sid,
                                source_name=name, source_url=url, change=change, detail=row.get("detail"),
-                               created_at=row["created_at"], fetched_at=fetched_at))
+                               created_at=row["created_at"], fetched_at=fetched_at,
+                               group=tuple(group) if len(group) > 1 else ()))
     return items
 
 

@@ -79,7 +79,7 @@ def alert_document(item: "AlertItem", base_url: str | None) -> dict[str, Any]:
     if change and change.get("to_version") is not None:
         versions = {"from": change.get("from_version"), "to": change.get("to_version"),
                     "fetched_at": item.fetched_at}
-    changes = [change_document(change, base_url)] if change else []
+    changes = [change_document(c, base_url) for c in item.changes] if change else []
     return {
         "schema_version": SCHEMA_VERSION,
         "event": item.event,
