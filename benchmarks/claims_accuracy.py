@@ -1,8 +1,18 @@
-"""Print precision / recall / F1 per claim category over the data-driven claim tables.
+"""Print precision / recall per claim category: our own tables, then every blind set, apart.
 
 Usage: ``python benchmarks/claims_accuracy.py [-v]`` from the repository root (``-v`` also lists
-every missed expectation and every unexpected claim). Scoring is shared with the pytest table
-test through ``tests/claims_table.py`` (imported from the tests directory), so the two can never disagree.
+every missed expectation and every unexpected claim of the tables).
+
+Three figures, never mixed:
+
+- **tables** (``tests/claims_cases/*.yaml``): written here and tuned on — a regression guard,
+  not a measure of how the engine generalises;
+- **blind, tuned** (``benchmarks/blind/<round>`` marked tuned in its README): written blind, then
+  used for tuning — no longer a generalisation figure;
+- **blind, fresh**: written blind and scored before anyone tuned on it — the honest figure.
+
+Table scoring is shared with the pytest table test through ``tests/claims_table.py``; blind
+scoring with ``benchmarks/blind.py``.
 """
 
 from __future__ import annotations
@@ -10,15 +20,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent / "tests"))
+sys.path.insert(0, str(ROOT))
 
+from blind import print_claims, score_claims  # noqa: E402
 from claims_table import describe, load_cases, score_table  # noqa: E402
+
+# Rounds whose blind set was used for tuning (see benchmarks/blind/README.md).
+TUNED_ROUNDS = {"round1"}
 
 
 def main(argv: list[str]) -> int:
     cases = load_cases()
     score = score_table(cases)
-    print(f"{len(cases)} cases")
+    print(f"tables (tuned on): {len(cases)} cases")
     print(f"{'category':<10} {'tp':>4} {'fp':>4} {'fn':>4} {'precision':>9} {'recall':>7} {'f1':>6}")
     for cat in score.categories():
         print(
@@ -27,6 +43,11 @@ def main(argv: list[str]) -> int:
         )
     if "-v" in argv:
         print(describe(score))
+    for folder in sorted((ROOT / "blind").glob("round*")):
+        if (folder / "claims.yaml").exists():
+            label = "blind, tuned on" if folder.name in TUNED_ROUNDS else "blind, fresh"
+            print()
+            print_claims(f"{label} — {folder.name}", score_claims(folder / "claims.yaml"))
     return 0
 
 

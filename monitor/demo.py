@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 from monitor import store
 from monitor.config import Config, load_config
 from monitor.corpus import CorpusSource, CorpusVersion, load_corpus
-from monitor.errors import ClaimwatchError
+from monitor.errors import ClaimwatchError, DemoError  # noqa: F401 (re-exported)
 from monitor.models import Change
 from monitor.pipeline import CheckResult, run_pass
 from monitor.quality import match
@@ -39,10 +39,6 @@ from monitor.replay import Payload, ReplayServer, WebhookReceiver
 
 WEBHOOK_PATH = "/claimwatch"
 CHANNEL = "webhook"
-
-
-class DemoError(ClaimwatchError):
-    """The demo could not run (work directory not fresh, servers failed)."""
 
 
 @dataclass

@@ -14,7 +14,10 @@
     │   └── UnsupportedContent      not HTML / text
     ├── SnapshotError               a stored body is missing or fails its hash check
     ├── StoreError                  the history DB is unusable (locked by a daemon, bad ref)
-    └── RefError                    a SOURCE@VERSION / file / URL reference cannot be resolved
+    │   └── LockHeld                another daemon holds this history DB's lock
+    ├── RefError                    a SOURCE@VERSION / file / URL reference cannot be resolved
+    ├── AlertError                  an alert channel cannot be used as configured
+    └── DemoError                   the demo could not run (work directory, servers)
 
 Each carries a one-line ``reason`` meant for humans; the CLI prints it and maps the class
 to an exit code. Nothing here ever contains a secret: callers pass masked URLs.
@@ -82,3 +85,15 @@ class StoreError(ClaimwatchError):
 
 class RefError(ClaimwatchError):
     """A reference (SOURCE@VERSION, file, URL) could not be resolved."""
+
+
+class LockHeld(StoreError):
+    """Another daemon holds the lock of this history DB."""
+
+
+class AlertError(ClaimwatchError):
+    """An alert channel cannot be used as configured (unknown channel, missing env var, bad URL)."""
+
+
+class DemoError(ClaimwatchError):
+    """The demo could not run (work directory not fresh, servers failed)."""

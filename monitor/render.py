@@ -5,7 +5,6 @@ Text output is coloured only on a terminal (click strips styles when piped).
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from typing import Any, Iterable
@@ -13,6 +12,7 @@ from typing import Any, Iterable
 import click
 
 from monitor.diff import describe_value
+from monitor.textdiff import word_ops
 from monitor.models import Change, Claim
 
 _MARK = {"changed": "~", "removed": "-", "added": "+", "reworded": "=", "unchanged": " "}
@@ -83,17 +83,15 @@ def diff_markdown(old_ref: str, old_count: int, new_ref: str, new_count: int, ch
 
 def word_diff(old_text: str, new_text: str) -> str:
     """Classic word-level diff of two main texts: [-removed-] {+added+}, unchanged context trimmed."""
-    a, b = old_text.split(), new_text.split()
     out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for op, gone, came in word_ops(old_text.split(), new_text.split()):
         if op == "equal":
-            chunk = a[i1:i2]
-            out.append(" ".join(chunk) if len(chunk) <= 12 else " ".join(chunk[:5] + ["…"] + chunk[-5:]))
+            out.append(" ".join(gone) if len(gone) <= 12 else " ".join(gone[:5] + ["…"] + gone[-5:]))
             continue
-        if i2 > i1:
-            out.append(click.style("[-" + " ".join(a[i1:i2]) + "-]", fg="red"))
-        if j2 > j1:
-            out.append(click.style("{+" + " ".join(b[j1:j2]) + "+}", fg="green"))
+        if gone:
+            out.append(click.style("[-" + " ".join(gone) + "-]", fg="red"))
+        if came:
+            out.append(click.style("{+" + " ".join(came) + "+}", fg="green"))
     return " ".join(out)
 
 

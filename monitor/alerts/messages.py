@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
+from monitor.links import absolute, change_path
 from monitor.render import clean, md_escape
 
 TEXT, MARKDOWN, HTML = "text", "markdown", "html"
@@ -101,9 +102,7 @@ def html_escape(text: str) -> str:
 
 
 def change_link(base_url: str | None, change_id: int) -> str | None:
-    if not base_url:
-        return None
-    return f"{base_url.rstrip('/')}/-/claimwatch/change/{int(change_id)}"
+    return absolute(base_url, change_path(change_id))
 
 
 def history_link(base_url: str | None, source_id: str | None) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
-from monitor.errors import ClaimwatchError
+from monitor.errors import ClaimwatchError, AlertError  # noqa: F401 (re-exported)
 
 MASK = "****"
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -25,10 +25,6 @@ _SECRET_PARAMS = re.compile(
     r"(?i)(pass|pwd|token|secret|key|auth|sig|webhook|bearer|session|cred|priv)")
 # A path segment or user name that looks like a generated token (long, letters and digits mixed).
 _TOKENISH = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9_\-.:=+]{16,}$")
-
-
-class AlertError(ClaimwatchError):
-    """An alert channel cannot be used as configured (unknown channel, missing env var, bad URL)."""
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.errors import StoreError
-
-
-class LockHeld(StoreError):
-    """Another daemon holds the lock of this history DB."""
+from monitor.errors import StoreError, LockHeld  # noqa: F401 (re-exported)
 
 
 def lock_path(db_path: Path) -> Path:

@@ -7,16 +7,16 @@ written here. Nothing from a page is rendered as live HTML.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from typing import Any, Callable, Iterable, Sequence
-from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
 from monitor.claims.schema import DOSAGE_FIELDS
 from monitor.facts import dosage_parts, upgrade_value
+from monitor.links import change_path, diff_path  # noqa: F401 (the views' link builders)
+from monitor.textdiff import word_ops
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 
@@ -32,13 +32,11 @@ def tokens(text: str) -> list[str]:
 
 def word_diff(old: str | None, new: str | None) -> tuple[Markup, Markup]:
     """``(old, new)`` as escaped HTML with removed words in ``<del>`` and added ones in ``<ins>``."""
-    a, b = tokens(old or ""), tokens(new or "")
     left: list[str] = []
     right: list[str] = []
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        old_part = str(escape("".join(a[i1:i2])))
-        new_part = str(escape("".join(b[j1:j2])))
+    for op, gone, came in word_ops(tokens(old or ""), tokens(new or "")):
+        old_part = str(escape("".join(gone)))
+        new_part = str(escape("".join(came)))
         if op == "equal":
             left.append(old_part)
             right.append(new_part)
@@ -52,16 +50,15 @@ def word_diff(old: str | None, new: str | None) -> tuple[Markup, Markup]:
 
 def inline_diff(old: str | None, new: str | None) -> Markup:
     """One line reading old → new: unchanged words once, removed in ``<del>``, added in ``<ins>``."""
-    a, b = tokens(old or ""), tokens(new or "")
     out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    for op, gone, came in word_ops(tokens(old or ""), tokens(new or "")):
         if op == "equal":
-            out.append(str(escape("".join(a[i1:i2]))))
+            out.append(str(escape("".join(gone))))
             continue
-        if i2 > i1:
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if j2 > j1:
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+        if gone:
+            out.append(f"<del>{escape(''.join(gone))}</del>")
+        if came:
+            out.append(f"<ins>{escape(''.join(came))}</ins>")
     return Markup("".join(out))
 
 
@@ -169,14 +166,6 @@ def safe_link(url: Any, label: Any | None = None) -> Markup:
     if re.match(r"^https?://[^\s]+$", text, re.IGNORECASE):
         return Markup('<a href="{}" rel="noopener noreferrer nofollow">{}</a>').format(text, shown)
     return Markup("{}").format(shown)
-
-
-def diff_path(source_id: str, a: int, b: int) -> str:
-    return f"/-/claimwatch/diff/{quote(str(source_id), safe='')}/{int(a)}..{int(b)}"
-
-
-def change_path(change_id: int) -> str:
-    return f"/-/claimwatch/change/{int(change_id)}"
 
 
 def highlight_spans(text: str, spans: Iterable[tuple[int, int, str]]) -> Markup:
