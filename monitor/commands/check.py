@@ -13,6 +13,7 @@ from rich.table import Table
 from monitor import store
 from monitor.config import DEFAULT_CONFIG, load_config
 from monitor.pipeline import CheckResult, run_pass
+from monitor.render import rich_text
 
 db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=store.DEFAULT_DB, show_default=True, help="History database.")
@@ -43,7 +44,8 @@ def check(sources: tuple[str, ...], db_path: Path, config_path: Path, as_json: b
     def progress(result: CheckResult) -> None:
         done.append(result)
         if show_progress:
-            console.print(f"  [{_STYLE.get(result.outcome, '')}]{result.outcome:>13}[/] {result.source_id}")
+            console.print(rich_text(f"  {result.outcome:>13}", _STYLE.get(result.outcome, ""))
+                          + rich_text(f" {result.source_id}"))
 
     report = run_pass(db_path, config, list(sources) or None, progress=progress)
     delivered = _deliver(db_path, config)
@@ -75,8 +77,8 @@ def _print_table(results: list[CheckResult], delivered: dict | None) -> None:
         table.add_column(col, justify="right" if col in ("version", "changes", "time") else "left")
     for r in results:
         detail = r.error or (f"{r.held} held for confirmation" if r.held else "")
-        table.add_row(r.source_id, f"[{_STYLE.get(r.outcome, '')}]{r.outcome}[/]",
-                      str(r.version or ""), str(r.changes or ""), f"{r.duration_ms:.0f} ms", detail)
+        table.add_row(rich_text(r.source_id), rich_text(r.outcome, _STYLE.get(r.outcome, "")),
+                      str(r.version or ""), str(r.changes or ""), f"{r.duration_ms:.0f} ms", rich_text(detail))
     if not results:
         console.print("no source is due (name one with --source ID to check it now)")
         return
@@ -107,17 +109,17 @@ def history(source: str, db_path: Path, as_json: bool, limit: int) -> None:
         click.echo(json.dumps({"source": source, "versions": versions, "fetches": fetches}, indent=2))
         return
     console = Console()
-    vt = Table(title=f"{source}: versions", title_justify="left")
+    vt = Table(title=rich_text(f"{source}: versions"), title_justify="left")
     for col in ("#", "first seen", "last seen", "claims", "title"):
         vt.add_column(col)
     for v in versions:
         vt.add_row(str(v["number"]) + (" (held)" if v["held"] else ""), v["first_seen"], v["last_seen"],
-                   str(v["claim_count"]), v["title"] or "")
+                   str(v["claim_count"]), rich_text(v["title"] or ""))
     console.print(vt)
-    ft = Table(title=f"{source}: last {len(fetches)} fetches", title_justify="left")
+    ft = Table(title=rich_text(f"{source}: last {len(fetches)} fetches"), title_justify="left")
     for col in ("started", "outcome", "status", "ms", "error"):
         ft.add_column(col)
     for f in fetches:
-        ft.add_row(f["started_at"], f["outcome"], str(f["status_code"] or ""), f"{f['duration_ms'] or 0:.0f}",
-                   f["error"] or "")
+        ft.add_row(f["started_at"], rich_text(f["outcome"]), str(f["status_code"] or ""),
+                   f"{f['duration_ms'] or 0:.0f}", rich_text(f["error"] or ""))
     console.print(ft)

@@ -16,7 +16,8 @@ from monitor.commands.check import db_option
 from monitor.diff import describe_value, diff_claims
 from monitor.errors import RefError
 from monitor.refs import Resolved, is_url, latest_two, resolve
-from monitor.render import claims_json, claims_rows, diff_json, diff_markdown, diff_text, word_diff
+from monitor.render import (claims_json, claims_rows, diff_json, diff_markdown, diff_text, rich_text,
+                            word_diff)
 
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
                              show_default=True, help="Output format (json is a stable contract, see README).")
@@ -117,11 +118,12 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
     if fmt == "json":
         click.echo(claims_json(resolved.ref, resolved.claims))
         return
-    table = Table(title=f"{resolved.ref}: {len(resolved.claims)} claims", title_justify="left", show_lines=False)
+    table = Table(title=rich_text(f"{resolved.ref}: {len(resolved.claims)} claims"), title_justify="left",
+                  show_lines=False)
     for col in ("category", "key", "value", "text"):
         table.add_column(col, overflow="fold")
     for row in claims_rows(resolved.claims):
-        table.add_row(row["category"], row["key"], row["value"], row["text"])
+        table.add_row(*(rich_text(row[col]) for col in ("category", "key", "value", "text")))
     Console().print(table)
 
 
@@ -148,9 +150,9 @@ def _compare(db_path: Path, fmt: str) -> None:
     table = Table(title="claims across sources (latest versions)", title_justify="left", show_lines=True)
     table.add_column("key", overflow="fold")
     for s in sources:
-        table.add_column(s, overflow="fold")
+        table.add_column(rich_text(s), overflow="fold")
     for (cat, key), cells in grid.items():
-        table.add_row(key, *["\n".join(cells.get(s, [])) or "·" for s in sources])
+        table.add_row(rich_text(key), *[rich_text("\n".join(cells.get(s, [])) or "·") for s in sources])
     Console().print(table)
 
 
