@@ -263,9 +263,9 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
     fetch_row.update(status_code=fetched.status_code, final_url=fetched.final_url,
                      redirects=json.dumps(fetched.redirects), etag=fetched.headers.get("etag"),
                      last_modified=fetched.headers.get("last-modified"))
-    latest = store.latest_version(db, src.id)
     if fetched.not_modified:
         with store.transaction(db):
+            latest = store.latest_version(db, src.id)
             fetch_row.update(outcome="not_modified", version_id=latest["id"] if latest else None,
                              body_hash=latest["body_hash"] if latest else None)
             db["fetches"].insert(fetch_row)
@@ -275,8 +275,12 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         return CheckResult(src.id, "not_modified", version=latest["number"] if latest else None,
                            duration_ms=elapsed_ms, alerts=alerts)
 
-    digest = snapshots.put(fetched.body, base=latest["body_hash"] if latest else None)
-    known = latest["text_hash"] if latest else None
+    # Read outside the write lock only as a hint (delta base, "is the text new?"); what is
+    # written is decided on a fresh read inside BEGIN IMMEDIATE, because another `monitor check`
+    # or the daemon may have stored a version of this source in between.
+    hint = store.latest_version(db, src.id)
+    digest = snapshots.put(fetched.body, base=hint["body_hash"] if hint else None)
+    known = hint["text_hash"] if hint else None
     if analysis is None or (analysis.claims is None and not analysis.problem and analysis.main.text_hash != known):
         analysis = analyse_page(fetched.text, src.selector, known)
     main, problem = analysis.main, analysis.problem
@@ -289,16 +293,18 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         return CheckResult(src.id, "blocked", error=problem, duration_ms=elapsed_ms, alerts=alerts)
 
     text_hash = main.text_hash
-    if latest and latest["text_hash"] == text_hash:
-        with store.transaction(db):
+    with store.transaction(db):
+        latest = store.latest_version(db, src.id)
+        if latest and latest["text_hash"] == text_hash:
             fetch_row.update(outcome="unchanged", version_id=latest["id"])
             db["fetches"].insert(fetch_row)
             db["versions"].update(latest["id"], {"last_seen": started})
             alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
-        return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms, alerts=alerts)
-
-    claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
-    with store.transaction(db):
+            return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms,
+                               alerts=alerts)
+        # claims were skipped only when the hint said "unchanged" and a racing writer has since
+        # stored other text: extract them now (rare, and correct beats holding the lock briefly)
+        claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
         number = (latest["number"] if latest else 0) + 1
         version_id = db["versions"].insert({
             "source_id": src.id, "number": number, "body_hash": digest, "text_hash": text_hash,

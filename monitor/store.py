@@ -225,7 +225,11 @@ def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_uti
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         if migrations.pending(db):
-            migrations.apply(db)
+            # under the write lock, and pending re-read there: two processes opening a fresh DB
+            # at once (a check beside a starting daemon) must not both create the tables
+            with transaction(db):
+                if migrations.pending(db):
+                    migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not a usable SQLite database ({exc})") from exc
     return db
