@@ -73,12 +73,15 @@ class FetchOptions:
     timeout: float = 30.0  # total seconds per attempt
     connect_timeout: float = 10.0
     retries: int = 3  # extra attempts after the first
+    # total seconds for the whole fetch: robots.txt, redirects, every attempt and backoff; without
+    # it 4 attempts x 30 s let one slow source hold a pass (and a daemon's grace) for minutes
+    deadline: float = 60.0
 
     def __post_init__(self) -> None:
         pairs = self.headers.items() if isinstance(self.headers, Mapping) else self.headers
         object.__setattr__(self, "headers", {str(k): str(v) for k, v in pairs})
-        if self.max_bytes <= 0 or self.timeout <= 0 or self.connect_timeout <= 0:
-            raise ValueError("max_bytes, timeout and connect_timeout must be positive")
+        if min(self.max_bytes, self.timeout, self.connect_timeout, self.deadline) <= 0:
+            raise ValueError("max_bytes, timeout, connect_timeout and deadline must be positive")
         if self.retries < 0:
             raise ValueError("retries must be >= 0")
 
@@ -235,7 +238,7 @@ class Fetcher:
             backend = PinnedBackend(policy, self._resolver, self._network)
             client = self._clients[key] = httpx.AsyncClient(
                 transport=PinnedTransport(backend, limits=limits), follow_redirects=False,
-                trust_env=False,
+                trust_env=False, event_hooks={"response": [_vet_location]},
                 headers={"User-Agent": self._user_agent, "Accept": ACCEPT,
                          "Accept-Encoding": ACCEPT_ENCODING})
         return client
@@ -249,13 +252,14 @@ class Fetcher:
         except (httpx.InvalidURL, TypeError) as exc:
             raise BlockedURLError(f"{url}: invalid URL ({exc})") from None
         origin = host_port(current) if current.host else ("", 0)
+        deadline = started + options.deadline
         redirects: list[str] = []
         while True:
             self._check_target(current)
             if options.respect_robots:
-                await self._check_robots(current, origin, options)
+                await self._check_robots(current, origin, options, deadline)
             headers = self._headers(options, conditional, host_port(current) == origin)
-            outcome = await self._request(current, origin, headers, options)
+            outcome = await self._request(current, origin, headers, options, deadline)
             if isinstance(outcome, FetchResult):
                 outcome.url, outcome.redirects = url, redirects
                 outcome.elapsed_ms = (time.monotonic() - started) * 1000
@@ -276,19 +280,19 @@ class Fetcher:
             raise BlockedURLError(f"{display_url(url)}: {reason}")
 
     async def _check_robots(self, url: httpx.URL, origin: tuple[str, int],
-                            options: FetchOptions) -> None:
+                            options: FetchOptions, deadline: float) -> None:
         site = f"{url.scheme}://{url.netloc.decode('ascii')}"
         async with self._robots_locks.setdefault(site, asyncio.Lock()):
             if site not in self._robots:
                 self._robots[site] = await self._load_robots(httpx.URL(site + "/robots.txt"),
-                                                             origin, options)
+                                                             origin, options, deadline)
         rules = self._robots[site]
         if rules is not None and not rules.can_fetch(str(url), ROBOTS_TOKEN):
             raise RobotsDisallowed(f"{display_url(url)}: {site}/robots.txt disallows "
                                    f"{ROBOTS_TOKEN} (set respect_robots: false to override)")
 
     async def _load_robots(self, robots_url: httpx.URL, origin: tuple[str, int],
-                           options: FetchOptions) -> Protego | None:
+                           options: FetchOptions, deadline: float) -> Protego | None:
         """Parsed robots.txt, or None (allow everything) when missing or unreadable.
 
         A robots.txt the address policy refuses is *not* "missing": the refusal is raised, so
@@ -301,7 +305,8 @@ class Fetcher:
             for _ in range(5):
                 self._check_target(current)
                 headers = self._headers(options, None, host_port(current) == origin)
-                outcome = await self._request(current, origin, headers, robots_options, robots=True)
+                outcome = await self._request(current, origin, headers, robots_options, deadline,
+                                              robots=True)
                 if isinstance(outcome, FetchResult):
                     return Protego.parse(outcome.body.decode("utf-8", errors="replace"))
                 current = outcome.location
@@ -336,26 +341,38 @@ class Fetcher:
         return min(delay, MAX_RETRY_AFTER) + self._random.uniform(0, self._backoff_base / 4)
 
     async def _request(self, url: httpx.URL, origin: tuple[str, int], headers: dict[str, str],
-                       options: FetchOptions, robots: bool = False) -> FetchResult | _Redirect:
+                       options: FetchOptions, deadline: float,
+                       robots: bool = False) -> FetchResult | _Redirect:
+        """Attempts with backoff, none starting or running past ``deadline`` (monotonic)."""
         for attempt in range(options.retries + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchTimeout(f"{display_url(url)}: gave up at the {options.deadline:g} s "
+                                   "fetch deadline (set deadline: in sources.yaml to allow more)")
             try:
-                return await self._attempt(url, origin, headers, options, robots)
+                return await self._attempt(url, origin, headers, options, robots,
+                                           min(options.timeout, remaining))
             except _Retryable as failure:
-                if attempt >= options.retries:
+                delay = self._delay(attempt, failure.retry_after)
+                out_of_time = time.monotonic() + delay >= deadline
+                if attempt >= options.retries or out_of_time:
                     suffix = f" (after {attempt + 1} attempts)" if attempt else ""
+                    if out_of_time and attempt < options.retries:
+                        suffix += f" (gave up: {options.deadline:g} s fetch deadline)"
                     error = failure.error
                     raise type(error)(f"{error}{suffix}", **_status_kw(error)) from None
-                await asyncio.sleep(self._delay(attempt, failure.retry_after))
+                await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
     async def _attempt(self, url: httpx.URL, origin: tuple[str, int], headers: dict[str, str],
-                       options: FetchOptions, robots: bool) -> FetchResult | _Redirect:
+                       options: FetchOptions, robots: bool, limit: float) -> FetchResult | _Redirect:
+        """One request, all of it (connect, headers, body) within ``limit`` seconds."""
         client = self._client(options, origin)
         shown = display_url(url)
-        timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout)
+        timeout = httpx.Timeout(limit, connect=min(options.connect_timeout, limit))
         async with self._slot(url.host):
             try:
-                async with asyncio.timeout(options.timeout):
+                async with asyncio.timeout(limit):
                     request = client.build_request("GET", url, headers=headers, timeout=timeout)
                     response = await client.send(request, stream=True)
                     try:
@@ -370,7 +387,7 @@ class Fetcher:
                 raise _Retryable(FetchTimeout(f"{shown}: {_timeout_kind(exc)} timeout")) from None
             except TimeoutError:
                 raise _Retryable(FetchTimeout(
-                    f"{shown}: no complete response within {options.timeout:g} s")) from None
+                    f"{shown}: no complete response within {limit:g} s")) from None
             except httpx.TransportError as exc:
                 raise _Retryable(NetworkError(
                     f"{shown}: {type(exc).__name__}: {exc or 'connection failed'}")) from None
@@ -415,6 +432,23 @@ class Fetcher:
             text, used = await asyncio.to_thread(decode_text, body, charset)
         return FetchResult(url=str(url), final_url=str(url), status_code=status, body=body,
                            text=text, content_type=mime, charset=used, headers=headers)
+
+
+async def _vet_location(response: httpx.Response) -> None:
+    """Response hook: an unparsable redirect ``Location`` is a refused redirect, at once.
+
+    httpx builds the next request of every redirect itself (even with follow_redirects off) and
+    reports a bad Location as a RemoteProtocolError, which looked like a network error and was
+    retried. This hook runs first and names the problem.
+    """
+    location = response.headers.get("location")
+    if response.status_code not in REDIRECT_CODES or location is None:
+        return
+    try:
+        response.request.url.join(location.strip())
+    except httpx.InvalidURL as exc:
+        raise BlockedURLError(f"{display_url(response.request.url)}: refused redirect to "
+                              f"invalid Location {location[:200]!r} ({exc})") from None
 
 
 def _status_kw(error: FetchError) -> dict[str, Any]:

@@ -20,6 +20,7 @@ Tables (see README "History schema", generated from ``SCHEMA_DOC``):
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import sqlite3
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from monitor.errors import RefError, StoreError
+from monitor.errors import RefError, StorageFull, StoreError
 from monitor.models import Change, Claim
 
 DEFAULT_DB = Path("snapshots") / "history.db"
@@ -207,19 +208,32 @@ def _m0004_lookup_indexes(db: sqlite_utils.Database) -> None:
     db["changes"].create_index(["source_id", "to_version"], if_not_exists=True)
 
 
-def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_utils.Database:
+def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True,
+            readonly: bool = False) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
 
     ``create=False`` refuses to make a new file, for read-only commands given a wrong path.
+    ``readonly=True`` (diff, history, claims) opens with ``mode=ro`` and changes nothing, so a
+    DB in a directory this user cannot write (a copy, a backup, another user's daemon) can
+    still be read.
     """
     path = Path(path)
-    if not create and not path.exists():
+    if (readonly or not create) and not path.exists():
         raise StoreError(f"{path}: no history database here (run `monitor check` first or pass --db)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db = sqlite_utils.Database(conn)
     try:
+        if readonly:
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = sqlite_utils.Database(conn)
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+            if not db["versions"].exists():
+                raise StoreError(f"{path}: not a claimwatch history database (tables missing)")
+            return db
         if db.journal_mode != "wal":
             db.enable_wal()
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -230,8 +244,13 @@ def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_uti
             with transaction(db):
                 if migrations.pending(db):
                     migrations.apply(db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not a usable SQLite database ({exc})") from exc
+    except (sqlite3.Error, OSError) as exc:
+        failure = storage_failure(path, exc)
+        if failure is None and isinstance(exc, sqlite3.DatabaseError):
+            failure = StoreError(f"{path}: not a usable SQLite database ({exc})")
+        if failure is None:
+            raise
+        raise failure from None
     return db
 
 
@@ -251,9 +270,62 @@ class transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                # a COMMIT that fails (disk full writing the WAL) may leave the transaction open;
+                # roll it back so the connection stays usable and nothing half-written remains
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        elif self.conn.in_transaction:  # some errors (SQLITE_FULL) already rolled it back
             self.conn.execute("ROLLBACK")
+
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def storage_failure(where: str | Path, exc: BaseException) -> StoreError | None:
+    """The one-line error for a failed write to the DB or snapshots, or None if ``exc`` is not one.
+
+    Disk full and I/O errors become StorageFull (exit 4); a read-only file or directory a
+    StoreError (exit 2) saying what to fix.
+    """
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL:
+            return StorageFull(f"{where}: the disk is full ({exc}); the pass stopped and nothing was "
+                               "half-written: free some space, then run it again")
+        if code == sqlite3.SQLITE_IOERR:
+            return StorageFull(f"{where}: writing failed ({exc}): the disk is full or failing; the pass "
+                               "stopped and nothing was half-written: free some space or check the "
+                               "disk, then run it again")
+        if code == sqlite3.SQLITE_BUSY:
+            return StoreError(f"{where}: another process kept the database locked for over "
+                              f"{BUSY_TIMEOUT_MS // 1000} s ({exc}); try again when it is done")
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+            return StoreError(f"{where}: cannot write the history database ({exc}): make it and its "
+                              "directory writable for this user, or pass --db")
+        return None
+    if isinstance(exc, OSError):
+        name = exc.filename or where
+        if exc.errno in _NO_SPACE:
+            return StorageFull(f"{name}: the disk is full ({exc.strerror}); the pass stopped and "
+                               "nothing was half-written: free some space, then run it again")
+        if exc.errno in _NOT_WRITABLE:
+            return StoreError(f"{name}: {exc.strerror}: make it writable for this user, or pass --db")
+    return None
+
+
+def db_file(db: sqlite_utils.Database) -> str:
+    """Path of the main database file of a connection, for messages."""
+    try:
+        return str(db.execute("PRAGMA database_list").fetchone()[2])
+    except sqlite3.Error:
+        return "the history database"
 
 
 # ---------------------------------------------------------------- sources

@@ -187,6 +187,27 @@ def test_dripping_server_hits_total_timeout(serve) -> None:
                                              respect_robots=False))
 
 
+def test_deadline_bounds_the_whole_fetch_across_retries(serve) -> None:
+    """Ten retries of a 0.4 s timeout would take 4.4 s; the 1 s deadline stops after three tries."""
+    srv = serve({"/slow": lambda req: req.stopping.wait(10)})
+    options = FetchOptions(allow_private=True, timeout=0.4, retries=10, deadline=1.0)
+    with pytest.raises(FetchTimeout, match="deadline") as info:
+        fetch(srv.url("/slow"), options)
+    assert srv.url("/slow") in str(info.value)
+    assert 1 <= srv.paths().count("/slow") <= 3 and srv.paths().count("/robots.txt") <= 1
+
+
+def test_deadline_is_configurable_per_source(tmp_path) -> None:
+    from monitor.config import parse_config
+    from monitor.pipeline import fetch_options
+
+    cfg = parse_config("sources:\n  - id: a\n    url: https://example.org/\n    deadline: 15\n")
+    assert fetch_options(cfg.sources[0]).deadline == 15.0
+    assert FetchOptions().deadline <= 60
+    with pytest.raises(ValueError):
+        FetchOptions(deadline=0)
+
+
 def test_connection_refused_is_network_error() -> None:
     url = f"http://127.0.0.1:{free_port()}/"
     with pytest.raises(NetworkError) as info:
@@ -211,6 +232,14 @@ def test_redirect_loop_stops(serve) -> None:
     with pytest.raises(HTTPStatusError, match="more than 10 redirects"):
         fetch(srv.url("/loop"))
     assert srv.paths().count("/loop") == 11
+
+
+@pytest.mark.parametrize("location", ["http://0177.0.0.1/", "http://[::1"])
+def test_invalid_location_is_a_refused_redirect_not_retried(serve, location: str) -> None:
+    srv = serve({"/": redirect(location)})
+    with pytest.raises(BlockedURLError, match="refused redirect to invalid Location"):
+        fetch(srv.url(), FetchOptions(allow_private=True, retries=3, respect_robots=False))
+    assert srv.paths() == ["/"]
 
 
 def test_redirect_to_file_scheme_refused(serve) -> None:

@@ -79,3 +79,110 @@ def test_claims_of_a_hostile_file_and_compare(tmp_path, site) -> None:
     code, out = _run("claims", "--compare", "--db", str(db_path))
     assert code == 0 and "legality:australia:schedule" in out
     assert "\U0001F1E6\U0001F1FA" not in out
+
+
+# ---------------------------------------------------------------- deep nesting and short pages
+
+DOSE_TEXT = " ".join(["Semax: the recommended dose is 300 mcg twice a day for ten days."] * 3)
+
+
+def _nested(depth: int) -> str:
+    return ("<!doctype html><html><head><title>deep</title></head><body><main>" + "<div>" * depth
+            + f"<p>{DOSE_TEXT}</p>" + "</div>" * depth + "</main></body></html>")
+
+
+def _check_one(tmp_path: Path, site: FixtureSite, body: str, **extra: object):
+    site.set("/p", body)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    cfg = load_config(write_config(tmp_path / "sources.yaml", [
+        {"id": "p", "url": site.url("/p"), "allow_private": True, "respect_robots": False, **extra}]))
+    return run_pass(tmp_path / "snap" / "history.db", cfg, ["p"]).results[0]
+
+
+@pytest.mark.parametrize("depth", [300, 2000])
+def test_deeply_nested_page_keeps_its_content(tmp_path, site, depth: int) -> None:
+    result = _check_one(tmp_path, site, _nested(depth))
+    assert result.outcome == "new_version", result.error
+
+
+def test_page_nested_past_the_parser_limit_gives_the_true_reason(tmp_path, site) -> None:
+    result = _check_one(tmp_path, site, _nested(3000))
+    assert result.outcome == "blocked" and "2048 levels" in (result.error or "")
+
+
+DOSING_BOX = """<!doctype html><html><head><title>Semax nasal spray</title></head><body>
+<nav>Home Shop Blog Contact About Shipping Returns Login Cart Wishlist Support Careers Press</nav>
+<div class="dosing">Dose: 300 mcg twice a day.</div>
+<footer>Lots of footer words here that the selector leaves out entirely, as it should do.</footer>
+</body></html>"""
+
+
+def test_short_dosing_box_with_claims_is_a_version(tmp_path, site) -> None:
+    result = _check_one(tmp_path, site, DOSING_BOX, selector=".dosing")
+    assert result.outcome == "new_version", result.error
+
+
+def test_min_words_is_a_per_source_setting(tmp_path, site) -> None:
+    box = DOSING_BOX.replace("Dose: 300 mcg twice a day.", "Out of stock, back soon.")
+    refused = _check_one(tmp_path / "a", site, box, selector=".dosing")
+    assert refused.outcome == "blocked" and "min_words is 15" in (refused.error or "")
+    allowed = _check_one(tmp_path / "b", site, box, selector=".dosing", min_words=3)
+    assert allowed.outcome == "new_version", allowed.error
+
+
+# ---------------------------------------------------------------- disk full
+
+LIMIT = 40 * 1024  # room to open the DB (its 32 KB -shm) and start, not to commit a new version
+
+
+def _check_with_file_size_limit(tmp_path: Path, config: Path, db: Path, limit: int | None):
+    """``monitor check`` in a process that cannot grow any file past ``limit`` bytes.
+
+    RLIMIT_FSIZE is a real write failure from the kernel (the write stops short, then EFBIG),
+    which SQLite reports as "database or disk is full": what a full disk does to a COMMIT.
+    """
+    import subprocess
+    import sys
+
+    prelude = ("import resource, signal, sys\n"
+               "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+               f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n" if limit else "import sys\n")
+    code = prelude + "from monitor.cli import main\nsys.argv[0] = 'monitor'\nmain()\n"
+    return subprocess.run([sys.executable, "-c", code, "check", "--source", "s0", "--config", str(config),
+                           "--db", str(db)], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+
+
+def test_disk_full_at_commit_is_one_line_exit_4_and_the_next_run_recovers(tmp_path, site) -> None:
+    import sqlite3
+
+    from fixture_site import BASE_ARTICLE, page
+
+    site.set("/s0", page(BASE_ARTICLE))
+    config = write_config(tmp_path / "sources.yaml", [
+        {"id": "s0", "url": site.url("/s0"), "allow_private": True, "respect_robots": False}])
+    db = tmp_path / "snap" / "history.db"
+    assert _check_with_file_size_limit(tmp_path, config, db, None).returncode == 0
+    site.set("/s0", page(BASE_ARTICLE.replace("300mcg to 600mcg", "3mg to 6mg")))
+
+    full = _check_with_file_size_limit(tmp_path, config, db, LIMIT)
+    assert full.returncode == 4, full.stderr
+    assert "Traceback" not in full.stderr
+    lines = [line for line in full.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "disk is full" in lines[0] and "free some space" in lines[0], full.stderr
+
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT number FROM versions").fetchall() == [(1,)]
+        assert conn.execute("SELECT COUNT(*) FROM fetches WHERE outcome = 'error'").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+    again = _check_with_file_size_limit(tmp_path, config, db, None)
+    assert again.returncode == 0, again.stderr + again.stdout
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT number FROM versions ORDER BY number").fetchall() == [(1,), (2,)]
+    finally:
+        conn.close()
+
