@@ -335,7 +335,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
             "source_id": src.id, "number": number, "body_hash": digest, "text_hash": text_hash,
             "title": main.title, "text": main.text, "url": fetched.final_url, "first_seen": started,
             "last_seen": started, "claim_count": len(claims), "extractor_version": EXTRACTOR_VERSION,
-            "held": 0}).last_pk
+            "held": 0, "charset": fetched.charset or None}).last_pk
         store.insert_claims(db, src.id, version_id, claims, EXTRACTOR_VERSION)
         fetch_row.update(outcome="new_version", version_id=version_id)
         db["fetches"].insert(fetch_row)

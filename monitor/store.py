@@ -208,6 +208,13 @@ def _m0004_lookup_indexes(db: sqlite_utils.Database) -> None:
     db["changes"].create_index(["source_id", "to_version"], if_not_exists=True)
 
 
+@migrations(name="0005_versions_charset")
+def _m0005_versions_charset(db: sqlite_utils.Database) -> None:
+    """The codec the fetch decoded the body with, so ``monitor reextract`` decodes it the same
+    way (it used UTF-8 with replacement, which turned a windows-1251 page into U+FFFD)."""
+    db["versions"].add_column("charset", str)
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True,
             readonly: bool = False) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
@@ -504,7 +511,8 @@ SCHEMA_DOC: dict[str, tuple[str, dict[str, str]]] = {
         "text_hash": "sha256 of the normalised main text", "title": "Page title", "text": "Normalised main text",
         "first_seen": "First fetch with this text (UTC)", "last_seen": "Latest fetch with this text (UTC)",
         "claim_count": "Number of claims extracted", "extractor_version": "Claim extractor version used",
-        "held": "1 while a large removal waits to be confirmed by the next fetch"}),
+        "held": "1 while a large removal waits to be confirmed by the next fetch",
+        "charset": "Codec the body was decoded with (NULL before it was recorded: detected again)"}),
     "claims": ("Claims extracted from each version.", {
         "category": "dosage | legality | evidence | safety", "key": "Stable key aligning the claim across versions",
         "text": "The sentence, list item or table row", "value": "Normalised value (JSON; dosage amounts in mg)",

@@ -186,3 +186,87 @@ def test_disk_full_at_commit_is_one_line_exit_4_and_the_next_run_recovers(tmp_pa
     finally:
         conn.close()
 
+
+
+# ---------------------------------------------------------------- reextract and verify
+
+CYRILLIC_PAGE = ("<!doctype html><html><head><title>Семакс</title></head><body><main><article>"
+                 "<p>Семакс — пептидный препарат, разработанный в России для лечения инсульта.</p>"
+                 "<p>The recommended dose of Semax is 300 mcg twice a day, given as nasal drops.</p>"
+                 "<p>Semax is not approved by the FDA for any medical use in the United States.</p>"
+                 "</article></main></body></html>")
+
+
+def _serve_cp1251():
+    from fetch_server import Reply, TestServer
+
+    return TestServer({"/ru": Reply(200, CYRILLIC_PAGE.encode("windows-1251"),
+                                    (("Content-Type", "text/html; charset=windows-1251"),))})
+
+
+def _db_rows(db: Path, sql: str) -> list[tuple]:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_reextract_decodes_a_windows_1251_page_as_the_fetch_did(tmp_path) -> None:
+    from monitor.extract import MainText
+
+    with _serve_cp1251() as srv:
+        cfg = load_config(write_config(tmp_path / "sources.yaml", [
+            {"id": "ru", "url": srv.url("/ru"), "allow_private": True, "respect_robots": False}]))
+        db = tmp_path / "snap" / "history.db"
+        assert run_pass(db, cfg, ["ru"]).results[0].outcome == "new_version"
+    [(before, hash_before)] = _db_rows(db, "SELECT text, text_hash FROM versions")
+    assert "Семакс" in before
+    code, out = _run("reextract", "--all-versions", "--db", str(db))
+    assert code == 0, out
+    [(after, hash_after, charset)] = _db_rows(db, "SELECT text, text_hash, charset FROM versions")
+    assert after == before and "\ufffd" not in after and charset == "cp1251"
+    assert hash_after == hash_before == MainText("", after).text_hash
+
+
+def test_reextract_of_a_version_stored_without_charset_detects_it(tmp_path) -> None:
+    with _serve_cp1251() as srv:
+        cfg = load_config(write_config(tmp_path / "sources.yaml", [
+            {"id": "ru", "url": srv.url("/ru"), "allow_private": True, "respect_robots": False}]))
+        db = tmp_path / "snap" / "history.db"
+        run_pass(db, cfg, ["ru"])
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE versions SET charset = NULL")  # as stored before charsets were recorded
+    conn.commit()
+    conn.close()
+    assert _run("reextract", "--all-versions", "--db", str(db))[0] == 0
+    [(text,)] = _db_rows(db, "SELECT text FROM versions")
+    assert "Семакс" in text and "\ufffd" not in text
+
+
+def test_reextract_reports_a_corrupt_snapshot_and_goes_on_and_verify_finds_it(tmp_path, site) -> None:
+    from fixture_site import BASE_ARTICLE, page
+
+    site.set("/s0", page(BASE_ARTICLE))
+    cfg = load_config(write_config(tmp_path / "sources.yaml", [
+        {"id": "s0", "url": site.url("/s0"), "allow_private": True, "respect_robots": False}]))
+    db = tmp_path / "snap" / "history.db"
+    run_pass(db, cfg, ["s0"])
+    site.set("/s0", page(BASE_ARTICLE.replace("300mcg to 600mcg", "3mg to 6mg")))
+    run_pass(db, cfg, ["s0"])
+    assert _run("verify", "--db", str(db)) == (0, "2 snapshots checked, 0 bad\n")
+
+    [(digest,)] = _db_rows(db, "SELECT body_hash FROM versions WHERE number = 2")
+    snapshot = db.parent / digest[:2] / f"{digest}.zst"
+    snapshot.write_bytes(snapshot.read_bytes()[:-8] + b"garbage!")
+
+    code, out = _run("reextract", "--all-versions", "--db", str(db))
+    assert code == 1
+    assert "s0@2: not rebuilt" in out and "re-extracted 1 versions" in out
+    code, out = _run("verify", "--db", str(db))
+    assert code == 1 and f"bad: snapshot {snapshot}" in out and "(body of s0@2)" in out
+    assert out.strip().endswith("2 snapshots checked, 1 bad")

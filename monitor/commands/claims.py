@@ -161,9 +161,30 @@ def _compare(db_path: Path, fmt: str) -> None:
 @db_option
 @click.option("--all-versions", is_flag=True, help="Re-extract even versions already at the current extractor version.")
 def reextract(sources: tuple[str, ...], db_path: Path, all_versions: bool) -> None:
-    """Rebuild claims of stored versions from their raw bodies after the extractors improved."""
+    """Rebuild claims of stored versions from their raw bodies after the extractors improved.
+
+    A version whose snapshot is missing or corrupt is reported and skipped; the exit code is
+    then 1 (run `monitor verify` for the whole store).
+    """
     from monitor.reextract import reextract_versions
 
-    counts = reextract_versions(db_path, list(sources) or None, force=all_versions)
-    click.echo(f"re-extracted {counts['versions']} versions ({counts['claims']} claims); "
-               f"{counts['skipped']} already current")
+    report = reextract_versions(db_path, list(sources) or None, force=all_versions)
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(f"re-extracted {report.versions} versions ({report.claims} claims); "
+               f"{report.skipped} already current"
+               + (f"; {len(report.problems)} not rebuilt (bad snapshot)" if report.problems else ""))
+    sys.exit(1 if report.problems else 0)
+
+
+@click.command()
+@db_option
+def verify(db_path: Path) -> None:
+    """Check every stored snapshot against its sha256 (and its delta base); exit 1 if any is bad."""
+    from monitor.reextract import verify_snapshots
+
+    report = verify_snapshots(db_path)
+    for problem in report.problems:
+        click.echo(f"bad: {problem}")
+    click.echo(f"{report.checked} snapshots checked, {len(report.problems)} bad")
+    sys.exit(1 if report.problems else 0)
