@@ -215,6 +215,30 @@ def _m0005_versions_charset(db: sqlite_utils.Database) -> None:
     db["versions"].add_column("charset", str)
 
 
+def readonly_mode(path: str | Path) -> str:
+    """The SQLite URI parameter that opens ``path`` for reading: ``mode=ro`` or ``immutable=1``.
+
+    A WAL database opened ``mode=ro`` still needs its ``-shm`` file, which cannot be created in
+    a directory this user may not write (a backup, a read-only mount, another user's daemon):
+    SQLite then fails with "unable to open database file". If in addition there is no ``-wal``
+    file, nothing is waiting to be checkpointed and nobody is writing (a writer would have
+    created it), so the file alone is the whole database and ``immutable=1`` reads it safely.
+    """
+    path = Path(path)
+    uri = path.absolute().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return "mode=ro"
+    except sqlite3.OperationalError as exc:
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code == sqlite3.SQLITE_CANTOPEN and not Path(f"{path}-wal").exists():
+            return "immutable=1"
+        return "mode=ro"  # let the caller's own query report the real problem
+    finally:
+        conn.close()
+
+
 def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True,
             readonly: bool = False) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
@@ -229,7 +253,7 @@ def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True,
         raise StoreError(f"{path}: no history database here (run `monitor check` first or pass --db)")
     try:
         if readonly:
-            conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True,
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?{readonly_mode(path)}", uri=True,
                                    timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)

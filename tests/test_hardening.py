@@ -6,6 +6,7 @@ DB lives in a temp dir.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,108 @@ def test_reextract_reports_a_corrupt_snapshot_and_goes_on_and_verify_finds_it(tm
     code, out = _run("verify", "--db", str(db))
     assert code == 1 and f"bad: snapshot {snapshot}" in out and "(body of s0@2)" in out
     assert out.strip().endswith("2 snapshots checked, 1 bad")
+
+
+# ---------------------------------------------------------------- read-only directories, busy port, binary files
+
+@contextmanager
+def read_only(directory: Path):
+    """Make ``directory`` and its files unwritable, even for root (chattr +i), or skip."""
+    import os
+    import shutil
+    import subprocess
+
+    paths = [directory, *sorted(p for p in directory.iterdir() if p.is_file())]
+    immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
+    for p in paths:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    if immutable and subprocess.run(["chattr", "+i", *map(str, paths)], capture_output=True).returncode:
+        immutable = False
+    try:
+        try:
+            (directory / ".probe").touch()
+        except OSError:
+            pass
+        else:
+            (directory / ".probe").unlink()
+            pytest.skip("cannot make a read-only directory here")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", *map(str, paths)], capture_output=True)
+        for p in paths:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def _two_versions(tmp_path: Path, site: FixtureSite) -> tuple[Path, Path]:
+    from fixture_site import BASE_ARTICLE, page
+
+    site.set("/s0", page(BASE_ARTICLE))
+    config = write_config(tmp_path / "sources.yaml", [
+        {"id": "s0", "url": site.url("/s0"), "allow_private": True, "respect_robots": False}])
+    db = tmp_path / "snap" / "history.db"
+    run_pass(db, load_config(config), ["s0"])
+    site.set("/s0", page(BASE_ARTICLE.replace("300mcg to 600mcg", "3mg to 6mg")))
+    run_pass(db, load_config(config), ["s0"])
+    return config, db
+
+
+def _one_line_exit_2(code: int, out: str, *needles: str) -> None:
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("error: "), out
+    assert "Traceback" not in out and all(n in lines[0] for n in needles), out
+
+
+def test_read_only_directory(tmp_path, site) -> None:
+    config, db = _two_versions(tmp_path, site)
+    with read_only(db.parent):
+        _one_line_exit_2(*_run("check", "--source", "s0", "--config", str(config), "--db", str(db)),
+                         str(db), "writable")
+        _one_line_exit_2(*_run("run", "--config", str(config), "--db", str(db)),
+                         "history.db.lock", "writable")
+        code, out = _run("history", "s0", "--db", str(db))
+        assert code == 0 and "s0: versions" in out
+        code, out = _run("diff", "s0", "--db", str(db))
+        assert code == 1 and "3–6 mg" in out
+        code, out = _run("claims", "s0@1", "--db", str(db))
+        assert code == 0 and "dosage" in out
+
+        from monitor.datasette.server import build_datasette, check_history
+        import asyncio
+
+        immutable = check_history(db)
+        ds = build_datasette(db, immutable=immutable)
+        assert asyncio.run(ds.client.get("/-/claimwatch/diff/s0/1..2")).status_code == 200
+    assert sorted(p.name for p in db.parent.iterdir() if not p.is_dir()) == ["history.db"]
+
+
+def test_serve_on_a_busy_port_says_so_before_announcing(tmp_path, site) -> None:
+    import socket
+
+    _, db = _two_versions(tmp_path, site)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out = _run("serve", "--db", str(db), "--port", str(port))
+    _one_line_exit_2(code, out, f"--port {port}", "free --port")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("leaflet.pdf", b"%PDF-1.4\n1 0 obj << /Length 44 >> stream\nThe dose of Semax is 300 mcg twice a day."
+                    b"\nendstream\n%%\xe2\xe3\xcf\xd3\n"),
+    ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4),
+    ("random.bin", bytes((i * 73 + 41) % 256 for i in range(4000))),
+])
+def test_claims_refuses_binary_files(tmp_path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    _one_line_exit_2(*_run("claims", str(path)), "not an HTML or text file")
+    _one_line_exit_2(*_run("diff", str(path), str(path)), "not an HTML or text file")
+
+
+def test_claims_still_reads_text_files_in_legacy_encodings(tmp_path) -> None:
+    path = tmp_path / "ru.html"
+    path.write_bytes(CYRILLIC_PAGE.encode("windows-1251"))
+    code, out = _run("claims", str(path))
+    assert code == 0 and "0.3 mg" in out

@@ -97,7 +97,7 @@ def _print_table(results: list[CheckResult], delivered: dict | None) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many recent fetches to list.")
 def history(source: str, db_path: Path, as_json: bool, limit: int) -> None:
     """List the stored versions and recent fetches of SOURCE."""
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     store.get_version(db, source)  # clear error for an unknown source / no version
     versions = list(db.query(
         "SELECT number, first_seen, last_seen, claim_count, title, text_hash, held FROM versions "

@@ -72,7 +72,7 @@ def _since(source_id: str, since: str, db_path: Path, fmt: str) -> None:
         day = dt.date.fromisoformat(since)
     except ValueError:
         raise RefError(f"--since expects a date like 2026-01-01, got {since!r}") from None
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     try:
         store.get_version(db, source_id)
         rows = list(store.iter_changes(db, source_id, since=day.isoformat(), statuses=("active", "repeat", "held")))
@@ -128,7 +128,7 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
 
 
 def _compare(db_path: Path, fmt: str) -> None:
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     try:
         rows = list(db.query(
             "SELECT c.source_id, c.category, c.key, c.value FROM claims c JOIN versions v ON v.id = c.version_id "

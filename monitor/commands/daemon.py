@@ -77,7 +77,7 @@ def status(db_path: Path, config_path: Path, as_json: bool, stale_after: float) 
         config = load_config(config_path)
     except ConfigError as exc:
         config, warning = None, f"{exc} (showing the sources stored in the DB)"
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     try:
         report = gather_status(db, db_path, config, stale_after)
     finally:
