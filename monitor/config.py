@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from monitor.errors import ConfigError
+from monitor.extract import MIN_WORDS
 from monitor.models import CATEGORIES, SEVERITIES
 
 DEFAULT_CONFIG = Path("sources.yaml")
@@ -64,6 +65,8 @@ class Source:
     enabled: bool = True
     max_bytes: int = 10 * 1024 * 1024
     timeout: float = 30.0
+    deadline: float = 60.0  # seconds for the whole fetch, every attempt and redirect included
+    min_words: int = MIN_WORDS  # shorter main text without any claim is a failed fetch ("empty page")
     alerts: SourceAlerts = field(default_factory=SourceAlerts)
     line: int = 0
 
@@ -242,7 +245,8 @@ def _quiet(v: Any) -> str:
 
 
 _SOURCE_KEYS = {"id", "url", "name", "interval", "cron", "selector", "headers", "allow_private",
-                "respect_robots", "enabled", "max_bytes", "timeout", "alerts", "note"}
+                "respect_robots", "enabled", "max_bytes", "timeout", "deadline", "min_words", "alerts",
+                "note"}
 _CHANNEL_KEYS = {"name", "url", "webhook", "secret", "categories", "min_severity", "digest", "quiet_hours",
                  "max_attempts"}
 _SETTINGS_KEYS = {"concurrency", "per_host", "jitter", "base_url", "broken_after", "repeat_window",
@@ -270,7 +274,9 @@ def _parse_source(w: _Walker, node: yaml.Node, where: str) -> Source:
         kwargs["selector"] = w.scalar(get("selector"), f"{where}.selector", _selector, "a CSS selector")
     for key, conv, what in (("allow_private", _bool, "true or false"), ("respect_robots", _bool, "true or false"),
                             ("enabled", _bool, "true or false"), ("max_bytes", _pos_int, "a positive integer"),
-                            ("timeout", _pos_float, "a positive number of seconds")):
+                            ("timeout", _pos_float, "a positive number of seconds"),
+                            ("deadline", _pos_float, "a positive number of seconds"),
+                            ("min_words", _pos_int, "a positive integer")):
         if key in m:
             kwargs[key] = w.scalar(get(key), f"{where}.{key}", conv, what)
     if "note" in m:

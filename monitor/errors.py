@@ -13,8 +13,10 @@
     │   ├── BodyTooLarge            body (decoded) larger than the limit
     │   └── UnsupportedContent      not HTML / text
     ├── SnapshotError               a stored body is missing or fails its hash check
-    ├── StoreError                  the history DB is unusable (locked by a daemon, bad ref)
-    │   └── LockHeld                another daemon holds this history DB's lock
+    ├── StoreError                  the history DB is unusable (locked by a daemon, bad ref,
+    │   │                           a directory that cannot be written)
+    │   ├── LockHeld                another daemon holds this history DB's lock
+    │   └── StorageFull             exit 4: the disk is full or failing; nothing was half-written
     ├── RefError                    a SOURCE@VERSION / file / URL reference cannot be resolved
     ├── AlertError                  an alert channel cannot be used as configured
     └── DemoError                   the demo could not run (work directory, servers)
@@ -81,6 +83,17 @@ class SnapshotError(ClaimwatchError):
 
 class StoreError(ClaimwatchError):
     """The history database cannot be used as asked."""
+
+
+class StorageFull(StoreError):
+    """Writing the history DB or a snapshot failed for lack of space (or an I/O error).
+
+    Its own exit code (4), because "the machine ran out of disk" is not "a source failed" (1)
+    and needs a different reaction (free space; nothing to fix in sources.yaml). The write
+    that failed was rolled back, so the history stays as it was before the pass.
+    """
+
+    exit_code = 4
 
 
 class RefError(ClaimwatchError):

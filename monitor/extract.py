@@ -50,6 +50,9 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
 class MainText:
     title: str
     text: str
+    # why the parser could not read all of the page (e.g. nesting past libxml2's limit); shown
+    # as the reason when the page is refused, instead of a misleading "empty page"
+    problem: str = ""
 
     @functools.cached_property
     def text_hash(self) -> str:
@@ -262,21 +265,57 @@ def _title(root: HtmlElement) -> str:
     return normalise(" ".join(h1.itertext())) if h1 is not None else ""
 
 
+# huge_tree lifts libxml2's nesting limit from 256 to 2048 levels: below 256 a deeply nested
+# page silently lost its content and was refused as "empty page"
+_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False, huge_tree=True)
+MAX_DEPTH = 120  # deeper elements are unwrapped: rendering recurses once per level
+_TOO_DEEP = ("the page nests elements deeper than the parser's limit of 2048 levels; "
+             "the content below that depth could not be read")
+
+
 def _parse(html: str) -> HtmlElement | None:
+    root, _ = _parse_checked(html)
+    return root
+
+
+def _parse_checked(html: str) -> tuple[HtmlElement | None, str]:
+    """(root, problem): the tree flattened to MAX_DEPTH, and why content was lost, if it was."""
     try:
-        return lxml.html.document_fromstring(html.encode("utf-8", errors="replace"), parser=_PARSER)
+        root = lxml.html.document_fromstring(html.encode("utf-8", errors="replace"), parser=_PARSER)
     except (etree.ParserError, ValueError):
-        return None
+        return None, ""
+    too_deep = any("Excessive depth" in entry.message for entry in _PARSER.error_log)
+    _flatten(root)
+    return root, _TOO_DEEP if too_deep else ""
 
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=False)
+def _flatten(root: HtmlElement) -> None:
+    """Unwrap elements deeper than MAX_DEPTH, keeping their text in order.
+
+    A block element loses its boundaries, so a line break is kept around it to stop its words
+    running into the neighbours'. Real pages never come close; hostile or generated ones do.
+    """
+    deep: list[HtmlElement] = []
+    stack: list[tuple[HtmlElement, int]] = [(root, 0)]
+    while stack:  # iterative: the point is to avoid recursing once per level
+        el, depth = stack.pop()
+        for child in el:
+            if _is_element(child):
+                if depth + 1 > MAX_DEPTH:
+                    deep.append(child)
+                stack.append((child, depth + 1))
+    for el in deep:
+        if el.tag in _BLOCK_TAGS:
+            el.text = "\n" + (el.text or "")
+            el.tail = "\n" + (el.tail or "")
+        el.drop_tag()
 
 
 def extract_main_text(html: str, selector: str | None = None) -> MainText:
     """The page's main text. Never raises on malformed HTML; plain text passes through."""
     if not re.search(r"<\s*(html|body|div|p|article|main|span|table|ul|h\d)\b", html[:20000], re.I):
         return MainText(title="", text=normalise(html))
-    root = _parse(html)
+    root, problem = _parse_checked(html)
     if root is None:
         return MainText(title="", text="")
     title = _title(root)
@@ -287,7 +326,7 @@ def extract_main_text(html: str, selector: str | None = None) -> MainText:
             body = root.find("body")
             main = body if body is not None else root
     _clean(main)
-    return MainText(title=title, text=normalise(_render(main)))
+    return MainText(title=title, text=normalise(_render(main)), problem=problem)
 
 
 def _trafilatura_main(html: str) -> HtmlElement | None:
@@ -313,15 +352,23 @@ _BLOCK_MARKERS = re.compile(
     re.I)
 
 
-def page_problem(main: MainText) -> str | None:
+MIN_WORDS = 15  # default of the per-source ``min_words`` setting
+
+
+def page_problem(main: MainText, min_words: int = MIN_WORDS, has_claims: bool = False) -> str | None:
     """Why a fetched page should count as a failed fetch, not as a version: None when fine.
 
-    An error page, a bot check or an empty page must never produce "all claims removed".
+    An error page, a bot check or an empty page must never produce "all claims removed". A
+    page shorter than ``min_words`` is still a page when claims were found in it (a selector
+    that picks a short dosing box); ``has_claims`` says so.
     """
     words = len(main.text.split())
     hit = _BLOCK_MARKERS.search(main.title) or _BLOCK_MARKERS.search(main.text[:2000])
     if words < 400 and hit:
         return f"looks like an error or bot-check page ({hit.group(0)!r})"
-    if words < 15:
-        return "empty page (fewer than 15 words of main text)"
+    if words < min_words and not has_claims:
+        if main.problem:
+            return main.problem
+        return (f"empty page ({words} words of main text and no claim; the source's min_words "
+                f"is {min_words})")
     return None

@@ -6,10 +6,11 @@ themselves, so plain ``httpx.get`` is not enough:
 * **SSRF.** Redirects are followed by hand; every hop must be http(s) and every address its
   host resolves to must be public. ``allow_private`` only exempts the source's configured
   host:port (a self-hosted page); never link-local (cloud metadata at 169.254.169.254),
-  never another private host, never ``file:``. Known gap: the address check happens before
-  httpx connects and httpx resolves again, so a DNS server answering differently within
-  milliseconds (rebinding) is not caught; pinning connections to checked addresses would
-  need a custom httpcore network backend.
+  never another private host, never ``file:``. The check is made where the connection is
+  made (:mod:`monitor.fetch_net`): the name is resolved once, every address vetted, and the
+  socket connected to a vetted IP, so a DNS server that answers differently for a check and
+  for the connection (rebinding) gains nothing. robots.txt goes through the same door, and
+  a refused robots.txt refuses the page.
 * **Decompression bombs.** httpx inflates a whole ``Content-Encoding`` layer at once, so the
   raw stream is read and decoded with bounded incremental decompressors; reading stops as
   soon as the decoded size passes ``max_bytes`` (see :mod:`monitor.fetch_content`).
@@ -25,17 +26,16 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import inspect
 import ipaddress
 import random
-import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+import httpcore
 import httpx
 from protego import Protego
 
@@ -44,6 +44,8 @@ from monitor.errors import (BlockedURLError, BodyTooLarge, FetchError, FetchTime
                             HTTPStatusError, NetworkError, RobotsDisallowed, UnsupportedContent)
 from monitor.fetch_content import (ACCEPT_ENCODING, ACCEPTED_TYPES, decode_text, looks_like_html,
                                    parse_content_type, read_capped)
+from monitor.fetch_net import (AddressRefused, LookupFailed, PinnedBackend, PinnedTransport,
+                               Resolver)
 from monitor.models import FetchResult
 
 DEFAULT_USER_AGENT = (f"claimwatch/{__version__} "
@@ -59,8 +61,6 @@ RESERVED_HEADERS = frozenset({"host", "accept-encoding", "content-length", "tran
                               "connection"})
 EXEMPTABLE = frozenset({"loopback", "private"})  # what allow_private may permit, for one host
 
-Resolver = Callable[[str, int], Awaitable[Sequence[str]] | Sequence[str]]
-
 
 @dataclass(frozen=True)
 class FetchOptions:
@@ -73,12 +73,15 @@ class FetchOptions:
     timeout: float = 30.0  # total seconds per attempt
     connect_timeout: float = 10.0
     retries: int = 3  # extra attempts after the first
+    # total seconds for the whole fetch: robots.txt, redirects, every attempt and backoff; without
+    # it 4 attempts x 30 s let one slow source hold a pass (and a daemon's grace) for minutes
+    deadline: float = 60.0
 
     def __post_init__(self) -> None:
         pairs = self.headers.items() if isinstance(self.headers, Mapping) else self.headers
         object.__setattr__(self, "headers", {str(k): str(v) for k, v in pairs})
-        if self.max_bytes <= 0 or self.timeout <= 0 or self.connect_timeout <= 0:
-            raise ValueError("max_bytes, timeout and connect_timeout must be positive")
+        if min(self.max_bytes, self.timeout, self.connect_timeout, self.deadline) <= 0:
+            raise ValueError("max_bytes, timeout, connect_timeout and deadline must be positive")
         if self.retries < 0:
             raise ValueError("retries must be >= 0")
 
@@ -107,8 +110,9 @@ def display_url(url: httpx.URL | str) -> str:
 
 
 def host_port(url: httpx.URL) -> tuple[str, int]:
+    """(host as httpcore dials it: ASCII/punycode, lower case; port with the scheme's default)."""
     default = 443 if url.scheme == "https" else 80
-    return url.host, url.port or default
+    return url.raw_host.decode("ascii").lower(), url.port or default
 
 
 def address_problem(address: str) -> str | None:
@@ -121,9 +125,11 @@ def address_problem(address: str) -> str | None:
         inner = ip.ipv4_mapped or ip.sixtofour
         if inner is not None:
             ip = inner
+    # loopback before reserved: Python counts ::1 as reserved (it lies in ::/8), which made an
+    # IPv6 loopback source unfetchable even with allow_private
     for label, flagged in (("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
-                           ("unspecified", ip.is_unspecified), ("reserved", ip.is_reserved),
-                           ("loopback", ip.is_loopback), ("private", ip.is_private)):
+                           ("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
+                           ("reserved", ip.is_reserved), ("private", ip.is_private)):
         if flagged:
             return label
     return None if ip.is_global else "private"
@@ -177,19 +183,22 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 # ------------------------------------------------------------------ the fetcher
 
 class Fetcher:
-    """One HTTP client for a whole pass; use as ``async with Fetcher() as f: await f.fetch(...)``.
+    """One HTTP client per address policy for a whole pass; ``async with Fetcher() as f: await f.fetch(...)``.
 
-    ``resolver(host, port)`` (sync or async, returning IP strings) replaces DNS **for the
-    address policy check only**; httpx still connects using the operating system's resolver.
-    Production leaves it unset (getaddrinfo in a thread). Tests inject one that claims a
-    name such as ``localhost`` is a public address, so the fetcher treats the local test
-    server as an ordinary public site and the policy applied to its redirects can be tested
-    with real sockets. IP-literal hosts are never passed to the resolver.
+    ``resolver(host, port)`` (sync or async, returning IP strings) replaces DNS; its answer is
+    what gets vetted *and* what gets connected to (one lookup per new connection). Production
+    leaves it unset (getaddrinfo in a thread). ``network`` replaces the httpcore backend that
+    dials the vetted IP; tests pass one that routes a public test address to a local server.
+    IP-literal hosts are never passed to the resolver.
+
+    Connections are pooled per policy (``allow_private`` and, with it, the source's origin), so
+    a connection vetted for one source is never reused under a laxer policy for another.
     """
 
     def __init__(self, *, max_concurrency: int = 16, per_host: int = 2,
                  user_agent: str = DEFAULT_USER_AGENT, backoff_base: float = 0.5,
-                 resolver: Resolver | None = None) -> None:
+                 resolver: Resolver | None = None,
+                 network: httpcore.AsyncNetworkBackend | None = None) -> None:
         if max_concurrency < 1 or per_host < 1:
             raise ValueError("max_concurrency and per_host must be >= 1")
         self._max_concurrency = max_concurrency
@@ -197,25 +206,42 @@ class Fetcher:
         self._user_agent = user_agent
         self._backoff_base = backoff_base
         self._resolver = resolver
+        self._network = network
         self._random = random.Random()
         self._all_slots = asyncio.Semaphore(max_concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
         self._robots: dict[str, Protego | None] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
-        self._client: httpx.AsyncClient | None = None
+        self._clients: dict[tuple[bool, tuple[str, int] | None], httpx.AsyncClient] | None = None
 
     async def __aenter__(self) -> "Fetcher":
-        self._client = httpx.AsyncClient(
-            follow_redirects=False, verify=True,
-            limits=httpx.Limits(max_connections=self._max_concurrency),
-            headers={"User-Agent": self._user_agent, "Accept": ACCEPT,
-                     "Accept-Encoding": ACCEPT_ENCODING})
+        self._clients = {}
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients = self._clients or {}, None
+        for client in clients.values():
+            await client.aclose()
+
+    def _client(self, options: FetchOptions, origin: tuple[str, int]) -> httpx.AsyncClient:
+        """The client whose connections were all vetted under this source's address policy."""
+        if self._clients is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        key = (options.allow_private, origin if options.allow_private else None)
+        client = self._clients.get(key)
+        if client is None:
+            def policy(host: str, port: int, addresses: Sequence[str]) -> str | None:
+                return address_refusal(host, addresses, allow_private=options.allow_private,
+                                       is_origin=(host.lower(), port) == origin)
+
+            limits = httpx.Limits(max_connections=self._max_concurrency)
+            backend = PinnedBackend(policy, self._resolver, self._network)
+            client = self._clients[key] = httpx.AsyncClient(
+                transport=PinnedTransport(backend, limits=limits), follow_redirects=False,
+                trust_env=False, event_hooks={"response": [_vet_location]},
+                headers={"User-Agent": self._user_agent, "Accept": ACCEPT,
+                         "Accept-Encoding": ACCEPT_ENCODING})
+        return client
 
     async def fetch(self, url: str, options: FetchOptions = FetchOptions(),
                     conditional: Mapping[str, str] | None = None) -> FetchResult:
@@ -226,13 +252,14 @@ class Fetcher:
         except (httpx.InvalidURL, TypeError) as exc:
             raise BlockedURLError(f"{url}: invalid URL ({exc})") from None
         origin = host_port(current) if current.host else ("", 0)
+        deadline = started + options.deadline
         redirects: list[str] = []
         while True:
-            await self._check_target(current, origin, options)
+            self._check_target(current)
             if options.respect_robots:
-                await self._check_robots(current, origin, options)
+                await self._check_robots(current, origin, options, deadline)
             headers = self._headers(options, conditional, host_port(current) == origin)
-            outcome = await self._request(current, headers, options)
+            outcome = await self._request(current, origin, headers, options, deadline)
             if isinstance(outcome, FetchResult):
                 outcome.url, outcome.redirects = url, redirects
                 outcome.elapsed_ms = (time.monotonic() - started) * 1000
@@ -245,59 +272,48 @@ class Fetcher:
 
     # -- policy ---------------------------------------------------------------
 
-    async def _resolve(self, url: httpx.URL) -> list[str]:
-        host, port = host_port(url)
-        try:
-            return [str(ipaddress.ip_address(host))]
-        except ValueError:
-            pass
-        name = url.raw_host.decode("ascii")
-        try:
-            if self._resolver is not None:
-                found = self._resolver(name, port)
-                if inspect.isawaitable(found):
-                    found = await found
-                return [str(a) for a in found]
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                name, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as exc:
-            raise NetworkError(f"{display_url(url)}: DNS lookup for {host} failed ({exc})") from None
-        return [str(info[4][0]) for info in infos]
-
-    async def _check_target(self, url: httpx.URL, origin: tuple[str, int],
-                            options: FetchOptions) -> None:
-        reason = scheme_refusal(url) or address_refusal(
-            url.host, await self._resolve(url), allow_private=options.allow_private,
-            is_origin=host_port(url) == origin)
+    @staticmethod
+    def _check_target(url: httpx.URL) -> None:
+        """Scheme check before anything is sent; addresses are vetted at connect time."""
+        reason = scheme_refusal(url)
         if reason:
             raise BlockedURLError(f"{display_url(url)}: {reason}")
 
     async def _check_robots(self, url: httpx.URL, origin: tuple[str, int],
-                            options: FetchOptions) -> None:
+                            options: FetchOptions, deadline: float) -> None:
         site = f"{url.scheme}://{url.netloc.decode('ascii')}"
         async with self._robots_locks.setdefault(site, asyncio.Lock()):
             if site not in self._robots:
                 self._robots[site] = await self._load_robots(httpx.URL(site + "/robots.txt"),
-                                                             origin, options)
+                                                             origin, options, deadline)
         rules = self._robots[site]
         if rules is not None and not rules.can_fetch(str(url), ROBOTS_TOKEN):
             raise RobotsDisallowed(f"{display_url(url)}: {site}/robots.txt disallows "
                                    f"{ROBOTS_TOKEN} (set respect_robots: false to override)")
 
     async def _load_robots(self, robots_url: httpx.URL, origin: tuple[str, int],
-                           options: FetchOptions) -> Protego | None:
-        """Parsed robots.txt, or None (allow everything) when missing or unreadable."""
+                           options: FetchOptions, deadline: float) -> Protego | None:
+        """Parsed robots.txt, or None (allow everything) when missing or unreadable.
+
+        A robots.txt the address policy refuses is *not* "missing": the refusal is raised, so
+        the page (same host) is refused with the same reason instead of being fetched anyway.
+        """
         robots_options = replace(options, retries=min(options.retries, 1),
                                  max_bytes=ROBOTS_MAX_BYTES, respect_robots=False)
         current = robots_url
         try:
             for _ in range(5):
-                await self._check_target(current, origin, robots_options)
+                self._check_target(current)
                 headers = self._headers(options, None, host_port(current) == origin)
-                outcome = await self._request(current, headers, robots_options, robots=True)
+                outcome = await self._request(current, origin, headers, robots_options, deadline,
+                                              robots=True)
                 if isinstance(outcome, FetchResult):
                     return Protego.parse(outcome.body.decode("utf-8", errors="replace"))
                 current = outcome.location
+        except BlockedURLError:
+            if host_port(current) == host_port(robots_url):
+                raise  # the page's own host is refused: so is the page
+            return None  # robots.txt redirected to a refused host: as good as unavailable
         except FetchError:
             return None
         return None
@@ -324,40 +340,54 @@ class Fetcher:
             delay = max(delay, retry_after)
         return min(delay, MAX_RETRY_AFTER) + self._random.uniform(0, self._backoff_base / 4)
 
-    async def _request(self, url: httpx.URL, headers: dict[str, str], options: FetchOptions,
+    async def _request(self, url: httpx.URL, origin: tuple[str, int], headers: dict[str, str],
+                       options: FetchOptions, deadline: float,
                        robots: bool = False) -> FetchResult | _Redirect:
+        """Attempts with backoff, none starting or running past ``deadline`` (monotonic)."""
         for attempt in range(options.retries + 1):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchTimeout(f"{display_url(url)}: gave up at the {options.deadline:g} s "
+                                   "fetch deadline (set deadline: in sources.yaml to allow more)")
             try:
-                return await self._attempt(url, headers, options, robots)
+                return await self._attempt(url, origin, headers, options, robots,
+                                           min(options.timeout, remaining))
             except _Retryable as failure:
-                if attempt >= options.retries:
+                delay = self._delay(attempt, failure.retry_after)
+                out_of_time = time.monotonic() + delay >= deadline
+                if attempt >= options.retries or out_of_time:
                     suffix = f" (after {attempt + 1} attempts)" if attempt else ""
+                    if out_of_time and attempt < options.retries:
+                        suffix += f" (gave up: {options.deadline:g} s fetch deadline)"
                     error = failure.error
                     raise type(error)(f"{error}{suffix}", **_status_kw(error)) from None
-                await asyncio.sleep(self._delay(attempt, failure.retry_after))
+                await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
-    async def _attempt(self, url: httpx.URL, headers: dict[str, str], options: FetchOptions,
-                       robots: bool) -> FetchResult | _Redirect:
-        if self._client is None:
-            raise RuntimeError("Fetcher used outside 'async with'")
+    async def _attempt(self, url: httpx.URL, origin: tuple[str, int], headers: dict[str, str],
+                       options: FetchOptions, robots: bool, limit: float) -> FetchResult | _Redirect:
+        """One request, all of it (connect, headers, body) within ``limit`` seconds."""
+        client = self._client(options, origin)
         shown = display_url(url)
-        timeout = httpx.Timeout(options.timeout, connect=options.connect_timeout)
+        timeout = httpx.Timeout(limit, connect=min(options.connect_timeout, limit))
         async with self._slot(url.host):
             try:
-                async with asyncio.timeout(options.timeout):
-                    request = self._client.build_request("GET", url, headers=headers,
-                                                         timeout=timeout)
-                    response = await self._client.send(request, stream=True)
+                async with asyncio.timeout(limit):
+                    request = client.build_request("GET", url, headers=headers, timeout=timeout)
+                    response = await client.send(request, stream=True)
                     try:
                         return await self._handle(url, response, options, robots)
                     finally:
                         await response.aclose()
+            except AddressRefused as exc:
+                raise BlockedURLError(f"{shown}: {exc}") from None
+            except LookupFailed as exc:
+                raise NetworkError(f"{shown}: {exc}") from None
             except httpx.TimeoutException as exc:
                 raise _Retryable(FetchTimeout(f"{shown}: {_timeout_kind(exc)} timeout")) from None
             except TimeoutError:
                 raise _Retryable(FetchTimeout(
-                    f"{shown}: no complete response within {options.timeout:g} s")) from None
+                    f"{shown}: no complete response within {limit:g} s")) from None
             except httpx.TransportError as exc:
                 raise _Retryable(NetworkError(
                     f"{shown}: {type(exc).__name__}: {exc or 'connection failed'}")) from None
@@ -402,6 +432,23 @@ class Fetcher:
             text, used = await asyncio.to_thread(decode_text, body, charset)
         return FetchResult(url=str(url), final_url=str(url), status_code=status, body=body,
                            text=text, content_type=mime, charset=used, headers=headers)
+
+
+async def _vet_location(response: httpx.Response) -> None:
+    """Response hook: an unparsable redirect ``Location`` is a refused redirect, at once.
+
+    httpx builds the next request of every redirect itself (even with follow_redirects off) and
+    reports a bad Location as a RemoteProtocolError, which looked like a network error and was
+    retried. This hook runs first and names the problem.
+    """
+    location = response.headers.get("location")
+    if response.status_code not in REDIRECT_CODES or location is None:
+        return
+    try:
+        response.request.url.join(location.strip())
+    except httpx.InvalidURL as exc:
+        raise BlockedURLError(f"{display_url(response.request.url)}: refused redirect to "
+                              f"invalid Location {location[:200]!r} ({exc})") from None
 
 
 def _status_kw(error: FetchError) -> dict[str, Any]:

@@ -161,6 +161,28 @@ def parse_content_type(value: str | None) -> tuple[str, str | None]:
     return mime.strip().lower(), found.group(1) if found else None
 
 
+_BINARY_MAGIC = ((b"%PDF-", "PDF"), (b"PK\x03\x04", "ZIP/Office"), (b"\x89PNG", "PNG image"),
+                 (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"), (b"\x1f\x8b", "gzip"),
+                 (b"\x7fELF", "executable"))
+
+
+def binary_kind(body: bytes) -> str | None:
+    """What a non-text body is ("PDF", "binary data"…), or None when it reads as text.
+
+    For local files, which have no Content-Type: a known signature, a NUL byte in the first
+    8 KB (what git and grep go by), or bytes no text encoding explains.
+    """
+    head = body[:8192]
+    for magic, kind in _BINARY_MAGIC:
+        if head.startswith(magic):
+            return kind
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "binary data"
+    if _strict(body, "utf-8") is None and not body.isascii() and from_bytes(body).best() is None:
+        return "binary data"
+    return None
+
+
 def looks_like_html(body: bytes) -> bool:
     return bool(_HTML_START.match(body[:2048].removeprefix(codecs.BOM_UTF8)))
 

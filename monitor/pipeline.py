@@ -20,6 +20,7 @@ import json
 import logging
 import multiprocessing
 import os
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,7 @@ from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.config import Config, Source
 from monitor.diff import diff_claims
 from monitor.errors import FetchError
-from monitor.extract import MainText, extract_main_text, page_problem
+from monitor.extract import MIN_WORDS, MainText, extract_main_text, page_problem
 from monitor.models import Claim, FetchResult
 from monitor.snapshots import SnapshotStore
 
@@ -78,13 +79,17 @@ class PageAnalysis:
     claims: list[Claim] | None  # None when not needed: a problem page or an unchanged text
 
 
-def analyse_page(html: str, selector: str | None, known_text_hash: str | None) -> PageAnalysis:
+def analyse_page(html: str, selector: str | None, known_text_hash: str | None,
+                 min_words: int = MIN_WORDS) -> PageAnalysis:
     """Main text, page problem and (only for a new text) claims. Pure, so it can run in a process pool."""
     main = extract_main_text(html, selector)
-    problem = page_problem(main)
+    claims: list[Claim] | None = None
+    if len(main.text.split()) < min_words:  # short: a page only if it makes claims (cheap to know)
+        claims = extract_claims(main.text)
+    problem = page_problem(main, min_words, has_claims=bool(claims))
     if problem or main.text_hash == known_text_hash:
         return PageAnalysis(main, problem, None)
-    return PageAnalysis(main, None, extract_claims(main.text))
+    return PageAnalysis(main, None, claims if claims is not None else extract_claims(main.text))
 
 
 def snapshot_dir(db_path: Path) -> Path:
@@ -121,8 +126,14 @@ def next_due(src: Source, last_at: dt.datetime) -> dt.datetime:
 
 def run_pass(db_path: Path, config: Config, source_ids: list[str] | None = None, *,
              progress: Callable[[CheckResult], None] | None = None) -> PassReport:
-    """Check the named sources (whether due or not), or the due ones; returns per-source results."""
-    db = store.open_db(db_path)
+    """Check the named sources (whether due or not), or the due ones; returns per-source results.
+
+    A failed write (disk full, read-only directory) ends the pass with a one-line StoreError.
+    """
+    try:
+        db = store.open_db(db_path)
+    except (sqlite3.Error, OSError) as exc:
+        raise store.storage_failure(db_path, exc) or exc from None
     try:
         if source_ids:
             sources = [config.source(sid) for sid in source_ids]
@@ -132,6 +143,11 @@ def run_pass(db_path: Path, config: Config, source_ids: list[str] | None = None,
             for src in config.sources:
                 store.upsert_source(db, src.id, src.url or "", src.name, src.settings_json(), src.enabled)
         return asyncio.run(_run(db, Path(db_path), config, sources, progress))
+    except (sqlite3.Error, OSError) as exc:
+        failure = store.storage_failure(db_path, exc)
+        if failure is None:
+            raise
+        raise failure from None
     finally:
         db.close()
 
@@ -155,7 +171,8 @@ async def _run(db: sqlite_utils.Database, db_path: Path, config: Config, sources
                     latest = store.latest_version(db, src.id)
                     try:
                         analysis = await loop.run_in_executor(pool, analyse_page, fetched.text, src.selector,
-                                                              latest["text_hash"] if latest else None)
+                                                              latest["text_hash"] if latest else None,
+                                                              src.min_words)
                     except Exception:  # a worker failure is retried inline, where errors are recorded
                         log.warning("analysis worker failed for %s; analysing inline", src.id, exc_info=True)
                 return record_safely(db, snapshots, config, src, fetched, error, started, elapsed, analysis)
@@ -224,10 +241,17 @@ async def fetch_source(fetcher: Any, src: Source, conditional: dict[str, str]
 def record_safely(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
                   fetched: FetchResult | None, error: FetchError | None, started: str,
                   elapsed_ms: float, analysis: PageAnalysis | None = None) -> CheckResult:
-    """``record``, but an internal error while processing the page is stored as a failed fetch."""
+    """``record``, but an internal error while processing the page is stored as a failed fetch.
+
+    A full disk or an unwritable DB is no fault of the page: it is raised as a StoreError (the
+    pass stops with one line) instead of being recorded, and counted, as the source failing.
+    """
     try:
         return record(db, snapshots, config, src, fetched, error, started, elapsed_ms, analysis)
     except Exception as exc:  # one broken page must not stop the pass; the traceback is logged
+        failure = store.storage_failure(store.db_file(db), exc)
+        if failure is not None:
+            raise failure from None
         log.exception("internal error while processing %s", src.id)
         internal = FetchError(f"internal error while processing the page: {exc!r}")
         internal.kind = "internal"
@@ -238,7 +262,8 @@ def fetch_options(src: Source) -> Any:
     from monitor.fetch import FetchOptions
 
     return FetchOptions(allow_private=src.allow_private, respect_robots=src.respect_robots,
-                        headers=dict(src.headers), max_bytes=src.max_bytes, timeout=src.timeout)
+                        headers=dict(src.headers), max_bytes=src.max_bytes, timeout=src.timeout,
+                        deadline=src.deadline)
 
 
 def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
@@ -263,9 +288,9 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
     fetch_row.update(status_code=fetched.status_code, final_url=fetched.final_url,
                      redirects=json.dumps(fetched.redirects), etag=fetched.headers.get("etag"),
                      last_modified=fetched.headers.get("last-modified"))
-    latest = store.latest_version(db, src.id)
     if fetched.not_modified:
         with store.transaction(db):
+            latest = store.latest_version(db, src.id)
             fetch_row.update(outcome="not_modified", version_id=latest["id"] if latest else None,
                              body_hash=latest["body_hash"] if latest else None)
             db["fetches"].insert(fetch_row)
@@ -275,10 +300,14 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         return CheckResult(src.id, "not_modified", version=latest["number"] if latest else None,
                            duration_ms=elapsed_ms, alerts=alerts)
 
-    digest = snapshots.put(fetched.body, base=latest["body_hash"] if latest else None)
-    known = latest["text_hash"] if latest else None
+    # Read outside the write lock only as a hint (delta base, "is the text new?"); what is
+    # written is decided on a fresh read inside BEGIN IMMEDIATE, because another `monitor check`
+    # or the daemon may have stored a version of this source in between.
+    hint = store.latest_version(db, src.id)
+    digest = snapshots.put(fetched.body, base=hint["body_hash"] if hint else None)
+    known = hint["text_hash"] if hint else None
     if analysis is None or (analysis.claims is None and not analysis.problem and analysis.main.text_hash != known):
-        analysis = analyse_page(fetched.text, src.selector, known)
+        analysis = analyse_page(fetched.text, src.selector, known, src.min_words)
     main, problem = analysis.main, analysis.problem
     fetch_row.update(body_hash=digest, bytes=len(fetched.body))
     if problem:
@@ -289,22 +318,24 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         return CheckResult(src.id, "blocked", error=problem, duration_ms=elapsed_ms, alerts=alerts)
 
     text_hash = main.text_hash
-    if latest and latest["text_hash"] == text_hash:
-        with store.transaction(db):
+    with store.transaction(db):
+        latest = store.latest_version(db, src.id)
+        if latest and latest["text_hash"] == text_hash:
             fetch_row.update(outcome="unchanged", version_id=latest["id"])
             db["fetches"].insert(fetch_row)
             db["versions"].update(latest["id"], {"last_seen": started})
             alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
-        return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms, alerts=alerts)
-
-    claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
-    with store.transaction(db):
+            return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms,
+                               alerts=alerts)
+        # claims were skipped only when the hint said "unchanged" and a racing writer has since
+        # stored other text: extract them now (rare, and correct beats holding the lock briefly)
+        claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
         number = (latest["number"] if latest else 0) + 1
         version_id = db["versions"].insert({
             "source_id": src.id, "number": number, "body_hash": digest, "text_hash": text_hash,
             "title": main.title, "text": main.text, "url": fetched.final_url, "first_seen": started,
             "last_seen": started, "claim_count": len(claims), "extractor_version": EXTRACTOR_VERSION,
-            "held": 0}).last_pk
+            "held": 0, "charset": fetched.charset or None}).last_pk
         store.insert_claims(db, src.id, version_id, claims, EXTRACTOR_VERSION)
         fetch_row.update(outcome="new_version", version_id=version_id)
         db["fetches"].insert(fetch_row)

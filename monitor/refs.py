@@ -15,6 +15,7 @@ from monitor import store
 from monitor.claims import extract_claims
 from monitor.errors import RefError, StoreError
 from monitor.extract import extract_main_text
+from monitor.fetch_content import binary_kind, decode_text
 from monitor.models import Claim
 
 _SOURCE_REF = re.compile(r"^([a-z0-9][a-z0-9_-]{0,63})(?:@(\d+))?$")
@@ -43,21 +44,22 @@ def resolve(ref: str, db_path: Path, *, selector: str | None = None, allow_priva
         return Resolved(ref, main.text, extract_claims(main.text))
     path = Path(ref)
     if path.is_file():
-        raw = path.read_bytes()
         try:
-            html = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(raw).best()
-            html = str(best) if best else raw.decode("utf-8", errors="replace")
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise RefError(f"{ref}: cannot read the file ({exc.strerror})") from None
+        kind = binary_kind(raw)
+        if kind:  # as a URL serving it would be refused: claims read from bytes are invented
+            raise RefError(f"{ref}: not an HTML or text file ({kind}); save the page as HTML or "
+                           "text and pass that")
+        html, _ = decode_text(raw, None)  # the fetcher's decoding: BOM, UTF-8, <meta>, detection
         main = extract_main_text(html, selector)
         return Resolved(ref, main.text, extract_claims(main.text))
     m = _SOURCE_REF.match(ref)
     if not m:
         raise RefError(f"{ref!r} is not a file, an http(s) URL or SOURCE[@VERSION]")
     try:
-        db = store.open_db(db_path, create=False)
+        db = store.open_db(db_path, readonly=True)
     except StoreError as exc:
         raise RefError(f"{ref!r} is not a file or URL, and {exc}") from None
     try:
@@ -70,7 +72,7 @@ def resolve(ref: str, db_path: Path, *, selector: str | None = None, allow_priva
 
 def latest_two(source_id: str, db_path: Path) -> tuple[Resolved, Resolved]:
     """The two newest versions of a source, oldest first."""
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     try:
         rows = store.recent_versions(db, source_id, 2)
         if not rows:

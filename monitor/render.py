@@ -10,6 +10,7 @@ import re
 from typing import Any, Iterable
 
 import click
+from rich.text import Text
 
 from monitor.diff import describe_value
 from monitor.textdiff import word_ops
@@ -52,6 +53,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def clean(text: object) -> str:
     """Page text made safe to carry: control characters removed (they break XML and terminals)."""
     return _CONTROL.sub("", "" if text is None else str(text))
+
+
+def rich_text(value: object, style: str = "") -> Text:
+    """Page or config text for a Rich table or line, shown as it is.
+
+    Rich parses plain strings as markup and emoji shortcodes, so a page saying ``[/b]`` crashed
+    ``monitor history`` and ``:pill:`` became an emoji. A ``Text`` is never parsed; control
+    characters (terminal escapes) are dropped as well.
+    """
+    return Text(clean(value), style=style)
 
 
 def md_escape(text: str) -> str:

@@ -121,6 +121,20 @@ class SnapshotStore:
             raise SnapshotError(f"snapshot {path} fails its hash check (corrupt or tampered)")
         return body
 
+    def digests(self) -> list[str]:
+        """sha256 of every stored body, from the file names (temp files of a crashed write are not)."""
+        return sorted(p.stem for p in self.root.glob("??/*.zst") if len(p.stem) == 64)
+
+    def problem(self, digest: str) -> str | None:
+        """Why the stored body ``digest`` cannot be served (missing, corrupt, bad base), or None."""
+        try:
+            self.get(digest)
+        except SnapshotError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"snapshot {digest[:12]}… cannot be read ({exc})"
+        return None
+
     def __contains__(self, digest: str) -> bool:
         return self.path_for(digest).exists()
 

@@ -20,6 +20,7 @@ Tables (see README "History schema", generated from ``SCHEMA_DOC``):
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import sqlite3
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any, Iterable, Iterator
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from monitor.errors import RefError, StoreError
+from monitor.errors import RefError, StorageFull, StoreError
 from monitor.models import Change, Claim, History
 
 DEFAULT_DB = Path("snapshots") / "history.db"
@@ -207,6 +208,13 @@ def _m0004_lookup_indexes(db: sqlite_utils.Database) -> None:
     db["changes"].create_index(["source_id", "to_version"], if_not_exists=True)
 
 
+@migrations(name="0005_versions_charset")
+def _m0005_versions_charset(db: sqlite_utils.Database) -> None:
+    """The codec the fetch decoded the body with, so ``monitor reextract`` decodes it the same
+    way (it used UTF-8 with replacement, which turned a windows-1251 page into U+FFFD)."""
+    db["versions"].add_column("charset", str)
+
+
 @migrations(name="0010_change_groups")
 def _m0010_change_groups(db: sqlite_utils.Database) -> None:
     """Statement groups: the facts one sentence added or changed alert together, as one message."""
@@ -214,27 +222,73 @@ def _m0010_change_groups(db: sqlite_utils.Database) -> None:
     db["changes"].create_index(["group_id"], if_not_exists=True)
 
 
-def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True) -> sqlite_utils.Database:
+def readonly_mode(path: str | Path) -> str:
+    """The SQLite URI parameter that opens ``path`` for reading: ``mode=ro`` or ``immutable=1``.
+
+    A WAL database opened ``mode=ro`` still needs its ``-shm`` file, which cannot be created in
+    a directory this user may not write (a backup, a read-only mount, another user's daemon):
+    SQLite then fails with "unable to open database file". If in addition there is no ``-wal``
+    file, nothing is waiting to be checkpointed and nobody is writing (a writer would have
+    created it), so the file alone is the whole database and ``immutable=1`` reads it safely.
+    """
+    path = Path(path)
+    uri = path.absolute().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return "mode=ro"
+    except sqlite3.OperationalError as exc:
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code == sqlite3.SQLITE_CANTOPEN and not Path(f"{path}-wal").exists():
+            return "immutable=1"
+        return "mode=ro"  # let the caller's own query report the real problem
+    finally:
+        conn.close()
+
+
+def open_db(path: str | Path = DEFAULT_DB, *, create: bool = True,
+            readonly: bool = False) -> sqlite_utils.Database:
     """Open (and migrate) the history DB: WAL, busy timeout, foreign keys.
 
     ``create=False`` refuses to make a new file, for read-only commands given a wrong path.
+    ``readonly=True`` (diff, history, claims) opens with ``mode=ro`` and changes nothing, so a
+    DB in a directory this user cannot write (a copy, a backup, another user's daemon) can
+    still be read.
     """
     path = Path(path)
-    if not create and not path.exists():
+    if (readonly or not create) and not path.exists():
         raise StoreError(f"{path}: no history database here (run `monitor check` first or pass --db)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db = sqlite_utils.Database(conn)
     try:
+        if readonly:
+            conn = sqlite3.connect(f"{path.absolute().as_uri()}?{readonly_mode(path)}", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db = sqlite_utils.Database(conn)
+        if readonly:
+            conn.execute("PRAGMA query_only = ON")
+            if not db["versions"].exists():
+                raise StoreError(f"{path}: not a claimwatch history database (tables missing)")
+            return db
         if db.journal_mode != "wal":
             db.enable_wal()
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         if migrations.pending(db):
-            migrations.apply(db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not a usable SQLite database ({exc})") from exc
+            # under the write lock, and pending re-read there: two processes opening a fresh DB
+            # at once (a check beside a starting daemon) must not both create the tables
+            with transaction(db):
+                if migrations.pending(db):
+                    migrations.apply(db)
+    except (sqlite3.Error, OSError) as exc:
+        failure = storage_failure(path, exc)
+        if failure is None and isinstance(exc, sqlite3.DatabaseError):
+            failure = StoreError(f"{path}: not a usable SQLite database ({exc})")
+        if failure is None:
+            raise
+        raise failure from None
     return db
 
 
@@ -254,9 +308,62 @@ class transaction:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error:
+                # a COMMIT that fails (disk full writing the WAL) may leave the transaction open;
+                # roll it back so the connection stays usable and nothing half-written remains
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        elif self.conn.in_transaction:  # some errors (SQLITE_FULL) already rolled it back
             self.conn.execute("ROLLBACK")
+
+
+_NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+_NOT_WRITABLE = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+
+
+def storage_failure(where: str | Path, exc: BaseException) -> StoreError | None:
+    """The one-line error for a failed write to the DB or snapshots, or None if ``exc`` is not one.
+
+    Disk full and I/O errors become StorageFull (exit 4); a read-only file or directory a
+    StoreError (exit 2) saying what to fix.
+    """
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, sqlite3.Error):
+        code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL:
+            return StorageFull(f"{where}: the disk is full ({exc}); the pass stopped and nothing was "
+                               "half-written: free some space, then run it again")
+        if code == sqlite3.SQLITE_IOERR:
+            return StorageFull(f"{where}: writing failed ({exc}): the disk is full or failing; the pass "
+                               "stopped and nothing was half-written: free some space or check the "
+                               "disk, then run it again")
+        if code == sqlite3.SQLITE_BUSY:
+            return StoreError(f"{where}: another process kept the database locked for over "
+                              f"{BUSY_TIMEOUT_MS // 1000} s ({exc}); try again when it is done")
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+            return StoreError(f"{where}: cannot write the history database ({exc}): make it and its "
+                              "directory writable for this user, or pass --db")
+        return None
+    if isinstance(exc, OSError):
+        name = exc.filename or where
+        if exc.errno in _NO_SPACE:
+            return StorageFull(f"{name}: the disk is full ({exc.strerror}); the pass stopped and "
+                               "nothing was half-written: free some space, then run it again")
+        if exc.errno in _NOT_WRITABLE:
+            return StoreError(f"{name}: {exc.strerror}: make it writable for this user, or pass --db")
+    return None
+
+
+def db_file(db: sqlite_utils.Database) -> str:
+    """Path of the main database file of a connection, for messages."""
+    try:
+        return str(db.execute("PRAGMA database_list").fetchone()[2])
+    except sqlite3.Error:
+        return "the history database"
 
 
 # ---------------------------------------------------------------- sources
@@ -463,7 +570,8 @@ SCHEMA_DOC: dict[str, tuple[str, dict[str, str]]] = {
         "text_hash": "sha256 of the normalised main text", "title": "Page title", "text": "Normalised main text",
         "first_seen": "First fetch with this text (UTC)", "last_seen": "Latest fetch with this text (UTC)",
         "claim_count": "Number of claims extracted", "extractor_version": "Claim extractor version used",
-        "held": "1 while a large removal waits to be confirmed by the next fetch"}),
+        "held": "1 while a large removal waits to be confirmed by the next fetch",
+        "charset": "Codec the body was decoded with (NULL before it was recorded: detected again)"}),
     "claims": ("Claims extracted from each version.", {
         "category": "dosage | legality | evidence | safety", "key": "Stable key aligning the claim across versions",
         "text": "The sentence, list item or table row", "value": "Normalised value (JSON; dosage amounts in mg)",

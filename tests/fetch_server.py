@@ -8,6 +8,7 @@ the peak number of requests in flight, and how many body bytes a route managed t
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -100,8 +101,10 @@ class Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, routes: dict[str, Route]) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
+    def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1") -> None:
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, 0), Handler)
         self.routes = routes
         self.stats = Stats()
         self.stopping = threading.Event()
@@ -115,8 +118,8 @@ class TestServer:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, routes: dict[str, Route] | None = None) -> None:
-        self._server = _Server(dict(routes or {}))
+    def __init__(self, routes: dict[str, Route] | None = None, bind: str = "127.0.0.1") -> None:
+        self._server = _Server(dict(routes or {}), bind)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -163,3 +166,36 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+class RoutedNetwork:
+    """An httpcore network backend where ``routes`` sends an address elsewhere.
+
+    ``routes`` maps an IP to ``"127.0.0.1"`` (same port) or to ``("127.0.0.1", port)``.
+
+    The fetcher vets addresses itself and then dials through its network backend; giving it
+    this one simulates a public site (a documentation address) that is served by a local test
+    server, without any traffic leaving 127.0.0.1. ``dialled`` records what was connected to.
+    """
+
+    def __init__(self, routes: dict[str, str | tuple[str, int]]) -> None:
+        import httpcore
+
+        self._inner = httpcore.AnyIOBackend()
+        self.routes = dict(routes)
+        self.dialled: list[tuple[str, int]] = []
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                          local_address: str | None = None, socket_options: object = None):
+        self.dialled.append((host, port))
+        target = self.routes.get(host, host)
+        host, port = target if isinstance(target, tuple) else (target, port)
+        return await self._inner.connect_tcp(host, port, timeout=timeout,
+                                             local_address=local_address,
+                                             socket_options=socket_options)  # type: ignore[arg-type]
+
+    async def connect_unix_socket(self, *args: object, **kwargs: object):
+        raise OSError("no unix sockets in tests")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)

@@ -15,8 +15,8 @@ CASES = [
     ("sources:\n  - id: a\n    url: ftp://x.org/a\n",
      "sources.yaml:3: sources[0].url: expected an http(s) URL or null for 'not configured', got 'ftp://x.org/a'"),
     ("sources:\n  - id: a\n    url: https://x.org\n    selecter: article\n",
-     "sources.yaml:4: sources[0].selecter: unknown key (allowed: alerts, allow_private, cron, enabled, headers, "
-     "id, interval, max_bytes, name, note, respect_robots, selector, timeout, url)"),
+     "sources.yaml:4: sources[0].selecter: unknown key (allowed: alerts, allow_private, cron, deadline, enabled, headers, "
+     "id, interval, max_bytes, min_words, name, note, respect_robots, selector, timeout, url)"),
     ("sources:\n  - id: a\n", "sources.yaml:2: sources[0].url: required key is missing"),
     ("sources:\n  - id: Bad Id\n    url: https://x.org\n",
      "sources.yaml:2: sources[0].id: expected an id of lowercase letters, digits, '-' or '_' (e.g. 'ionblue'), "

@@ -294,3 +294,22 @@ def test_serve_refuses_a_missing_or_foreign_db(tmp_path: Path) -> None:
     sqlite3.connect(foreign).execute("create table t (x)").connection.commit()
     result = CliRunner().invoke(cli, ["serve", "--db", str(foreign)])
     assert result.exit_code == 2 and "not a claimwatch history" in result.output
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/-/claimwatch/diff/alpha/abc", 400), ("/-/claimwatch/diff/alpha/1..abc", 400),
+    ("/-/claimwatch/diff/alpha/2..1", 400), ("/-/claimwatch/change/abc", 400),
+    ("/-/claimwatch/change/99999999999999999999999", 400),
+    ("/-/claimwatch/diff/alpha/1..99999999999999999999999", 400),
+    ("/-/claimwatch/change/999", 404), ("/-/claimwatch/nothing-here", 404), ("/no-such-db", 404)])
+def test_malformed_ids_are_4xx_and_log_one_line(ds: Any, path: str, status: int, capfd: Any,
+                                                 caplog: Any) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="claimwatch.datasette"):
+        response = get(ds, path)
+    assert response.status_code == status
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err and "locals" not in out + err
+    lines = [r.getMessage() for r in caplog.records if r.name == "claimwatch.datasette"]
+    assert len(lines) == 1 and path in lines[0] and str(status) in lines[0] and "\n" not in lines[0]

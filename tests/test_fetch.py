@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fetch_server import Handler, Reply, TestServer, wait_for
+from fetch_server import Handler, Reply, RoutedNetwork, TestServer, wait_for
 from monitor.errors import (BlockedURLError, BodyTooLarge, FetchTimeout, HTTPStatusError,
                             NetworkError, RobotsDisallowed, UnsupportedContent)
 from monitor.fetch import (DEFAULT_USER_AGENT, Fetcher, FetchOptions, address_refusal, fetch_sync,
@@ -58,12 +58,17 @@ def fetch(url: str, options: FetchOptions = LOCAL, conditional: dict | None = No
 
 
 def public_dns(*names: str):
-    """Resolver for the policy check only: ``names`` count as a public address."""
+    """Resolver where ``names`` are a public address (use with ``public_net()``)."""
     def resolve(host: str, port: int) -> list[str]:
         if host not in names:
             raise OSError(f"unknown test host {host}")
         return [PUBLIC_IP]
     return resolve
+
+
+def public_net() -> RoutedNetwork:
+    """The network where PUBLIC_IP is served by the local test servers."""
+    return RoutedNetwork({PUBLIC_IP: "127.0.0.1"})
 
 
 def free_port() -> int:
@@ -182,6 +187,27 @@ def test_dripping_server_hits_total_timeout(serve) -> None:
                                              respect_robots=False))
 
 
+def test_deadline_bounds_the_whole_fetch_across_retries(serve) -> None:
+    """Ten retries of a 0.4 s timeout would take 4.4 s; the 1 s deadline stops after three tries."""
+    srv = serve({"/slow": lambda req: req.stopping.wait(10)})
+    options = FetchOptions(allow_private=True, timeout=0.4, retries=10, deadline=1.0)
+    with pytest.raises(FetchTimeout, match="deadline") as info:
+        fetch(srv.url("/slow"), options)
+    assert srv.url("/slow") in str(info.value)
+    assert 1 <= srv.paths().count("/slow") <= 3 and srv.paths().count("/robots.txt") <= 1
+
+
+def test_deadline_is_configurable_per_source(tmp_path) -> None:
+    from monitor.config import parse_config
+    from monitor.pipeline import fetch_options
+
+    cfg = parse_config("sources:\n  - id: a\n    url: https://example.org/\n    deadline: 15\n")
+    assert fetch_options(cfg.sources[0]).deadline == 15.0
+    assert FetchOptions().deadline <= 60
+    with pytest.raises(ValueError):
+        FetchOptions(deadline=0)
+
+
 def test_connection_refused_is_network_error() -> None:
     url = f"http://127.0.0.1:{free_port()}/"
     with pytest.raises(NetworkError) as info:
@@ -206,6 +232,14 @@ def test_redirect_loop_stops(serve) -> None:
     with pytest.raises(HTTPStatusError, match="more than 10 redirects"):
         fetch(srv.url("/loop"))
     assert srv.paths().count("/loop") == 11
+
+
+@pytest.mark.parametrize("location", ["http://0177.0.0.1/", "http://[::1"])
+def test_invalid_location_is_a_refused_redirect_not_retried(serve, location: str) -> None:
+    srv = serve({"/": redirect(location)})
+    with pytest.raises(BlockedURLError, match="refused redirect to invalid Location"):
+        fetch(srv.url(), FetchOptions(allow_private=True, retries=3, respect_robots=False))
+    assert srv.paths() == ["/"]
 
 
 def test_redirect_to_file_scheme_refused(serve) -> None:
@@ -240,7 +274,8 @@ def test_public_host_redirecting_to_loopback_is_refused(serve) -> None:
     srv = serve({"/start": redirect("/next"), "/secret": html()})
     srv.routes["/next"] = redirect(srv.url("/secret"))  # same server, but named by its IP
     with pytest.raises(BlockedURLError, match="allow_private is not set"):
-        fetch(srv.url("/start", host="localhost"), FetchOptions(), resolver=public_dns("localhost"))
+        fetch(srv.url("/start", host="localhost"), FetchOptions(), resolver=public_dns("localhost"),
+              network=public_net())
     assert srv.paths()[-2:] == ["/start", "/next"] and "/secret" not in srv.paths()
 
 
@@ -248,7 +283,7 @@ def test_credentials_not_forwarded_to_another_host(serve) -> None:
     target = serve({"/": html()})
     srv = serve({"/": redirect(target.url("/", host="localhost"))})
     options = FetchOptions(headers={"Authorization": "Bearer s3cret", "X-Extra": "1"})
-    fetch(srv.url("/", host="localhost"), options, resolver=public_dns("localhost"))
+    fetch(srv.url("/", host="localhost"), options, resolver=public_dns("localhost"), network=public_net())
     first = [s for s in srv.stats.requests if s.path == "/"][0].headers
     landed = [s for s in target.stats.requests if s.path == "/"][0].headers
     assert first["authorization"] == "Bearer s3cret"
@@ -265,6 +300,69 @@ def test_address_policy_checks_every_address() -> None:
     for never in ("169.254.169.254", "fe80::1", "0.0.0.0", "224.0.0.1", "240.0.0.1"):
         assert address_refusal("a.test", [never], allow_private=True, is_origin=True), never
 
+
+
+def changing_dns(*answers: list[str]):
+    """A resolver whose answer changes between calls (the last answer repeats); records calls."""
+    calls: list[str] = []
+
+    def resolve(host: str, port: int) -> list[str]:
+        calls.append(host)
+        return answers[min(len(calls), len(answers)) - 1]
+    resolve.calls = calls  # type: ignore[attr-defined]
+    return resolve
+
+
+def test_dns_rebinding_connects_to_the_checked_address(serve) -> None:
+    """Public at check time, 127.0.0.1 afterwards: the connection goes to the vetted address."""
+    public_site = serve({"/": html(b"<html><body><p>public page</p></body></html>")})
+    secret = serve({"/": html(b"<html><body><p>internal admin</p></body></html>")})
+    dns = changing_dns([PUBLIC_IP], ["127.0.0.1"])
+    net = RoutedNetwork({PUBLIC_IP: ("127.0.0.1", public_site.port)})
+    result = fetch(secret.url("/", host="localhost"), FetchOptions(respect_robots=False),
+                   resolver=dns, network=net)
+    assert b"public page" in result.body
+    assert secret.paths() == []  # the loopback service never saw a request
+    assert net.dialled == [(PUBLIC_IP, secret.port)] and dns.calls == ["localhost"]
+
+
+def test_dns_rebinding_to_loopback_on_a_new_connection_is_refused(serve) -> None:
+    secret = serve({"/": html()})
+    dns = changing_dns(["127.0.0.1"])
+    with pytest.raises(BlockedURLError, match="localhost resolves to loopback address 127.0.0.1"):
+        fetch(secret.url("/", host="localhost"), FetchOptions(respect_robots=False), resolver=dns,
+              network=public_net())
+    assert secret.paths() == []
+
+
+def test_every_answer_is_vetted_before_connecting(serve) -> None:
+    srv = serve({"/": html()})
+    net = public_net()
+    with pytest.raises(BlockedURLError, match="private address 10.0.0.7"):
+        fetch(srv.url("/", host="localhost"), FetchOptions(respect_robots=False),
+              resolver=changing_dns([PUBLIC_IP, "10.0.0.7"]), network=net)
+    assert net.dialled == [] and srv.paths() == []
+
+
+def test_refused_robots_txt_refuses_the_page(serve) -> None:
+    """robots.txt whose host is refused is not "no robots.txt": the page is refused too."""
+    srv = serve({"/": html()})
+    with pytest.raises(BlockedURLError, match=r"/robots\.txt: localhost resolves to loopback"):
+        fetch(srv.url("/", host="localhost"), FetchOptions(),
+              resolver=changing_dns(["127.0.0.1"], [PUBLIC_IP]), network=public_net())
+    assert srv.paths() == []
+
+
+def test_ipv6_loopback_source_with_allow_private(serve) -> None:
+    srv = TestServer({"/": html()}, bind="::1").start()
+    try:
+        result = fetch(srv.url("/", host="[::1]"), FetchOptions(allow_private=True))
+        assert result.status_code == 200
+        with pytest.raises(BlockedURLError, match="loopback address ::1 \\(allow_private is not set\\)"):
+            fetch(srv.url("/", host="[::1]"), FetchOptions())
+    finally:
+        srv.stop()
+    assert address_refusal("[::1]", ["::1"], allow_private=True, is_origin=True) is None
 
 # ---------------------------------------------------------------- size limits and encodings
 

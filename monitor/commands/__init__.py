@@ -8,10 +8,10 @@ from __future__ import annotations
 import click
 
 from monitor.commands.check import check, history
-from monitor.commands.claims import claims, diff, reextract
+from monitor.commands.claims import claims, diff, reextract, verify
 from monitor.commands.alerts import alerts, feed_cmd
 from monitor.commands.daemon import reload, run, status
 from monitor.commands.serve import serve
 from monitor.commands.demo import demo
 
-COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, alerts, feed_cmd, serve, run, status, reload, demo]
+COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, verify, alerts, feed_cmd, serve, run, status, reload, demo]

@@ -75,7 +75,7 @@ def _show_table(rows: list[dict]) -> None:
             what += f"\nlast error: {r['last_error']}"
         table.add_row(str(r["id"]), r["status"], r["channel"], r["source_id"] or "", str(r["attempts"] or 0),
                       mask(what))
-    Console(markup=False, highlight=False, soft_wrap=False).print(table)
+    Console(markup=False, highlight=False, emoji=False, soft_wrap=False).print(table)
 
 
 @click.group("alerts", invoke_without_command=True)

@@ -16,6 +16,7 @@ from monitor.checkview import change_json, change_line, version_changes
 from monitor.commands.output import add_key_column, output_options
 from monitor.config import DEFAULT_CONFIG, load_config
 from monitor.pipeline import CheckResult, run_pass
+from monitor.render import rich_text
 
 db_option = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=store.DEFAULT_DB, show_default=True, help="History database.")
@@ -54,7 +55,8 @@ def check(sources: tuple[str, ...], db_path: Path, config_path: Path, fmt: str) 
     def progress(result: CheckResult) -> None:
         done.append(result)
         if show_progress:
-            console.print(f"  [{_STYLE.get(result.outcome, '')}]{result.outcome:>13}[/] {result.source_id}")
+            console.print(rich_text(f"  {result.outcome:>13}", _STYLE.get(result.outcome, ""))
+                          + rich_text(f" {result.source_id}"))
 
     report = run_pass(db_path, config, list(sources) or None, progress=progress)
     changes = _changes(db_path, report.results)
@@ -145,7 +147,7 @@ def history(source: str, db_path: Path, fmt: str, limit: int) -> None:
       0  listed
       2  no history DB, unknown source or usage error
     """
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     store.get_version(db, source)  # clear error for an unknown source / no version
     versions = list(db.query(
         "SELECT number, first_seen, last_seen, claim_count, title, text_hash, held FROM versions "
@@ -157,17 +159,17 @@ def history(source: str, db_path: Path, fmt: str, limit: int) -> None:
         click.echo(json.dumps({"source": source, "versions": versions, "fetches": fetches}, indent=2))
         return
     console = Console()
-    vt = Table(title=f"{source}: versions", title_justify="left")
+    vt = Table(title=rich_text(f"{source}: versions"), title_justify="left")
     for col in ("#", "first seen", "last seen", "claims", "title"):
         vt.add_column(col)
     for v in versions:
         vt.add_row(str(v["number"]) + (" (held)" if v["held"] else ""), v["first_seen"], v["last_seen"],
-                   str(v["claim_count"]), v["title"] or "")
+                   str(v["claim_count"]), rich_text(v["title"] or ""))
     console.print(vt)
-    ft = Table(title=f"{source}: last {len(fetches)} fetches", title_justify="left")
+    ft = Table(title=rich_text(f"{source}: last {len(fetches)} fetches"), title_justify="left")
     for col in ("started", "outcome", "status", "ms", "error"):
         ft.add_column(col)
     for f in fetches:
-        ft.add_row(f["started_at"], f["outcome"], str(f["status_code"] or ""), f"{f['duration_ms'] or 0:.0f}",
-                   f["error"] or "")
+        ft.add_row(f["started_at"], rich_text(f["outcome"]), str(f["status_code"] or ""),
+                   f"{f['duration_ms'] or 0:.0f}", rich_text(f["error"] or ""))
     console.print(ft)

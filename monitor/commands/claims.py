@@ -17,7 +17,8 @@ from monitor.commands.output import add_key_column, longest_word, output_options
 from monitor.diff import describe_value, diff_claims
 from monitor.errors import RefError
 from monitor.refs import Resolved, is_url, latest_two, resolve
-from monitor.render import claims_json, claims_rows, diff_json, diff_markdown, diff_text, word_diff
+from monitor.render import (claims_json, claims_rows, diff_json, diff_markdown, diff_text,
+                            word_diff)
 
 
 
@@ -76,7 +77,7 @@ def _since(source_id: str, since: str, db_path: Path, fmt: str) -> None:
         day = dt.date.fromisoformat(since)
     except ValueError:
         raise RefError(f"--since expects a date like 2026-01-01, got {since!r}") from None
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     try:
         store.get_version(db, source_id)
         rows = list(store.iter_changes(db, source_id, since=day.isoformat(), statuses=("active", "repeat", "held")))
@@ -140,7 +141,7 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
 
 
 def _compare(db_path: Path, fmt: str) -> None:
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     try:
         rows = list(db.query(
             "SELECT c.source_id, c.category, c.key, c.value FROM claims c JOIN versions v ON v.id = c.version_id "
@@ -170,7 +171,7 @@ def _compare(db_path: Path, fmt: str) -> None:
 
 
 def _print(table: Table) -> None:
-    console = Console(markup=False, highlight=False)  # page text is data, never rich markup
+    console = Console(markup=False, highlight=False, emoji=False)  # page text is data, never rich markup
     widen_for_pipe(console, table)
     console.print(table)
 
@@ -182,13 +183,41 @@ def _print(table: Table) -> None:
 def reextract(sources: tuple[str, ...], db_path: Path, all_versions: bool) -> None:
     """Rebuild claims of stored versions from their raw bodies after the extractors improved.
 
+    A version whose snapshot is missing or corrupt is reported and skipped (run `monitor
+    verify` for the whole store).
+
     \b
     Exit codes:
       0  done (also when every version was already current)
-      2  error (no history DB, a raw body missing or corrupt)
+      1  some versions were skipped: their raw body is missing or corrupt
+      2  error (no history DB, usage error)
     """
     from monitor.reextract import reextract_versions
 
-    counts = reextract_versions(db_path, list(sources) or None, force=all_versions)
-    click.echo(f"re-extracted {counts['versions']} versions ({counts['claims']} claims); "
-               f"{counts['skipped']} already current")
+    report = reextract_versions(db_path, list(sources) or None, force=all_versions)
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(f"re-extracted {report.versions} versions ({report.claims} claims); "
+               f"{report.skipped} already current"
+               + (f"; {len(report.problems)} not rebuilt (bad snapshot)" if report.problems else ""))
+    sys.exit(1 if report.problems else 0)
+
+
+@click.command()
+@db_option
+def verify(db_path: Path) -> None:
+    """Check every stored snapshot against its sha256 (and its delta base); exit 1 if any is bad.
+
+    \b
+    Exit codes:
+      0  every snapshot the history refers to is present and intact
+      1  some are missing or corrupt (each is listed)
+      2  error (no history DB)
+    """
+    from monitor.reextract import verify_snapshots
+
+    report = verify_snapshots(db_path)
+    for problem in report.problems:
+        click.echo(f"bad: {problem}")
+    click.echo(f"{report.checked} snapshots checked, {len(report.problems)} bad")
+    sys.exit(1 if report.problems else 0)

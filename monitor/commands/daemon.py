@@ -17,6 +17,7 @@ from monitor.commands.check import config_option, db_option
 from monitor.commands.output import output_options
 from monitor.config import Config, load_config
 from monitor.errors import ClaimwatchError, ConfigError, StoreError
+from monitor.render import rich_text
 
 EXIT_DOWN = 3
 
@@ -87,7 +88,7 @@ def status(db_path: Path, config_path: Path, fmt: str, stale_after: float) -> No
         config = load_config(config_path)
     except ConfigError as exc:
         config, warning = None, f"{exc} (showing the sources stored in the DB)"
-    db = store.open_db(db_path, create=False)
+    db = store.open_db(db_path, readonly=True)
     try:
         report = gather_status(db, db_path, config, stale_after)
     finally:
@@ -105,23 +106,27 @@ def _print_status(report: dict) -> None:
     console = Console()
     d = report["daemon"]
     if d["up"]:
-        head = f"[bold green]daemon up[/]: pid {d['pid']} on {d['host']}, since {d['started_at']}"
+        head = rich_text("daemon up", "bold green") + rich_text(
+            f": pid {d['pid']} on {d['host']}, since {d['started_at']}")
     elif d["lock_held"]:
-        head = f"[bold red]daemon stale[/]: pid {d['pid']} holds the lock but its heartbeat is old"
+        head = rich_text("daemon stale", "bold red") + rich_text(
+            f": pid {d['pid']} holds the lock but its heartbeat is old")
     else:
-        head = "[bold red]daemon down[/]: no process holds the lock"
+        head = rich_text("daemon down", "bold red") + rich_text(": no process holds the lock")
     console.print(head)
     age = f" ({d['heartbeat_age_s']:.0f} s ago)" if d["heartbeat_age_s"] is not None else ""
-    console.print(f"last heartbeat: {d['heartbeat_at'] or 'never'}{age}; undelivered alerts: {report['alerts_pending']}")
+    console.print(rich_text(f"last heartbeat: {d['heartbeat_at'] or 'never'}{age}; "
+                            f"undelivered alerts: {report['alerts_pending']}"))
     if report.get("warning"):
-        console.print(f"[yellow]warning:[/] {report['warning']}")
+        console.print(rich_text("warning:", "yellow") + rich_text(f" {report['warning']}"))
     table = Table(title_justify="left")
     for col in ("source", "last check", "outcome", "next due", "failures"):
         table.add_column(col)
     for s in report["sources"]:
         due = s["next_due"] or ("disabled" if not s["enabled"] else "not configured")
-        table.add_row(s["id"], s["last_check"] or "never", s["outcome"] or "",
-                      f"[yellow]{due} (overdue)[/]" if s["overdue"] else due, str(s["consecutive_failures"] or ""))
+        table.add_row(rich_text(s["id"]), s["last_check"] or "never", rich_text(s["outcome"] or ""),
+                      rich_text(f"{due} (overdue)", "yellow") if s["overdue"] else due,
+                      str(s["consecutive_failures"] or ""))
     console.print(table)
 
 

@@ -47,8 +47,13 @@ class DaemonLock:
         return lock_path(self.db_path)
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:  # a read-only directory: one line, not a traceback
+            raise StoreError(f"{self.path}: cannot create the daemon's lock file ({exc.strerror}): "
+                             "make the directory of the history DB writable for this user, "
+                             "or pass --db") from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -49,7 +49,7 @@ from monitor.checkview import version_changes
 from monitor.config import Config, Source, load_config
 from monitor.daemon.logs import ErrorStates, changes_field, changes_suffix, state_of
 from monitor.daemon.plan import UTC, first_runs, period, schedule_key, trigger_for
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, StoreError
 from monitor.pipeline import CheckResult, fetch_source, fetcher_kwargs, record_safely, snapshot_dir
 from monitor.snapshots import SnapshotStore
 
@@ -296,6 +296,10 @@ class Daemon:
             fetched, error, started, elapsed = await fetch_source(self._fetcher, src, conditional)
             result: CheckResult = await self.db.call(
                 record_safely, self.snapshots, self.config, src, fetched, error, started, elapsed)
+        except StoreError as exc:  # disk full, DB unwritable: one line, the next run tries again
+            log.error("check %s not stored: %s", src.id, exc,
+                      extra={"fields": {"event": "store_error", "source": src.id, "error": str(exc)}})
+            return
         except asyncio.CancelledError:  # shutdown after the grace period: nothing of this check was stored
             log.info("check %s cancelled by shutdown", src.id, extra={"fields": {"event": "check", "source": src.id,
                                                                       "outcome": "cancelled"}})

@@ -17,10 +17,13 @@ look like a claimwatch history (all history tables present). For those it:
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
+from datasette.utils.asgi import Base400
+from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from monitor.datasette import queries, render, routes
@@ -35,6 +38,7 @@ INSTANCE_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-sr
                 "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
                 "frame-ancestors 'none'")
 _JSON_COLUMNS = ("value", "old_value", "new_value")
+log = logging.getLogger("claimwatch.datasette")
 
 
 # ---------------------------------------------------------------- metadata and queries
@@ -150,6 +154,53 @@ def asgi_wrapper(datasette: Any) -> Any:
         return with_csp
 
     return wrap
+
+
+# ---------------------------------------------------------------- errors
+
+
+def replace_default_exception_handler() -> None:
+    """Block Datasette's own ``handle_exception`` plugin in favour of ours (below).
+
+    Datasette's prints a Rich traceback *with locals* for every error, each 404 included, and
+    with current Rich that call fails outside an ``except`` block, which turned a plain 404
+    into a 500. Ours logs one line and renders the same error page, for every database of the
+    instance. ``set_blocked`` also works before Datasette registers its defaults (entry-point
+    plugins such as this one are loaded first).
+    """
+    from datasette.plugins import pm
+
+    pm.set_blocked("datasette.handle_exception")
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: BaseException) -> Any:
+    async def inner() -> Any:
+        from datasette import Response
+
+        title = None
+        if isinstance(exception, Base400):
+            status, message = exception.status, str(exception.args[0]) if exception.args else "error"
+        elif isinstance(exception, DatasetteError):
+            status, message, title = exception.status, exception.message, exception.title
+            if exception.message_is_html:
+                message = Markup(message)
+        else:
+            status, message = 500, str(exception)
+        log.warning("%s %s: %s %s: %s", request.method, request.path, status,
+                    type(exception).__name__, " ".join(str(message).split())[:300])
+        info = {"ok": False, "error": message, "status": status, "title": title}
+        if request.path.split("?")[0].endswith(".json"):
+            return Response.json(info, status=status)
+        template = datasette.jinja_env.select_template([f"{status}.html", "error.html"])
+        return Response.html(await template.render_async(dict(
+            info, urls=datasette.urls, app_css_hash=datasette.app_css_hash(), menu_links=lambda: [])),
+            status=status)
+
+    return inner
+
+
+replace_default_exception_handler()
 
 
 # ---------------------------------------------------------------- cells

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from datasette import NotFound, Response
+from datasette.utils.asgi import BadRequest
 
 from monitor.datasette import pages, render
 from monitor.datasette.instance import pick_database
 from monitor.datasette.style import CSS
 
-DIFF_ROUTE = r"/-/claimwatch/diff/(?P<source>[^/]+)/(?P<a>\d+)\.\.(?P<b>\d+)$"
-CHANGE_ROUTE = r"/-/claimwatch/change/(?P<id>\d+)$"
+# ids are matched loosely and parsed here, so a malformed one gets a clear 400 and not a 404
+# for a page that "does not exist", nor a 500 from SQLite (an id past 2**63 cannot be bound)
+DIFF_ROUTE = r"/-/claimwatch/diff/(?P<source>[^/]+)/(?P<range>[^/]*)$"
+CHANGE_ROUTE = r"/-/claimwatch/change/(?P<id>[^/]*)$"
+MAX_ID = 2 ** 63 - 1
 CSS_ROUTE = r"/-/claimwatch/claimwatch\.css$"
 CSS_PATH = "/-/claimwatch/claimwatch.css"
 
@@ -44,15 +48,25 @@ async def css(request: Any) -> Response:
                     headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"})
 
 
+def _number(text: str, what: str) -> int:
+    """A version number or id from the URL: a non-negative integer SQLite can hold, else 400."""
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_ID:
+        raise BadRequest(f"{what} must be a whole number up to {MAX_ID}, got {text[:40]!r}")
+    return int(text)
+
+
 async def diff_page(datasette: Any, request: Any) -> Response:
     name, db = _database(datasette, request)
     source_id = request.url_vars["source"]
-    a, b = int(request.url_vars["a"]), int(request.url_vars["b"])
+    first, sep, second = request.url_vars["range"].partition("..")
+    if not sep:
+        raise BadRequest("expected two versions as A..B, e.g. /-/claimwatch/diff/SOURCE/1..2")
+    a, b = _number(first, "the first version"), _number(second, "the second version")
     source = await _one(db, "select id, name, url from sources where id = ?", [source_id])
     if source is None:
         raise NotFound(f"Unknown source {source_id}")
     if a >= b:
-        raise NotFound("The first version must be older than the second (a..b with a < b)")
+        raise BadRequest("The first version must be older than the second (a..b with a < b)")
     version_sql = "select id, number, title, text, first_seen, last_seen from versions " \
                   "where source_id = ? and number = ?"
     old_v = await _one(db, version_sql, [source_id, a]) if a > 0 else None
@@ -87,7 +101,7 @@ async def diff_page(datasette: Any, request: Any) -> Response:
 
 async def change_page(datasette: Any, request: Any) -> Response:
     name, db = _database(datasette, request)
-    row = await _one(db, "select * from changes where id = ?", [int(request.url_vars["id"])])
+    row = await _one(db, "select * from changes where id = ?", [_number(request.url_vars["id"], "the change id")])
     if row is None:
         raise NotFound("No such change")
     source = await _one(db, "select id, name, url from sources where id = ?", [row["source_id"]])

@@ -18,6 +18,7 @@ from typing import Any
 
 from monitor.datasette.metadata import history_schema
 from monitor.errors import StoreError
+from monitor.store import readonly_mode
 
 
 def ensure_plugin() -> None:
@@ -30,19 +31,48 @@ def ensure_plugin() -> None:
         pm.register(plugin, name="claimwatch")
 
 
-def check_history(path: Path) -> None:
+def check_history(path: Path) -> bool:
+    """Refuse what is not a history DB; True when it must be served immutable (read-only dir)."""
     if not path.is_file():
         raise StoreError(f"{path}: no history database here (run `monitor check` first or pass --db)")
-    if history_schema(str(path)) is None:
+    immutable = readonly_mode(path) == "immutable=1"
+    if history_schema(str(path), immutable=immutable) is None:
         raise StoreError(f"{path}: not a claimwatch history database (tables missing)")
+    return immutable
 
 
-def build_datasette(path: str | Path, settings: dict[str, Any] | None = None) -> Any:
-    """A Datasette instance on ``path`` with the claimwatch plugin active."""
+def build_datasette(path: str | Path, settings: dict[str, Any] | None = None,
+                    immutable: bool = False) -> Any:
+    """A Datasette instance on ``path`` with the claimwatch plugin active.
+
+    ``immutable`` only for a DB in a directory this user cannot write and with no WAL pending
+    (see ``store.readonly_mode``): Datasette could not open it ``mode=ro`` there.
+    """
     from datasette.app import Datasette
 
     ensure_plugin()
+    if immutable:
+        return Datasette(immutables=[str(path)], settings=settings or {}, cors=False)
     return Datasette(files=[str(path)], settings=settings or {}, cors=False)
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse a port that is taken before announcing anything (uvicorn would exit 3 after)."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        raise StoreError(f"--host {host}: cannot listen there ({exc}); pass an address of this "
+                         "machine, e.g. --host 127.0.0.1") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise StoreError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror}); "
+                             "another server is probably using it: pass a free --port") from None
 
 
 def _open_when_up(url: str, timeout_s: float = 30.0) -> None:
@@ -64,8 +94,9 @@ def serve(path: str | Path, host: str = "127.0.0.1", port: int = 8001, open_brow
     import uvicorn
 
     path = Path(path)
-    check_history(path)
-    ds = build_datasette(path)
+    immutable = check_history(path)
+    check_port(host, port)
+    ds = build_datasette(path, immutable=immutable)
     asyncio.run(ds.invoke_startup())
     url = f"http://{host}:{port}/"
     announce(f"claimwatch history {path} (read-only) at {url}  —  Ctrl-C to stop")
