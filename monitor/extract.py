@@ -240,18 +240,30 @@ def _pick_main(root: HtmlElement, selector: str | None) -> HtmlElement | None:
     if selector:
         found = CSSSelector(selector, translator="html")(root)
         if found:
-            if len(found) == 1:
-                return found[0]
-            wrapper = lxml.html.Element("div")
-            for el in found:
-                _drop(el)
-                el.tail = None
-                wrapper.append(el)
-            return wrapper
+            return found[0] if len(found) == 1 else _wrap(found)
     candidates = root.xpath("//article | //main | //*[@role='main']")
     if not candidates:
         return None
-    return max(candidates, key=_text_length)
+    best = max(candidates, key=_text_length)
+    # A thread or a stream of posts: the longest <article> has sibling <article>s (the other
+    # posts of the same thread, under the same parent). They are all the page's content;
+    # teasers elsewhere on the page (a "related" box) have another parent and stay out.
+    parent = best.getparent()
+    if best.tag == "article" and parent is not None:
+        posts = [el for el in parent if isinstance(el.tag, str) and el.tag == "article"]
+        if len(posts) > 1:
+            return _wrap(posts)
+    return best
+
+
+def _wrap(elements: list[HtmlElement]) -> HtmlElement:
+    """Several content elements, in document order, under one new root."""
+    wrapper = lxml.html.Element("div")
+    for el in elements:
+        _drop(el)
+        el.tail = None
+        wrapper.append(el)
+    return wrapper
 
 
 def _title(root: HtmlElement) -> str:

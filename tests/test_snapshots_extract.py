@@ -126,3 +126,15 @@ def test_removed_furniture_keeps_the_text_around_it():
 def test_selector_with_several_matches_joins_them_in_order():
     html = "<body><div class='c'>First part.</div><p>Skip me.</p><div class='c'>Second part.</div></body>"
     assert extract_main_text(html, "div.c").text == "First part.\n\nSecond part."
+
+
+def test_a_thread_of_posts_is_all_main_text_but_a_related_box_is_not():
+    from monitor.extract import extract_main_text
+
+    posts = "".join(f"<article class='post'><p>Post {i}: I take {i * 100} mcg of Semax every morning "
+                    f"and it works well for focus at work.</p></article>" for i in range(1, 4))
+    html = (f"<html><body><nav>Home Forum</nav><div class='thread'>{posts}</div>"
+            "<aside><article><p>Related: our best-selling peptide bundle.</p></article></aside></body></html>")
+    text = extract_main_text(html).text
+    assert all(f"Post {i}:" in text for i in range(1, 4))
+    assert "best-selling" not in text
