@@ -118,9 +118,13 @@ def frequency_text(v: Value) -> str:
                    v.get("interval_minutes_max", v.get("interval_minutes")), "min")
     if minutes:
         parts.append(f"every {minutes}")
-    hours = span(v.get("interval_hours_min"), v.get("interval_hours_max"), "h")
-    if hours:
-        parts.append(f"every {hours}")
+    lo, hi = v.get("interval_hours_min"), v.get("interval_hours_max")
+    if lo is not None and hi is None:
+        parts.append(f"at least {num(lo)} h apart")
+    elif hi is not None and lo is None:
+        parts.append(f"at most {num(hi)} h apart")
+    elif lo is not None:
+        parts.append(f"every {span(lo, hi, 'h')}")
     return " · ".join(parts) or "frequency"
 
 
