@@ -130,6 +130,7 @@ def test_quiet_hours_hold_alerts_until_the_window_ends(tmp_path, receiver):
     config = write_config(tmp_path, [{"name": "hook", "url": receiver.url(), "quiet_hours": window}])
     db = make_db(tmp_path, config)
     add_changes(db, config, "semax-wiki", [dosage_change()])
+    now = _now()  # after the row exists: its next_attempt_at (second precision) must not be ahead of 'now'
     held = deliver_pending(db, config, now=now)
     assert (held.held, held.sent) == (1, 0) and receiver.requests == []
     assert alert_rows(db)[0]["status"] == "pending"
