@@ -83,7 +83,7 @@ def _side(db: sqlite_utils.Database, snapshots: SnapshotStore, source_id: str,
     claim_rows = list(db.query('SELECT category, key, text, value, start, "end", subject, extractor_version '
                                "FROM claims WHERE version_id = ? ORDER BY start, id", [version["id"]]))
     return {"version": version, "body": body, "first_fetch": first, "fetches": fetch_rows,
-            "claim_rows": claim_rows, "ext": "html" if looks_like_html(body) else "txt"}
+            "claim_rows": claim_rows, "ext": "html.raw" if looks_like_html(body) else "txt.raw"}
 
 
 def _fetch_json(row: dict[str, Any] | None) -> dict[str, Any] | None:
