@@ -104,6 +104,8 @@ def test_export_has_one_response_per_version_hashing_to_the_stored_body(history:
         assert rec["http"].get_header("Content-Type") == "text/html; charset=utf-8"
     # a metadata record per version, with its claims
     metadata = [json.loads(r["payload"]) for r in records if r["type"] == "metadata"]
+    meta_uris = {r["headers"]["WARC-Target-URI"] for r in records if r["type"] == "metadata"}
+    assert meta_uris == {"metadata://claimwatch/s0/v1", "metadata://claimwatch/s0/v2", "metadata://claimwatch/s1/v1"}
     assert sorted((m["source"], m["version"]) for m in metadata) == [("s0", 1), ("s0", 2), ("s1", 1)]
     counts = {(v["source_id"], v["number"]): v["claim_count"] for v in versions}
     assert all(len(m["claims"]) == counts[(m["source"], m["version"])] for m in metadata)
@@ -278,3 +280,60 @@ def test_datasette_change_page_links_the_bundle_it_serves(history: Path) -> None
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     _check_bundle(response.content, change, history)
     assert asyncio.run(ds.client.get("/-/claimwatch/evidence/9999.zip")).status_code == 404
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_pywb_replays_a_response_and_a_revisit(history: Path, tmp_path: Path) -> None:
+    """The export is not only well-formed: pywb (a real replay tool) serves the captured page."""
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    out = tmp_path / "h.warc.gz"
+    db = store.open_db(history)
+    export_warc(db, SnapshotStore(history.parent), out, source_ids=["s0"])
+    db.close()
+    records = _records(out)
+    bin_dir = Path(sys.executable).parent
+    wb_manager, wayback = shutil.which("wb-manager", path=str(bin_dir)), shutil.which("wayback", path=str(bin_dir))
+    assert wb_manager and wayback, "pywb is a test dependency (pyproject [test])"
+    root = tmp_path / "pywb"
+    root.mkdir()
+    subprocess.run([wb_manager, "init", "ev"], cwd=root, check=True, capture_output=True, timeout=120)
+    subprocess.run([wb_manager, "add", "ev", str(out)], cwd=root, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    server = subprocess.Popen([wayback, "-p", str(port), "-b", "127.0.0.1"], cwd=root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def get(rec: dict[str, Any]) -> tuple[int, bytes]:
+            stamp = rec["headers"]["WARC-Date"].replace("-", "").replace(":", "").replace("T", "")[:14]
+            url = f"http://127.0.0.1:{port}/ev/{stamp}id_/{rec['headers']['WARC-Target-URI']}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(url, timeout=10) as resp:
+                        return resp.status, resp.read()
+                except OSError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise
+                    time.sleep(0.3)
+
+        v2 = [r for r in records if r["type"] == "response" and r["headers"].get("Claimwatch-Version") == "2"][0]
+        status, body = get(v2)
+        assert status == 200 and body == v2["payload"]  # id_ = the original bytes, unrewritten
+        revisit = [r for r in records if r["type"] == "revisit"][-1]
+        status, body = get(revisit)
+        original = {r["headers"]["WARC-Record-ID"]: r for r in records}[revisit["headers"]["WARC-Refers-To"]]
+        assert status == 200 and body == original["payload"]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlite_utils
 from warcio.statusandheaders import StatusAndHeaders
@@ -257,11 +257,14 @@ class _Export:
             "title": version.get("title"), "text_hash": version.get("text_hash"),
             "body_sha256": row["body_hash"], "extractor_version": version.get("extractor_version"),
             "claims": claims}, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        # its own URI (Heritrix-style metadata://), so replay tools that index metadata records
+        # never serve this JSON in place of the page captured at the same second
+        meta_uri = f"metadata://claimwatch/{quote(row['source_id'], safe='')}/v{version.get('number')}"
         record = self.writer.create_warc_record(
-            uri, "metadata", payload=io.BytesIO(payload), length=len(payload),
+            meta_uri, "metadata", payload=io.BytesIO(payload), length=len(payload),
             warc_content_type="application/json",
             warc_headers_dict={"WARC-Date": date, "WARC-Refers-To": record_id,
-                               "WARC-Concurrent-To": record_id,
+                               "WARC-Concurrent-To": record_id, "WARC-Refers-To-Target-URI": uri,
                                "Claimwatch-Source": row["source_id"],
                                "Claimwatch-Version": str(version.get("number"))})
         self.writer.write_record(record)
