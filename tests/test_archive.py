@@ -337,3 +337,28 @@ def test_pywb_replays_a_response_and_a_revisit(history: Path, tmp_path: Path) ->
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_exchange_records_the_pinned_peer_ip_and_withholds_secrets() -> None:
+    """WARC-IP-Address is the vetted address the connection was pinned to, not a later lookup."""
+    from fetch_server import Reply, RoutedNetwork, TestServer
+    from monitor.fetch import FetchOptions, Fetcher
+
+    public_ip = "93.184.216.34"  # a public address (as in test_fetch), routed to the local server
+    with TestServer({"/p": Reply(200, b"<html><body><p>page</p></body></html>",
+                                 (("Content-Type", "text/html"), ("X-Dup", "a"), ("x-dup", "b")))}) as srv:
+        async def run():
+            async with Fetcher(resolver=lambda host, port: [public_ip],
+                               network=RoutedNetwork({public_ip: "127.0.0.1"})) as fetcher:
+                return await fetcher.fetch(srv.url("/p", host="pages.example"), FetchOptions(
+                    respect_robots=False, headers={"X-Api-Key": "k-123", "Cookie": "s=1", "Accept-Language": "en"}))
+
+        result = asyncio.run(run())
+    ex = result.exchange
+    assert ex is not None and ex.peer_ip == public_ip
+    assert ex.status_line == "HTTP/1.1 200 OK" and ex.method == "GET"
+    assert ("Host", f"pages.example:{srv.port}") in ex.request_headers
+    assert ("Accept-Language", "en") in ex.request_headers
+    assert sorted(ex.withheld) == ["Cookie", "X-Api-Key"]
+    assert not any("k-123" in v or "s=1" in v for _, v in ex.request_headers)
+    assert [h for h in ex.response_headers if h[0].lower() == "x-dup"] == [("X-Dup", "a"), ("x-dup", "b")]
