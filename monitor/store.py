@@ -29,7 +29,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from monitor.errors import RefError, StoreError
-from monitor.models import Change, Claim
+from monitor.models import Change, Claim, HttpExchange
 
 DEFAULT_DB = Path("snapshots") / "history.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -416,10 +416,11 @@ def change_from_row(row: dict[str, Any]) -> Change:
 # ---------------------------------------------------------------- fetch state
 
 
-def insert_fetch(db: sqlite_utils.Database, row: dict[str, Any], exchange: Any = None) -> int:
+def insert_fetch(db: sqlite_utils.Database, row: dict[str, Any],
+                 exchange: HttpExchange | None = None) -> int:
     """Insert a fetches row and, when the fetch got a response, its HTTP exchange; returns the id.
 
-    ``exchange`` is a :class:`monitor.models.HttpExchange` (or None for failed fetches).
+    Both in the caller's transaction, so a fetch is never stored without its exchange.
     """
     fetch_id = int(db["fetches"].insert(row).last_pk)
     if exchange is not None:

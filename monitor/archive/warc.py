@@ -231,11 +231,8 @@ class _Export:
         resp = self.writer.create_warc_record(
             uri, "response", payload=io.BytesIO(body), length=len(body),
             http_headers=_response_headers(row, exchange, body), warc_headers_dict=warc)
-        req_warc = {"WARC-Date": date, **{k: v for k, v in ext.items() if k != "WARC-IP-Address"}}
-        if exchange is not None and exchange.get("peer_ip"):
-            req_warc["WARC-IP-Address"] = exchange["peer_ip"]
         req = self.writer.create_warc_record(uri, "request", http_headers=_request_headers(uri, exchange),
-                                             warc_headers_dict=req_warc)
+                                             warc_headers_dict={"WARC-Date": date, **ext})
         self.writer.write_request_response_pair(req, resp)
         self.report.count("response")
         self.report.count("request")
