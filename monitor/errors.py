@@ -19,6 +19,7 @@
     │   └── StorageFull             exit 4: the disk is full or failing; nothing was half-written
     ├── RefError                    a SOURCE@VERSION / file / URL reference cannot be resolved
     ├── AlertError                  an alert channel cannot be used as configured
+    ├── ArchiveError                a WARC export or evidence bundle cannot be made as asked
     └── DemoError                   the demo could not run (work directory, servers)
 
 Each carries a one-line ``reason`` meant for humans; the CLI prints it and maps the class
@@ -110,3 +111,7 @@ class AlertError(ClaimwatchError):
 
 class DemoError(ClaimwatchError):
     """The demo could not run (work directory not fresh, servers failed)."""
+
+
+class ArchiveError(ClaimwatchError):
+    """An export or bundle cannot be made as asked; the message names the thing and the fix."""

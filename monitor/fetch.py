@@ -28,6 +28,7 @@ import asyncio
 import email.utils
 import ipaddress
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -44,9 +45,9 @@ from monitor.errors import (BlockedURLError, BodyTooLarge, FetchError, FetchTime
                             HTTPStatusError, NetworkError, RobotsDisallowed, UnsupportedContent)
 from monitor.fetch_content import (ACCEPT_ENCODING, ACCEPTED_TYPES, decode_text, looks_like_html,
                                    parse_content_type, read_capped)
-from monitor.fetch_net import (AddressRefused, LookupFailed, PinnedBackend, PinnedTransport,
-                               Resolver)
-from monitor.models import FetchResult
+from monitor.fetch_net import (PEER_IP, AddressRefused, LookupFailed, PinnedBackend,
+                               PinnedTransport, Resolver)
+from monitor.models import FetchResult, HttpExchange
 
 DEFAULT_USER_AGENT = (f"claimwatch/{__version__} "
                       "(+https://github.com/claimwatch/claimwatch; health-claim monitor)")
@@ -60,6 +61,10 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"
 RESERVED_HEADERS = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding",
                               "connection"})
 EXEMPTABLE = frozenset({"loopback", "private"})  # what allow_private may permit, for one host
+# Request headers never written to the history (evidence exports it): credentials by name,
+# and any header whose name suggests it carries a token or key (X-Api-Key, X-Auth-Token…).
+_SECRET_HEADER = re.compile(r"auth|token|secret|key|session|passw|signature|cookie|credential",
+                            re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -408,7 +413,7 @@ class Fetcher:
         if status == 304:
             return FetchResult(url=str(url), final_url=str(url), status_code=304, body=b"",
                                text="", content_type=mime, charset="", headers=headers,
-                               not_modified=True)
+                               not_modified=True, exchange=exchange_of(response))
         if status == 429 or status >= 500:
             raise _Retryable(HTTPStatusError(f"{shown}: HTTP {status} {response.reason_phrase}",
                                              status),
@@ -431,7 +436,45 @@ class Fetcher:
         else:  # charset detection on a large page can take a while: keep the loop free
             text, used = await asyncio.to_thread(decode_text, body, charset)
         return FetchResult(url=str(url), final_url=str(url), status_code=status, body=body,
-                           text=text, content_type=mime, charset=used, headers=headers)
+                           text=text, content_type=mime, charset=used, headers=headers,
+                           exchange=None if robots else exchange_of(response))
+
+
+def is_secret_header(name: str) -> bool:
+    """Would recording this request header's value put a secret in the history DB?"""
+    return name.lower() in CREDENTIAL_HEADERS or bool(_SECRET_HEADER.search(name))
+
+
+def exchange_of(response: httpx.Response) -> HttpExchange:
+    """The final request and response as sent and received, for evidence (WARC records).
+
+    Header names keep their wire case and order (``headers.raw``); secret-bearing request
+    headers are left out and only their names kept, so the archive can say one was sent.
+    """
+    request = response.request
+    sent: list[tuple[str, str]] = []
+    withheld: list[str] = []
+    for raw_name, raw_value in request.headers.raw:
+        name = raw_name.decode("latin-1")
+        if is_secret_header(name):
+            withheld.append(name)
+        else:
+            sent.append((name, raw_value.decode("latin-1")))
+    received = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw)
+    version = response.http_version or "HTTP/1.1"
+    reason = response.reason_phrase or ""
+    stream = response.extensions.get("network_stream")
+    peer = None
+    if stream is not None:
+        peer = stream.get_extra_info(PEER_IP)
+        if peer is None:  # a stream not dialled by PinnedBackend: ask the socket
+            addr = stream.get_extra_info("server_addr")
+            peer = str(addr[0]) if addr else None
+    return HttpExchange(method=request.method, url=display_url(request.url),
+                        request_headers=tuple(sent), withheld=tuple(withheld),
+                        http_version=version,
+                        status_line=f"{version} {response.status_code} {reason}".rstrip(),
+                        response_headers=received, peer_ip=peer)
 
 
 async def _vet_location(response: httpx.Response) -> None:

@@ -86,9 +86,9 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         last: Exception | None = None
         for address in addresses:  # every one was vetted; the first that answers wins
             try:
-                return await self._network.connect_tcp(address, port, timeout=timeout,
-                                                       local_address=local_address,
-                                                       socket_options=socket_options)
+                return PinnedStream(await self._network.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address,
+                    socket_options=socket_options), address)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 last = exc
         assert last is not None  # addresses is non-empty: the policy refuses an empty list
@@ -101,6 +101,39 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._network.sleep(seconds)
+
+
+PEER_IP = "claimwatch_peer_ip"  # get_extra_info key: the vetted IP this stream was dialled to
+
+
+class PinnedStream(httpcore.AsyncNetworkStream):
+    """A dialled stream that remembers which vetted IP it was connected to.
+
+    Evidence (WARC-IP-Address) must name the address the body came from; the pinned address
+    is that address by construction, whatever the underlying backend reports (a test backend
+    that routes a public address to 127.0.0.1 included). Everything else is delegated.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, address: str) -> None:
+        self._inner = inner
+        self.address = address
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        return PinnedStream(await self._inner.start_tls(ssl_context, server_hostname, timeout),
+                            self.address)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.address if info == PEER_IP else self._inner.get_extra_info(info)
 
 
 class PinnedTransport(httpx.AsyncHTTPTransport):

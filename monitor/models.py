@@ -102,6 +102,26 @@ class Change:
         return data
 
 
+@dataclass(frozen=True)
+class HttpExchange:
+    """The final HTTP request/response of a fetch, as a WARC record needs it (issue 18).
+
+    Kept apart from the parsed fields of :class:`FetchResult` because evidence must show the
+    exchange *as it happened*: header names in their received case, order and duplicates kept,
+    the status line with the server's own reason phrase, and the IP the socket was connected to.
+    Secret-bearing request headers are never kept; ``withheld`` names the ones left out.
+    """
+
+    method: str
+    url: str  # the URL requested on the final hop (credentials in userinfo removed)
+    request_headers: tuple[tuple[str, str], ...]
+    withheld: tuple[str, ...]  # names of request headers sent but not recorded (secrets)
+    http_version: str  # "HTTP/1.1"
+    status_line: str  # "HTTP/1.1 200 OK"
+    response_headers: tuple[tuple[str, str], ...]
+    peer_ip: str | None
+
+
 @dataclass
 class FetchResult:
     """What the fetcher hands to the snapshot/store stages for one successful request."""
@@ -117,6 +137,7 @@ class FetchResult:
     redirects: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
     not_modified: bool = False  # 304: body/text are empty
+    exchange: HttpExchange | None = None  # final request/response as sent and received
 
 
 @dataclass(frozen=True)

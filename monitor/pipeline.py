@@ -281,7 +281,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         status = getattr(error, "status_code", None)
         fetch_row.update(outcome="error", error_kind=error.kind, error=str(error), status_code=status)
         with store.transaction(db):
-            db["fetches"].insert(fetch_row)
+            store.insert_fetch(db, fetch_row)
             alerts = _health(db, config, src, ok=False, error=str(error))
         return CheckResult(src.id, "error", error=str(error), duration_ms=elapsed_ms, alerts=alerts)
 
@@ -293,7 +293,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
             latest = store.latest_version(db, src.id)
             fetch_row.update(outcome="not_modified", version_id=latest["id"] if latest else None,
                              body_hash=latest["body_hash"] if latest else None)
-            db["fetches"].insert(fetch_row)
+            store.insert_fetch(db, fetch_row, fetched.exchange)
             if latest:
                 db["versions"].update(latest["id"], {"last_seen": started})
             alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
@@ -313,7 +313,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
     if problem:
         fetch_row.update(outcome="blocked", error_kind="blocked_page", error=problem)
         with store.transaction(db):
-            db["fetches"].insert(fetch_row)
+            store.insert_fetch(db, fetch_row, fetched.exchange)
             alerts = _health(db, config, src, ok=False, error=problem)
         return CheckResult(src.id, "blocked", error=problem, duration_ms=elapsed_ms, alerts=alerts)
 
@@ -322,7 +322,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         latest = store.latest_version(db, src.id)
         if latest and latest["text_hash"] == text_hash:
             fetch_row.update(outcome="unchanged", version_id=latest["id"])
-            db["fetches"].insert(fetch_row)
+            store.insert_fetch(db, fetch_row, fetched.exchange)
             db["versions"].update(latest["id"], {"last_seen": started})
             alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
             return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms,
@@ -338,7 +338,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
             "held": 0, "charset": fetched.charset or None}).last_pk
         store.insert_claims(db, src.id, version_id, claims, EXTRACTOR_VERSION)
         fetch_row.update(outcome="new_version", version_id=version_id)
-        db["fetches"].insert(fetch_row)
+        store.insert_fetch(db, fetch_row, fetched.exchange)
         history = store.version_history(db, src.id, config.settings.repeat_window)
         plan = noise.plan_version(history, config.settings, number, text_hash, claims)
         if plan.discard_held_of is not None:

@@ -30,7 +30,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from monitor.errors import RefError, StorageFull, StoreError
-from monitor.models import Change, Claim, History
+from monitor.models import Change, Claim, History, HttpExchange
 
 DEFAULT_DB = Path("snapshots") / "history.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -220,6 +220,31 @@ def _m0010_change_groups(db: sqlite_utils.Database) -> None:
     """Statement groups: the facts one sentence added or changed alert together, as one message."""
     db["changes"].add_column("group_id", int)
     db["changes"].create_index(["group_id"], if_not_exists=True)
+
+
+@migrations(name="archive_0001_fetch_exchanges")
+def _m_archive_0001_fetch_exchanges(db: sqlite_utils.Database) -> None:
+    """The HTTP exchange behind each fetch that got a response (issue 18: WARC evidence).
+
+    A table of its own, one row per fetch, rather than columns on ``fetches``: the header
+    JSON is bulky and read only by ``monitor export`` / ``monitor evidence``, and fetches made
+    before this migration simply have no row (the export reports those fields as missing).
+    """
+    db["fetch_exchanges"].create(
+        {
+            "fetch_id": int,
+            "method": str,
+            "request_url": str,
+            "request_headers": str,  # JSON [[name, value], …] as sent, secrets left out
+            "withheld_headers": str,  # JSON [name, …] of secret-bearing headers not recorded
+            "http_version": str,
+            "status_line": str,
+            "response_headers": str,  # JSON [[name, value], …] as received
+            "peer_ip": str,
+        },
+        pk="fetch_id",
+        foreign_keys=[("fetch_id", "fetches", "id")],
+    )
 
 
 def readonly_mode(path: str | Path) -> str:
@@ -529,6 +554,25 @@ def change_from_row(row: dict[str, Any]) -> Change:
 # ---------------------------------------------------------------- fetch state
 
 
+def insert_fetch(db: sqlite_utils.Database, row: dict[str, Any],
+                 exchange: HttpExchange | None = None) -> int:
+    """Insert a fetches row and, when the fetch got a response, its HTTP exchange; returns the id.
+
+    Both in the caller's transaction, so a fetch is never stored without its exchange.
+    """
+    fetch_id = int(db["fetches"].insert(row).last_pk)
+    if exchange is not None:
+        db["fetch_exchanges"].insert({
+            "fetch_id": fetch_id, "method": exchange.method, "request_url": exchange.url,
+            "request_headers": json.dumps([list(h) for h in exchange.request_headers]),
+            "withheld_headers": json.dumps(list(exchange.withheld)),
+            "http_version": exchange.http_version, "status_line": exchange.status_line,
+            "response_headers": json.dumps([list(h) for h in exchange.response_headers]),
+            "peer_ip": exchange.peer_ip})
+    return fetch_id
+
+
+
 def last_fetch(db: sqlite_utils.Database, source_id: str) -> dict[str, Any] | None:
     rows = list(db.query(
         "SELECT * FROM fetches WHERE source_id = ? ORDER BY id DESC LIMIT 1", [source_id]))
@@ -596,6 +640,13 @@ SCHEMA_DOC: dict[str, tuple[str, dict[str, str]]] = {
         "consecutive_failures": "Failed fetches in a row", "last_outcome": "Outcome of the last fetch",
         "last_error": "Last error reason", "last_checked_at": "Time of the last fetch (UTC)",
         "broken_alerted": "1 once a fetch-broken alert was queued"}),
+    "fetch_exchanges": ("HTTP request and response of a fetch, as exchanged (for WARC export and evidence).", {
+        "fetch_id": "Fetch (fetches.id)", "method": "Request method", "request_url": "URL requested on the final hop",
+        "request_headers": "JSON [[name, value], …] of request headers sent (secret-bearing ones left out)",
+        "withheld_headers": "JSON list of request header names sent but not recorded (secrets)",
+        "http_version": "HTTP version of the response", "status_line": "Status line as received",
+        "response_headers": "JSON [[name, value], …] of response headers as received (case, order, duplicates kept)",
+        "peer_ip": "IP address the connection was pinned to"}),
     "daemon": ("Heartbeat of the running daemon.", {
         "pid": "Process id", "host": "Host name", "started_at": "Start time (UTC)",
         "heartbeat_at": "Last heartbeat (UTC)", "state": "running | stopping | stopped"}),

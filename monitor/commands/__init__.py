@@ -13,5 +13,7 @@ from monitor.commands.alerts import alerts, feed_cmd
 from monitor.commands.daemon import reload, run, status
 from monitor.commands.serve import serve
 from monitor.commands.demo import demo
+from monitor.commands.archive import evidence, export
 
-COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, verify, alerts, feed_cmd, serve, run, status, reload, demo]
+COMMANDS: list[click.Command] = [check, history, diff, claims, reextract, verify, alerts, feed_cmd, serve, run, status, reload, demo,
+                              export, evidence]
