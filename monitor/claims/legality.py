@@ -20,7 +20,7 @@ Choices: "not approved by the FDA or EMA" gives one claim per authority (each ca
 "not approved nor evaluated by the FDA" gives both FDA not_approved and FDA not_evaluated.
 "not an over-the-counter or prescribed medication in the U.S." means no marketing route at
 all, so it is reported as ``US not_approved``. Authorities: agencies by short name (FDA, EMA,
-WADA, TGA, MHRA, Health Canada, ...); "Russia" -> "Russian Ministry of Health"; a country with
+WADA, TGA, MHRA, Health Canada, ...); "Russia" -> "Russia" (the ministry only when it is named); a country with
 no agency ("in the US") -> the country ("US", "EU", "UK", ...), but never a place where the
 substance was made or studied ("trials carried out in Russia") nor one named after ", so /
 which / because"; a comma aside ("is not, however, approved") keeps the negation; a country is dropped when its
@@ -55,13 +55,13 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("ANVISA", r"(?-i:\bANVISA\b)", "Brazil"),
     ("Swissmedic", r"\bSwissmedic\b", "Switzerland"),
     ("WHO", r"World\s+Health\s+Organi[sz]ation|(?-i:\bWHO\b)", "global"),
-    (
-        "Russian Ministry of Health",
-        r"Russian\s+Ministry\s+of\s+Health|Ministry\s+of\s+Health\s+of\s+(?:the\s+)?Russia(?:n\s+Federation)?"
-        r"|\bMinzdrav\b|(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b"
-        r"|\bRussian(?=\s+(?:list|register|registry|state|government|pharmacies|market|law|regulators?|authorities)\b)",
-        "Russia",
-    ),
+    ("Russian Ministry of Health",
+     r"Russian\s+Ministry\s+of\s+Health|Ministry\s+of\s+Health\s+of\s+(?:the\s+)?Russia(?:n\s+Federation)?|\bMinzdrav\b",
+     "Russia"),
+    ("Russia",
+     r"(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b|(?-i:\bRU\b)"
+     r"|\bRussian(?=\s+(?:list|register|registry|state|government|pharmacies|pharmacy|market|law|regulators?|authorities|doctors|physicians|clinics|hospitals|prescriptions?)\b)",
+     "Russia"),
     ("US", r"(?-i:\b(?:the\s+)?(?:U\.S\.(?:A\.)?|USA\b|US\b))|\b(?:the\s+)?United\s+States\b|\bAmerica\b", "US"),
     ("EU", r"(?-i:\bEU\b)|\bEuropean\s+Union\b|\bEurope\b", "EU"),
     ("UK", r"(?-i:\bUK\b)|\bUnited\s+Kingdom\b|\b(?:Great\s+)?Britain\b", "UK"),
@@ -72,12 +72,42 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("Ukraine", r"\bUkraine\b", "Ukraine"),
     ("Kazakhstan", r"\bKazakhstan\b", "Kazakhstan"),
     ("Belarus", r"\bBelarus\b", "Belarus"),
+    ("Germany", r"\bGermany\b", "Germany"),
+    ("France", r"\bFrance\b", "France"),
+    ("Italy", r"\bItaly\b", "Italy"),
+    ("Spain", r"\bSpain\b", "Spain"),
+    ("Poland", r"\bPoland\b", "Poland"),
+    ("Netherlands", r"\bNetherlands\b", "Netherlands"),
+    ("Sweden", r"\bSweden\b", "Sweden"),
+    ("Norway", r"\bNorway\b", "Norway"),
+    ("Finland", r"\bFinland\b", "Finland"),
+    ("Denmark", r"\bDenmark\b", "Denmark"),
+    ("Ireland", r"\bIreland\b", "Ireland"),
+    ("Switzerland", r"\bSwitzerland\b", "Switzerland"),
+    ("Brazil", r"\bBrazil\b", "Brazil"),
+    ("India", r"\bIndia\b", "India"),
+    ("Mexico", r"\bMexico\b", "Mexico"),
+    ("Israel", r"\bIsrael\b", "Israel"),
+    ("South Korea", r"\bSouth\s+Korea\b", "South Korea"),
+    ("New Zealand", r"\bNew\s+Zealand\b", "New Zealand"),
+    ("Singapore", r"\bSingapore\b", "Singapore"),
+    ("Thailand", r"\bThailand\b", "Thailand"),
+    ("Georgia", r"\bGeorgia\b", "Georgia"),
+    ("Armenia", r"\bArmenia\b", "Armenia"),
+    ("Moldova", r"\bMoldova\b", "Moldova"),
+    ("Uzbekistan", r"\bUzbekistan\b", "Uzbekistan"),
+    ("Latvia", r"\bLatvia\b", "Latvia"),
+    ("Lithuania", r"\bLithuania\b", "Lithuania"),
+    ("Estonia", r"\bEstonia\b", "Estonia"),
+    ("Turkey", r"\bTurkey\b", "Turkey"),
+    ("Argentina", r"\bArgentina\b", "Argentina"),
+    ("South Africa", r"\bSouth\s+Africa\b", "South Africa"),
     ("global", r"\b(?:globally|worldwide|internationally|anywhere\s+in\s+the\s+world)\b", "global"),
 )
 _AUTH_RE = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)), _I)
 _JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
-_COUNTRY_OF = {"US": "US", "EU": "EU", "UK": "UK", "Canada": "Canada", "Australia": "Australia",
-               "Japan": "Japan", "Russia": "Russian Ministry of Health", "global": "global"}
+# Places that are their own jurisdiction (a country or region, not an agency).
+_COUNTRY_OF = {name: name for name, _, j in _AUTHORITIES if name == j}
 # "developed in Russia" names a place of origin, not a regulator.
 _ORIGIN_RE = re.compile(
     r"\b(?:developed|created|invented|synthesi[sz]ed|originated|made|studied|researched|used|popular|"
@@ -266,7 +296,7 @@ def _place_for_country(unit_text: str, prior: str) -> str | None:
         names = [a[0] for a in _authorities(text) if a[0] != "global"]
         for n in names:
             j = _JURISDICTION[n]
-            return "Russian Ministry of Health" if j == "Russia" else ("US" if j == "US" else n if n in _COUNTRY_OF else j)
+            return n if n in _COUNTRY_OF else j
     return None
 
 
