@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.claims import register
-from monitor.claims.lexicon import clauses, is_reference, make_claim, slug
+from monitor.claims.lexicon import clauses, is_reference, make_claim, phrase_pattern, slug
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -118,6 +118,10 @@ _ORIGIN_RE = re.compile(
 )
 
 
+def phrase_pattern_any(phrases: tuple[str, ...]) -> str:
+    return "|".join(phrase_pattern(p) for p in phrases)
+
+
 @dataclass(frozen=True)
 class _Cue:
     family: str
@@ -167,16 +171,69 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("essential_list", r"\b(?:list\s+of\s+)?(?:vital\s+and\s+)?essential\s+(?:drugs|medicines|medicinal\s+products)(?:\s+list)?\b|\bVED\s+list\b",
      "essential_drug_list", "not_essential_drug_list", True, False, "unspecified"),
 )
-_CUE_RES = tuple((fam, re.compile(p, _I), pos, neg, n, na, d) for fam, p, pos, neg, n, na, d in _CUES)
+
+# Status phrases as word lists (see ``lexicon.phrase_pattern``: "…" = a few words, "*" = any ending).
+# Read before the patterns above, so a longer phrase ("never submitted for approval") wins over the
+# word inside it ("approval"). Columns: family, status, status when negated, negatable, needs an
+# authority named in the clause, default authority, phrases.
+STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ...] = (
+    # US pharmacy compounding (503A / 503B bulk drug substances lists); the authority is the FDA.
+    ("compounding", "category_1", "category_1", False, False, "FDA", ("category 1", "category one", "category i")),
+    ("compounding", "category_2", "category_2", False, False, "FDA", ("category 2", "category two", "category ii")),
+    ("compounding", "under_review", "under_review", False, False, "FDA", (
+        "pharmacy compounding advisory committee", "PCAC", "referred … to the advisory committee",
+        "under review for compounding", "nominated for the bulks list", "nominated for the 503a bulks list")),
+    ("compounding", "not_compoundable", "not_compoundable", False, False, "FDA", (
+        "no compounding pathway", "no longer be compounded", "can no longer be compounded", "removed … from the … bulks list",
+        "taken off the … bulks list", "excluded from compounding", "not eligible for compounding", "may not be compounded",
+        "cannot be compounded", "can't be compounded", "must not be compounded", "not be compounded", "not on the … bulks list",
+        "may not compound", "cannot compound", "can't compound", "not allowed to compound")),
+    ("compounding", "compoundable", "not_compoundable", True, False, "FDA", (
+        "may be compounded", "can be compounded", "may compound", "can compound", "eligible for compounding",
+        "allowed to compound", "permitted to compound", "on the … bulks list", "added to the … bulks list")),
+    # Research chemical / research use.
+    ("research", "research_chemical", "research_chemical", False, False, "unspecified", (
+        "sold as a research chemical", "sold only as a research chemical", "sold strictly as a research chemical",
+        "sold … as research chemicals", "sold … as a research chemical", "classified as a research chemical",
+        "marketed as a research chemical", "is a research chemical", "are research chemicals", "as research chemicals",
+        "as a research chemical", "research chemical only", "a research chemical,")),
+    ("research", "research_use_only", "research_use_only", False, False, "unspecified", (
+        "not for human or veterinary use", "not for human or animal use", "not for human … use", "for in vitro use only",
+        "not for human consumption")),
+    # Approval: never submitted; other ways of saying approved / licensed / authorised.
+    ("approval", "not_submitted", "not_submitted", False, False, "unspecified", (
+        "never … submitted for … approval", "never … submitted for … review", "never … submitted to",
+        "never … filed for … approval", "never filed for", "never applied for", "not … submitted for … approval",
+        "not … submitted for … review", "no application … has been filed", "no application … has been submitted",
+        "has not applied for", "never sought approval", "never sought … approval")),
+    ("approval", "approved", "not_approved", True, False, "unspecified", (
+        "is authorised", "is authorized", "are authorised", "are authorized", "was authorised", "was authorized",
+        "been authorised", "been authorized", "has authorised", "has authorized", "have authorised", "have authorized",
+        "not authorised", "not authorized", "authorised for", "authorized for", "licenses", "licences",
+        "granted a licence", "granted a license", "granted … marketing", "registered as a medicine",
+        "registered as a drug", "registered as a medicinal product", "holds a registration")),
+    # Availability (on the market / in pharmacies / prescribed there); needs the place named.
+    ("availability", "available", "not_available", True, True, "unspecified", (
+        "prescribed in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
+        "commonly prescribed in", "available in … pharmacies", "available in pharmacies", "sold in pharmacies",
+        "sold in … pharmacies", "bought at pharmacies", "bought in pharmacies", "bought at … pharmacies",
+        "bought in … pharmacies", "sold over pharmacy counters", "sold over the pharmacy counter", "in any … pharmacy",
+        "on pharmacy shelves", "on the market in", "marketed in", "is available in", "are available in",
+        "isn't available", "is not available", "not available in", "not sold in", "available here")),
+)
+_PHRASE_CUES = tuple((fam, phrase_pattern_any(phrases), pos, neg, n, na, d)
+                     for fam, pos, neg, n, na, d, phrases in STATUS_PHRASES)
+_CUE_RES = tuple((fam, re.compile(p, _I), pos, neg, n, na, d) for fam, p, pos, neg, n, na, d in _PHRASE_CUES + _CUES)
 # A unit none of whose words is a status cue cannot yield a claim: one search rules it out.
-_ANY_CUE_RE = re.compile("|".join(f"(?:{p})" for _, p, *_ in _CUES), _I)
+_ANY_CUE_RE = re.compile("|".join(f"(?:{p})" for _, p, *_ in _PHRASE_CUES + _CUES), _I)
 # Cheaper still, checked first: a literal every cue pattern above contains (keep in step with _CUES).
 _CUE_HINT_RE = re.compile(r"approv|withdrawn|authori[sz]|licen[sc]|registered|evaluated|reviewed|prohibit|banned|"
                           r"forbidden|prescri|rx|schedul|s4|counter|otc|controlled|research|ruo|human|intended|"
-                          r"laboratory|import|legal|lawful|essential|\bved\b", _I)
+                          r"laboratory|import|legal|lawful|essential|\bved\b|categor|compound|pcac|chemical|submitted|"
+                          r"filed|applied|sought|pharmac|market|available|sold", _I)
 
 _NEG_RE = re.compile(
-    r"\b(?:not|never|nor|no|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
+    r"\b(?:not|never|nor|no|none\s+of|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
     r"don't|won't|has\s+yet\s+to|have\s+yet\s+to|is\s+yet\s+to|yet\s+to\s+be)\b",
     _I,
 )
@@ -207,9 +264,14 @@ def _authorities(text: str) -> list[tuple[str, int, int, bool]]:
     return found
 
 
-def _cues(clause: str) -> list[_Cue]:
+_COMPOUNDING_CONTEXT_RE = re.compile(r"\b50[34]\s?[AB]\b|\bbulks?\b|\bcompound\w*|\bPCAC\b|\boutsourcing\b", _I)
+
+
+def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
     cues: list[_Cue] = []
     for fam, rx, pos, neg, negatable, needs, default in _CUE_RES:
+        if fam == "compounding" and not _COMPOUNDING_CONTEXT_RE.search(unit_text or clause):
+            continue  # "Category 2" of anything else (a carcinogen class, a WADA section) is not compounding
         for m in rx.finditer(clause):
             if any(m.start() < c.end and c.start < m.end() for c in cues):
                 continue
@@ -217,7 +279,9 @@ def _cues(clause: str) -> list[_Cue]:
                 continue
             cues.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
-        cues = [c for c in cues if c.family != "legal"]
+        cues = [c for c in cues if c.family not in ("legal", "availability")]
+    if any(c.family == "legal" and c.positive == "illegal" for c in cues):  # "possession without a prescription is illegal"
+        cues = [c for c in cues if not (c.family == "schedule" and c.positive == "otc")]
     imports = [c for c in cues if c.family == "import"]
     legal = [c for c in cues if c.family == "legal"]
     if imports and legal:  # "importing X is illegal": one import claim, polarity from the legal word
@@ -230,7 +294,7 @@ def _cues(clause: str) -> list[_Cue]:
 
 
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
-    lo = max(prev_end, cue.start - 45)
+    lo = max(prev_end, cue.start - (60 if re.match(r"\s*none\s+of\b", clause, _I) else 45))
     # "is not, however, approved": a comma-enclosed aside is blanked so its commas reset nothing.
     masked = _ASIDE_RE.sub(lambda m: " " * len(m.group(0)), clause)
     cut = lo
@@ -300,14 +364,32 @@ def _place_for_country(unit_text: str, prior: str) -> str | None:
     return None
 
 
+# "WADA status: Prohibited", "US: Unscheduled": a short label before a colon belongs to its value's clause.
+_LABEL_COLON_RE = re.compile(r"(?:^|(?<=[|;.]\s)|(?<=[|;]))(\s*[^\s:|;.][^:|;.]{0,30}?):(?=\s|[A-Z])")
+_CELL_BREAK_RE = re.compile(r"\s*\|\s*")
+# A place named in one clause carries into the next of the same sentence for these families
+# ("in Australia, 200 mg tablets are OTC, while higher strengths are prescription-only").
+_CARRY_FAMILIES = frozenset({"schedule", "approval", "availability", "legal"})
+
+
+def _label_text(text: str) -> str:
+    """Colons after short labels and table-cell pipes read as plain separators (same length)."""
+    text = _LABEL_COLON_RE.sub(lambda m: m.group(1) + " ", text)
+    return _CELL_BREAK_RE.sub(lambda m: " " * (len(m.group(0)) - 1) + ";", text) if "|" in text else text
+
+
 def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
-    text = unit.text
+    text = _label_text(unit.text)
     claims: list[Claim] = []
     seen: set[tuple[str, str, str]] = set()
     prev_auths: list[str] = []
+    carry: list[str] = []
+    prev_ce = 0
     for cs, ce in clauses(text):
+        if re.search(r"[.;:!?]", text[prev_ce:cs]):
+            carry = []  # a new sentence or a new clause after ";" names its own place
         clause = text[cs:ce]
-        cues = _cues(clause)
+        cues = _cues(clause, text)
         auths = _authorities(clause)
         if not cues:
             claims.extend(_elliptical(unit, clause, auths, claims, seen))
@@ -325,6 +407,8 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
                     _COUNTRY_OF.get(_JURISDICTION.get(prev_auths[0], ""), None) if prev_auths else None
                 ) or _place_for_country(text, prior)
                 names = [place] if place else []
+            if not names and carry and cue.family in _CARRY_FAMILIES and unit.kind != "table_row":
+                names = list(carry)
             if not names:
                 if cue.needs_authority:
                     continue
@@ -346,6 +430,8 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
                 seen.add(sig)
                 claims.append(make_claim("legality", f"legality:{slug(name)}:{cue.family}", unit, value))
         prev_auths = [a[0] for a in auths if not a[3]] or prev_auths
+        carry = _dedupe([a[0] for a in auths if not a[3] and a[0] != "global"]) or carry
+        prev_ce = ce
     return claims
 
 

@@ -105,6 +105,34 @@ NEGATOR_RE = re.compile(
 )
 
 
+def phrase_pattern(phrase: str) -> str:
+    """Regex for a readable phrase: words separated by any whitespace, ``…`` = up to 5 words, ``#`` = a number.
+
+    Lets word lists stay lists of words ("never … submitted for approval") rather than regexes.
+    Words may end in ``*`` (any ending: ``compound*``).
+    """
+    out = []
+    for w in phrase.split():
+        if w == "…":
+            out.append(r"(?:[\w'’.-]+\s+){0,5}?")
+            continue
+        if w == "#":
+            part = r"\d+"
+        elif w.endswith("*"):
+            part = re.escape(w[:-1]) + r"[\w-]*"
+        else:
+            part = re.escape(w)
+        out.append(part + r"\s+")
+    body = "".join(out)
+    body = body[: -len(r"\s+")] if body.endswith(r"\s+") else body
+    return r"(?<![\w-])" + body + (r"(?![\w])" if phrase[-1:].isalnum() or phrase.endswith("*") else "")
+
+
+def phrases_re(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+    """One case-insensitive regex matching any of ``phrases`` (see :func:`phrase_pattern`)."""
+    return re.compile("|".join(phrase_pattern(p) for p in phrases), re.IGNORECASE)
+
+
 def find_subject(text: str) -> str | None:
     """Canonical name of the first known substance named in ``text``, else None."""
     m = _SUBJECT_RE.search(text or "")
