@@ -105,6 +105,7 @@ _DEFINITION_RE = _compile(DEFINITION_UNIT)
 _HYPOTHETICAL_RE = _compile(HYPOTHETICAL_UNIT)
 _REVERSED_RE = _compile(REVERSED_FORWARD)
 _PSEUDO_RE = _compile(PSEUDO_SELF)
+_SENTENCE_STOP_RE = re.compile(r"[.!?](?:\[[^\]]{1,20}\])*\s+(?=[A-Z])")
 _CLAUSE_END_RE = re.compile(r"[.;!?]\s|[.;!?]$|,\s+(?:but|while|whereas|although|though|however)\b|\s+but\s+", re.IGNORECASE)
 _ANY_RE = re.compile("|".join(f"(?:{rx.pattern})" for rx in (_META_RE, _DEFINITION_RE, _HYPOTHETICAL_RE, _REVERSED_RE,
                                                               _PSEUDO_RE)), re.IGNORECASE)
@@ -156,7 +157,7 @@ def non_assertive(text: str) -> str | None:
         return "meta"
     if _DEFINITION_RE.search(s):
         return "definition"
-    if _HYPOTHETICAL_RE.search(s):
+    if _HYPOTHETICAL_RE.search(s) and not _SENTENCE_STOP_RE.search(s):
         return "hypothetical"
     return None
 
@@ -168,6 +169,11 @@ def mask(text: str) -> str:
         end = _CLAUSE_END_RE.search(text, m.end())
         spans.append((m.start(), end.start() if end else len(text)))
     spans.extend(m.span() for m in _PSEUDO_RE.finditer(text))
+    if _SENTENCE_STOP_RE.search(text):  # a unit of several sentences: blank the hypothetical one only
+        for m in _HYPOTHETICAL_RE.finditer(text):
+            starts = [0] + [x.end() for x in _SENTENCE_STOP_RE.finditer(text, 0, m.start() + 1)]
+            end = _SENTENCE_STOP_RE.search(text, m.end())
+            spans.append((starts[-1], end.start() + 1 if end else len(text)))
     return _blank(text, spans) if spans else text
 
 
