@@ -103,6 +103,47 @@ def label_value(unit: TextUnit) -> tuple[str, str] | None:
     return (m.group(1).strip(), m.group(2).strip()) if m else None
 
 
+# Infobox and table cells whose separator the page's markup lost: "Legal statusUnscheduled",
+# "Typical Cycle Length4–6 weeks". A lowercase run of two or more letters (three when the word
+# starts there) meets a capital or a number. Brand names written in camel case are not cells.
+_CELL_JOIN_RE = re.compile(r"(?:(?<=[A-Z][a-z]{2})|(?<=[a-z]{3}))(?=[A-Z][a-z]|[A-Z]{2}\b|[A-Z]:|\d)")
+_CAMEL_WORDS = frozenset("youtube pubmed paypal linkedin github iphone ipad whatsapp wordpress javascript tiktok "
+                         "mastercard facebook reddit instagram woocommerce shopify biontech glaxosmithkline "
+                         "powerpoint sciencedirect researchgate clinicaltrials".split())
+
+
+def cell_breaks(text: str) -> list[int]:
+    """Offsets in ``text`` where two run-together table cells meet (see ``_CELL_JOIN_RE``), else []."""
+    if _INNER_STOP_RE.search(text) or len(text) > 200:
+        return []
+    out = []
+    for m in _CELL_JOIN_RE.finditer(text):
+        i = m.start()
+        a = i
+        while a > 0 and text[a - 1].isalpha():
+            a -= 1
+        b = i
+        while b < len(text) and text[b].isalnum():
+            b += 1
+        if text[a:b].lower() in _CAMEL_WORDS or text[i].isdigit() and text[a:i].lower() in ("mg", "mcg", "ml", "covid", "vitamin"):
+            continue
+        out.append(i)
+    return out
+
+
+def split_cells(text: str, sep: str = " | ") -> str:
+    """``text`` with ``sep`` inserted at every :func:`cell_breaks` offset (for reading, not for offsets)."""
+    breaks = cell_breaks(text)
+    if not breaks:
+        return text
+    parts, pos = [], 0
+    for i in breaks:
+        parts.append(text[pos:i])
+        pos = i
+    parts.append(text[pos:])
+    return sep.join(parts)
+
+
 # --- line classification -------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ import functools
 import re
 
 from monitor.models import TextUnit
+from monitor.segment import split_cells
 
 # --- trigger tables (phrases; spaces match any whitespace, "…" matches up to 60 characters of one clause) ---
 
@@ -183,7 +184,8 @@ def view(unit: TextUnit) -> TextUnit:
     why = non_assertive(unit.text)
     if why:
         return dataclasses.replace(unit, text="")
-    text = mask(unit.text) if _ANY_RE.search(unit.text) else unit.text
+    text = split_cells(unit.text)
+    text = mask(text) if _ANY_RE.search(text) else text
     kind = "heading" if unit.kind in ("sentence", "faq") and _title_like(text) else unit.kind
     if text is unit.text and kind == unit.kind:
         return unit

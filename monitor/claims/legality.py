@@ -375,7 +375,7 @@ _CARRY_FAMILIES = frozenset({"schedule", "approval", "availability", "legal"})
 def _label_text(text: str) -> str:
     """Colons after short labels and table-cell pipes read as plain separators (same length)."""
     text = _LABEL_COLON_RE.sub(lambda m: m.group(1) + " ", text)
-    return _CELL_BREAK_RE.sub(lambda m: " " * (len(m.group(0)) - 1) + ";", text) if "|" in text else text
+    return _CELL_BREAK_RE.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), text) if "|" in text else text
 
 
 def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
