@@ -30,6 +30,7 @@ import re
 
 from monitor.claims import register
 from monitor.claims.lexicon import EFFECT_RE, clauses, effect_name, is_reference, make_claim, negated_before, segments
+from monitor.claims.safety_advice import advice
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -191,6 +192,11 @@ def _data(unit: TextUnit, text: str) -> list[Claim]:
     return [make_claim("safety", "safety:data", unit, value)]
 
 
+def _without(claim: Claim, field: str) -> Claim | None:
+    value = {k: v for k, v in claim.value.items() if k != field}
+    return make_claim("safety", claim.key, TextUnit(claim.text, claim.start, claim.end), value) if value else None
+
+
 @register("safety")
 def extract(units: list[TextUnit]) -> list[Claim]:
     """Safety claims of every unit (see module docstring); never raises."""
@@ -200,7 +206,12 @@ def extract(units: list[TextUnit]) -> list[Claim]:
             text = unit.text
             if is_reference(unit) or text.rstrip().endswith("?") or unit.kind == "heading":
                 continue
-            out.extend(_effects(unit, text) + _profile(unit, text) + _data(unit, text))
+            named = [make_claim("safety", f"safety:{aspect}:{name}", unit, {aspect: name})
+                     for aspect, name in advice(text, unit.context or "", unit.kind)]
+            profile = _profile(unit, text)
+            if any(c.key.startswith("safety:interaction:") for c in named):  # the named interaction says it
+                profile = [p for p in (_without(c, "interactions") for c in profile) if p]
+            out.extend(_effects(unit, text) + profile + _data(unit, text) + named)
         except Exception:  # an extractor must never take the pipeline down on odd text
             continue
     return out
