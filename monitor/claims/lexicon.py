@@ -62,7 +62,8 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
     ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
     ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"),
-    ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging|dryness)|(?:nose|nostril)\s+irritation"
+    ("nasal_dryness", r"nasal\s+dryness|dry(?:ness\s+of\s+the)?\s+nose|dry\s+nostrils"),
+    ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging)|(?:nose|nostril)\s+irritation"
                          r"|irritation\s+(?:of|in)\s+the\s+(?:nose|nostrils?|nasal\s+\w+)"
                          r"|irritation\s+(?:from|after|with)\s+(?:the\s+)?(?:intra)?nasal\s+\w+|burning\s+(?:sensation\s+)?in\s+the\s+nose"),
     ("headache", r"headaches?|migraines?"),
@@ -77,7 +78,22 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("injection_site_reaction", r"injection[- ]site\s+(?:reactions?|pain|redness|swelling|irritation)"
                                 r"|(?:redness|swelling|pain|irritation)\s+at\s+the\s+injection\s+site"),
     ("diarrhea", r"diarrho?ea"),
-    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|gastrointestinal\s+(?:upset|discomfort)|abdominal\s+(?:pain|discomfort)"),
+    ("stomach_bleeding", r"stomach\s+bleeding|gastrointestinal\s+bleeding|(?:GI|gastric)\s+bleeding|bleeding\s+(?:in|from)\s+the\s+stomach"),
+    ("gastrointestinal_upset", r"gastrointestinal\s+(?:upset|discomfort)|GI\s+(?:upset|discomfort)"),
+    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|abdominal\s+(?:pain|discomfort)"),
+    ("constipation", r"constipation|constipated"),
+    ("pancreatitis", r"pancreatitis"),
+    ("serotonin_syndrome", r"serotonin\s+syndrome"),
+    ("withdrawal_symptoms", r"withdrawal\s+(?:symptoms|effects|syndrome)"),
+    ("fishy_aftertaste", r"fishy\s+(?:aftertaste|after-taste|taste|burps)"),
+    ("hypoglycemia", r"hypoglyc(?:a)?emia|low\s+blood\s+sugar"),
+    ("flushing", r"flushing|facial\s+flushing"),
+    ("water_retention", r"water\s+retention|fluid\s+retention|oedema|edema"),
+    ("acne", r"acne"),
+    ("joint_pain", r"joint\s+pain|arthralgia"),
+    ("muscle_pain", r"muscle\s+(?:pain|aches?)|myalgia"),
+    ("weight_gain", r"weight\s+gain"),
+    ("tingling", r"tingling|pins\s+and\s+needles|paresthesias?"),
     ("runny_nose", r"runny\s+nose|rhinorrh?oea|rhinorrhea"),
     ("nosebleed", r"nose\s?bleeds?|epistaxis"),
     ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
