@@ -93,12 +93,13 @@ PSEUDO_SELF = (
 )
 
 
-def _compile(phrases: tuple[str, ...]) -> re.Pattern[str]:
+def _compile(phrases: tuple[str, ...], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    # "…" here stands for up to 60 characters of one clause (a subject: "if … were").
     parts = []
-    for p in phrases:
+    for p in sorted(phrases, key=len, reverse=True):
         words = [re.escape(w) if w != "…" else r"[^.;:!?]{1,60}?" for w in p.split()]
-        parts.append(r"\b" + r"\s+".join(words) + (r"\b" if p[-1].isalnum() else ""))
-    return re.compile("|".join(parts), re.IGNORECASE)
+        parts.append(r"\s+".join(words) + (r"\b" if p[-1].isalnum() else ""))
+    return re.compile(r"\b(?:" + "|".join(parts) + ")", flags)
 
 
 _META_RE = _compile(META_UNIT)
@@ -108,8 +109,17 @@ _REVERSED_RE = _compile(REVERSED_FORWARD)
 _PSEUDO_RE = _compile(PSEUDO_SELF)
 _SENTENCE_STOP_RE = re.compile(r"[.!?](?:\[[^\]]{1,20}\])*\s+(?=[A-Z])")
 _CLAUSE_END_RE = re.compile(r"[.;!?]\s|[.;!?]$|,\s+(?:but|while|whereas|although|though|however)\b|\s+but\s+", re.IGNORECASE)
-_ANY_RE = re.compile("|".join(f"(?:{rx.pattern})" for rx in (_META_RE, _DEFINITION_RE, _HYPOTHETICAL_RE, _REVERSED_RE,
-                                                              _PSEUDO_RE)), re.IGNORECASE)
+# The gate: every trigger at once, matched on the lowercased text (no IGNORECASE: several times faster).
+_ANY_LOWER_RE = _compile(META_UNIT + DEFINITION_UNIT + HYPOTHETICAL_UNIT + REVERSED_FORWARD + PSEUDO_SELF, 0)
+
+
+class _Gate:
+    @staticmethod
+    def search(text: str) -> bool:
+        return bool(_ANY_LOWER_RE.search(text.lower()))
+
+
+_ANY_RE = _Gate()
 
 # --- title-like units ---------------------------------------------------------------------------
 _WIKI_HEADING_RE = re.compile(r"^\s*=+[^=\n]+=+\s*$")

@@ -132,9 +132,21 @@ def _level(text: str) -> str | None:
     return None
 
 
+# Word starts one of which every kind pattern contains (checked on the lowercased clause first: a
+# clause without any of them names no kind, and this one search is far cheaper than nine).
+_KIND_GATE_RE = re.compile(
+    r"\b(?:meta|systematic|cochrane|pooled|umbrella|randomi|placebo|double|controlled|rct|observational|cohort|case|"
+    r"post|clinical|used|prescribed|employed|established|adopted|anecdot|users?|testimonial|forum|reddit|guys|folks|"
+    r"people|members|posters|many|human|vitro|volunteer|subjects|tested|studied|trialled|trialed|evaluated|stud|trial|review|series|survey|"
+    r"analys|experiment|retrospective|patient|animal|rodent|rat|mice|mouse|murine|rabbit|primate|monkey|dog|pig|"
+    r"zebrafish|cell|cultured|pre-?clinical)")
+
+
 def _kinds(clause: str) -> list[tuple[str, int, int]]:
     """(kind, start, end) of every kind named in ``clause``, in text order; overlaps count once."""
     kinds: list[tuple[str, int, int]] = []
+    if not _KIND_GATE_RE.search(clause.lower()):
+        return kinds
     for kind, rx in _KIND_RES:
         for m in rx.finditer(clause):
             if any(m.start() < e and s < m.end() for _, s, e in kinds):

@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.claims import register
-from monitor.claims.lexicon import clauses, is_reference, make_claim, phrase_pattern, slug
+from monitor.claims.lexicon import clauses, is_reference, make_claim, phrases_pattern, slug
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -119,7 +119,7 @@ _ORIGIN_RE = re.compile(
 
 
 def phrase_pattern_any(phrases: tuple[str, ...]) -> str:
-    return "|".join(phrase_pattern(p) for p in phrases)
+    return phrases_pattern(phrases)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from monitor.claims.lexicon import EFFECT_RE, effect_name, find_subject, phrase_pattern
+from monitor.claims.lexicon import EFFECT_RE, effect_name, find_subject, phrases_pattern
 
 # --- trigger tables ----------------------------------------------------------------------------
 # Phrase syntax: see ``lexicon.phrase_pattern`` ("…" = a few words). The things named follow the
@@ -112,7 +112,7 @@ MONITOR_HEADINGS = ("monitoring", "what to monitor", "monitor", "lab monitoring"
 
 
 def _alt(phrases: tuple[str, ...]) -> str:
-    return "|".join(phrase_pattern(p) for p in sorted(phrases, key=len, reverse=True))
+    return phrases_pattern(phrases)
 
 
 _I = re.IGNORECASE
