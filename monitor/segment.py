@@ -191,6 +191,7 @@ def _classify(text: str) -> list[_Line]:
     return lines
 
 
+_WRAP_WORDS = frozenset("a an the of by in to and or for with from than as at on into under".split())
 _WRAP_END_RE = re.compile(r"[.!?:;]['\"”’)\]]*$")
 
 
@@ -203,8 +204,11 @@ def _continues(text: str, prev: _Line, start: int, line: str) -> bool:
     """
     if prev.kind not in ("prose", "short", "list") or _WRAP_END_RE.search(prev.text):
         return False
-    if not line[:1].islower() or _BULLET_RE.match(line) or text.count("\n", prev.end, start) > 2:
+    if _BULLET_RE.match(line) or text.count("\n", prev.end, start) > 2 or not line[:1].isalnum():
         return False
+    last = prev.text.rsplit(None, 1)[-1].lower()
+    if not line[:1].islower():  # "approved by the\nFDA": only after a word that cannot end a sentence
+        return last in _WRAP_WORDS and _n_words(prev.text) >= 4
     return prev.text.endswith(",") or _n_words(prev.text) >= 4
 
 

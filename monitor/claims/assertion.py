@@ -72,7 +72,7 @@ HYPOTHETICAL_UNIT = (
     "should the ema", "should regulators", "were it to", "were the fda", "were the ema", "would be approved",
     "could be approved", "might be approved", "may be approved", "will … become", "could become", "might become",
     "would become", "may one day", "could one day", "might one day", "could eventually", "may eventually",
-    "hypothetically", "imagine", "suppose", "in theory", "if approved", "once approved", "if … is approved",
+    "were … to", "hypothetically", "imagine", "suppose", "in theory", "if approved", "once approved", "if … is approved",
     "if … are approved", "would need to", "would have to", "would require",
 )
 

@@ -51,6 +51,8 @@ _LEVEL_RES = (
         r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)",
         _I,
     ),
+    re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in)\s+"
+               r"(?:[\w-]+\s+){1,4}?(?:is|are|was|remains)\s+(?:still\s+|very\s+|rather\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)", _I),
     re.compile(r"\brated\s+(?:the\s+)?(?:quality\s+of\s+(?:the\s+)?)?evidence\s+(?:[\w-]+\s+){0,4}?as\s+" + _LW + r"\b", _I),
     re.compile(r"\bevidence\b[^.;]{0,60}?\b(?:is|are|was|were)\s+of\s+" + _LW + r"\s+(?:quality|certainty)\b", _I),
     re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),

@@ -203,6 +203,7 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
     # Approval: never submitted; other ways of saying approved / licensed / authorised.
     ("approval", "not_submitted", "not_submitted", False, False, "unspecified", (
         "never … submitted for … approval", "never … submitted for … review", "never … submitted to",
+        "never submitted … for … review", "never submitted … for … approval", "not submitted … for … approval",
         "never … filed for … approval", "never filed for", "never applied for", "not … submitted for … approval",
         "not … submitted for … review", "no application … has been filed", "no application … has been submitted",
         "has not applied for", "never sought approval", "never sought … approval")),
@@ -211,7 +212,8 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "been authorised", "been authorized", "has authorised", "has authorized", "have authorised", "have authorized",
         "not authorised", "not authorized", "authorised for", "authorized for", "licenses", "licences",
         "granted a licence", "granted a license", "granted … marketing", "registered as a medicine",
-        "registered as a drug", "registered as a medicinal product", "holds a registration")),
+        "registered as a drug", "registered as a medicinal product", "holds a registration", "registered … in #",
+        "has registered", "have registered")),
     # Availability (on the market / in pharmacies / prescribed there); needs the place named.
     ("availability", "available", "not_available", True, True, "unspecified", (
         "prescribed in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
@@ -264,7 +266,8 @@ def _authorities(text: str) -> list[tuple[str, int, int, bool]]:
     return found
 
 
-_COMPOUNDING_CONTEXT_RE = re.compile(r"\b50[34]\s?[AB]\b|\bbulks?\b|\bcompound\w*|\bPCAC\b|\boutsourcing\b", _I)
+_COMPOUNDING_CONTEXT_RE = re.compile(r"\b50[34]\s?[AB]\b|\bbulks?\b|\bcompound\w*|\bPCAC\b|\boutsourcing\b|(?-i:\bFDA\b)"
+                                     r"|\bsignificant\s+safety\s+risks\b", _I)
 
 
 def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
@@ -421,7 +424,7 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
                     if scope:
                         value["scope"] = scope
                 if cue.family == "approval" and status == "approved":
-                    y = _YEAR_RE.search(tail)
+                    y = _YEAR_RE.search(clause[cue.start :])
                     if y:
                         value["year"] = int(y.group(1))
                 sig = (name, cue.family, status)

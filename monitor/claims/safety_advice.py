@@ -39,7 +39,7 @@ CONTRAINDICATION_BEFORE_ITEMS = (
 INTERACTION_BEFORE_ITEMS = (
     "do not combine with", "do not combine … with", "don't combine with", "should not be combined with",
     "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with",
-    "not be combined with", "do not take with", "do not take … with", "do not use with", "do not use … with",
+    "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
     "do not mix with", "do not mix … with", "should not be taken with", "should not be used with", "not to be taken with",
     "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
     "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
@@ -66,14 +66,14 @@ _HAVE_MONITORED = r"\bhave\s+(?:your|their|his|her)\s+(.{2,60}?)\s+(?:monitored|
 
 # Where the list of things named ends.
 ITEM_STOPS = (
-    "if", "during", "while", "when", "before", "after", "in patients", "in people", "closely", "regularly",
+    "if", "during", "while", "when", "before", "after", "closely", "regularly",
     "carefully", "every", "at least", "as", "because", "since", "or within", "and within", "within", "unless",
     "for at least", "for the first", "until", "throughout", "at the start", "at baseline", "periodically", "daily",
     "weekly", "monthly", "in the first", "over the", "to make sure", "so that", "without", "on a regular basis",
 )
 # Words dropped from the start of a named thing.
 ITEM_LEADS = (
-    "you are", "you have", "you're", "you've", "you", "are", "have", "has", "had", "being", "is", "people with",
+    "in", "you are", "you have", "you're", "you've", "you", "are", "have", "has", "had", "being", "is", "people with",
     "patients with", "those with", "anyone with", "women who are", "women", "a history of", "history of", "any",
     "known", "the", "a", "an", "your", "their", "his", "her", "other", "existing", "pre-existing", "other drugs such as",
     "drugs such as", "medicines such as", "medications such as", "such as", "including", "e.g.", "especially",
@@ -127,7 +127,7 @@ _MON_FOR_RE = re.compile(r"\bmonitor(?:ing|ed)?\s+(?:\w+\s+)?for\b", _I)
 _STOP_RE = re.compile(r"\s+(?:" + _alt(ITEM_STOPS) + r")(?=\s|$)|[.;:!?()]|,\s+(?:as|because|since|so|which|and\s+(?:it|this|they|you|do|seek|stop|tell))\b"
                       r"|\s+(?:but|then|and\s+(?:do|seek|stop|tell|talk|consult|call))\b", _I)
 _LEAD_RE = re.compile(r"^(?:(?:" + _alt(ITEM_LEADS) + r")\s+)+", _I)
-_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|nor|and/or|&)\s+|\s*/\s*", _I)
+_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|nor|and/or|&)(?:\s+|$)|\s*/\s*", _I)
 _HEAD_CONTRA_RE = re.compile(r"^\W*(?:" + _alt(CONTRAINDICATION_HEADINGS) + r")", _I)
 _HEAD_INTER_RE = re.compile(r"^\W*(?:" + _alt(INTERACTION_HEADINGS) + r")\W*$", _I)
 _HEAD_MON_RE = re.compile(r"^\W*(?:" + _alt(MONITOR_HEADINGS) + r")\W*$", _I)
