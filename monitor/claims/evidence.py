@@ -90,8 +90,9 @@ _KINDS: tuple[tuple[str, str], ...] = (
                r"|\banimal\s+(?:and|or|&)\s+(?=(?:cell|cellular|human|clinical|in\s+vitro|laboratory)\b)"
                r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish)\s+(?:stud(?:y|ies)|models?|experiments?|data|work|research|trials?)\b"
                r"|\bin\s+(?:rats|mice|rodents|animals|monkeys|dogs|pigs|zebrafish|(?:a\s+)?(?:rat|mouse|rodent|animal)\s+models?)\b"
-               r"|\b(?:mice|rats|rodents|animals)\s+(?:that\s+(?:were|received|got)|treated|given|injected|dosed|fed|receiving)\b"),
-    ("cell", r"(?<!for\s)\bin\s+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:culture|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
+               r"|\b(?:mice|rats|rodents|animals)\s+(?:that\s+(?:were|received|got)|treated|given|injected|dosed|fed|receiving)\b"
+               r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"),
+    ("cell", r"(?<!for\s)\bin\s+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:cultures?|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
     ("preclinical", r"\bpre-?clinical(?:ly)?\b"),
 )
 _KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _KINDS)

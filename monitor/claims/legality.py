@@ -297,7 +297,7 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
 
 
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
-    lo = max(prev_end, cue.start - (60 if re.match(r"\s*none\s+of\b", clause, _I) else 45))
+    lo = max(prev_end, cue.start - (100 if re.match(r"\s*none\s+of\b", clause, _I) else 45))
     # "is not, however, approved": a comma-enclosed aside is blanked so its commas reset nothing.
     masked = _ASIDE_RE.sub(lambda m: " " * len(m.group(0)), clause)
     cut = lo
@@ -392,7 +392,7 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
         if re.search(r"[.;:!?]", text[prev_ce:cs]):
             carry = []  # a new sentence or a new clause after ";" names its own place
         clause = text[cs:ce]
-        cues = _cues(clause, text)
+        cues = _cues(clause, text + "\n" + (unit.context or ""))
         auths = _authorities(clause)
         if not cues:
             claims.extend(_elliptical(unit, clause, auths, claims, seen))

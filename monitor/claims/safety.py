@@ -44,13 +44,14 @@ _TRIGGER_RE = re.compile(
     r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
-    r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?\s*[:|]",
+    r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",
     _I,
 )
 _SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b"
                                r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\b", _I)
 # "Common side effects: nausea, constipation", a "Rare" heading: the frequency of every effect listed.
-_LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|frequent|infrequent))\b(?:\s+(?:side[- ]effects|adverse\s+(?:effects|reactions)))?\s*(?:[:|]|$)", _I)
+_LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|frequent|infrequent))\b(?:\s+(?:side[- ]effects|adverse\s+(?:effects|reactions)))?"
+                                 r"(?:\s*\([^)]{0,60}\))?\s*(?:[:|]|$)", _I)
 # An effect right after "no" / "zero" is stated absent even with no side-effect word ("no nausea, no headaches").
 _BARE_NO_RE = re.compile(r"\b(?:no|zero|without\s+any|without)\s+(?:(?:mild|real|noticeable|major)\s+)?$", _I)
 _BENEFIT_RE = re.compile(
@@ -243,13 +244,16 @@ def _without(claim: Claim, field: str) -> Claim | None:
 def extract(units: list[TextUnit]) -> list[Claim]:
     """Safety claims of every unit (see module docstring); never raises."""
     out: list[Claim] = []
+    intro = ""  # "Do not take this medicine if you:" above a list is the list's heading
     for unit in units:
         try:
             text = unit.text
+            if unit.kind != "list_item":
+                intro = text.strip() if text.rstrip().endswith(":") else ""
             if is_reference(unit) or text.rstrip().endswith("?") or unit.kind == "heading":
                 continue
             named = [make_claim("safety", f"safety:{aspect}:{name}", unit, {aspect: name})
-                     for aspect, name in advice(text, unit.context or "", unit.kind)]
+                     for aspect, name in advice(text, intro if unit.kind == "list_item" and intro else unit.context or "", unit.kind)]
             profile = _profile(unit, text)
             if any(c.key.startswith("safety:interaction:") for c in named):  # the named interaction says it
                 profile = [p for p in (_without(c, "interactions") for c in profile) if p]
