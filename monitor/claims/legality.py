@@ -7,11 +7,17 @@ Output per statement: ``value = {authority, status[, scope][, year]}``, key
 ``legality:<authority-slug>:<status-family>``. Negation is folded into ``status`` so that a
 flip ("approved" <-> "not approved") is a value change on the same key. Status families:
 
-* ``approval``       approved | not_approved | withdrawn ("no longer approved", "withdrawn")
+* ``approval``       approved (also registered / licensed / authorised) | not_approved | withdrawn ("no longer
+                     approved", "withdrawn") | not_submitted ("never submitted for regulatory review")
 * ``evaluation``     evaluated | not_evaluated (e.g. the US supplement disclaimer)
 * ``sport``          prohibited | permitted (WADA by default)
 * ``schedule``       prescription_only | otc | controlled | unscheduled
-* ``research``       research_use_only ("for research use only", "not for human consumption")
+* ``research``       research_use_only ("for research use only", "not for human consumption") |
+                     research_chemical ("sold as / classified as a research chemical")
+* ``availability``   available ("prescribed in Russia", "sold in pharmacies across Belarus") | not_available
+* ``compounding``    US 503A/503B compounding, FDA by default: compoundable | not_compoundable ("no
+                     compounding pathway", removed from the bulks list) | category_1 | category_2 |
+                     under_review (referred to the Pharmacy Compounding Advisory Committee)
 * ``import``         legal_to_import | illegal_to_import
 * ``legal``          legal | illegal (plain legality, bans outside sport)
 * ``essential_list`` essential_drug_list | not_essential_drug_list
@@ -26,7 +32,9 @@ substance was made or studied ("trials carried out in Russia") nor one named aft
 which / because"; a comma aside ("is not, however, approved") keeps the negation; a country is dropped when its
 own agency is also named; "globally" -> "global"; none named -> "unspecified" (evaluation
 statements without an authority are skipped: "evaluated to have no addictive effects").
-Questions are never claims.
+Questions, definitions, hypotheticals and reversed statements are filtered before this module reads
+a unit (``monitor.claims.assertion``). Status phrases added for real pages are word tables
+(``STATUS_PHRASES``), not regexes.
 """
 
 from __future__ import annotations

@@ -19,6 +19,12 @@ Claim shapes (one vocabulary for every page):
   side_effects: none | minimal | mild | rare; safe: true | false.
 * ``safety:data`` -> ``{data: limited | established[, term: long_term]}`` for statements
   that safety data are limited, needed, not established or under investigation.
+* ``safety:contraindication:<name>``, ``safety:interaction:<name>``, ``safety:monitor:<name>``
+  -> ``{contraindication|interaction|monitor: name}`` from the trigger and synonym tables of
+  ``monitor.claims.safety_advice`` (a named interaction replaces ``interactions: reported``).
+* profile field ``concerns: raised`` when a regulator or author says the substance may present
+  significant safety risks; ``toxicity: none`` also from a negated list of toxicity words
+  ("no allergenic, embryotoxic or mutagenic properties").
 
 Advice ("speak with your physician", "check interactions with your doctor") and disclaimers
 ("does not assert that X is safe") are not claims.
