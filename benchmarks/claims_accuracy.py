@@ -27,7 +27,33 @@ def main(argv: list[str]) -> int:
         )
     if "-v" in argv:
         print(describe(score))
+    _blind_sets()
     return 0
+
+
+def _blind_sets() -> None:
+    """Blind sets are reported apart from the tables: a set tuned on says less than a fresh one."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from blind import score_claims  # noqa: E402
+
+    root = Path(__file__).resolve().parent / "blind"
+    status = _statuses(root / "README.md")
+    for folder in sorted(p for p in root.iterdir() if (p / "claims.yaml").exists()):
+        s = score_claims(folder / "claims.yaml")
+        label = status.get(folder.name, "fresh")
+        print(f"\nblind set {folder.name} ({label}): claims")
+        for cat in sorted(set(s.tp) | set(s.fp) | set(s.fn)):
+            print(f"{cat:<10} {s.tp[cat]:>4} {s.fp[cat]:>4} {s.fn[cat]:>4} {s.precision(cat):>9.3f} {s.recall(cat):>7.3f}")
+
+
+def _statuses(readme: Path) -> dict[str, str]:
+    """``{round: "tuned on"}`` from the status column of the blind README's table."""
+    out = {}
+    for line in readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []:
+        cells = [c.strip(" `*") for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].startswith("round"):
+            out[cells[0]] = "tuned on" if "tuned" in cells[1] else "fresh"
+    return out
 
 
 if __name__ == "__main__":
