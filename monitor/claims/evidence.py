@@ -72,7 +72,7 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("clinical_use", r"\bclinical\s+use\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"
                      r"|\b(?:used|prescribed|employed|established|adopted)\s+(?:\w+\s+){0,3}?in\s+(?:\w+\s+)?clinical\s+(?:practice|settings?)\b"
                      r"|\bclinical\s+practice\s+(?:has|have|uses?|relies|shows?)\b"),
-    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
+    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:on\s+\w+\s+|\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
                   r"|\btestimonials?\b|\bforum\s+(?:reports|posts|logs)\b|\breddit\s+(?:posts|threads|reports)\b"
                   r"|\b(?:guys|folks|people|members|posters|many\s+of\s+us)\s+(?:on\s+(?:here|the\s+forum|reddit)\s+|here\s+)(?:report|say|swear|claim|describe)\w*"),
     ("human", r"\b(?:human|clinical)(?:\s*(?:,|and|or|&)\s*(?:pre-?clinical|animal|human|clinical))*\s+(?!safety\b)(?:[\w-]+\s+)?"

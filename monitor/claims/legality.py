@@ -195,7 +195,8 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "no compounding pathway", "no longer be compounded", "can no longer be compounded", "removed … from the … bulks list",
         "taken off the … bulks list", "excluded from compounding", "not eligible for compounding", "may not be compounded",
         "cannot be compounded", "can't be compounded", "must not be compounded", "not be compounded", "not on the … bulks list",
-        "may not compound", "cannot compound", "can't compound", "not allowed to compound")),
+        "may not compound", "cannot compound", "can't compound", "not allowed to compound", "voted against",
+        "recommended against", "advised against", "decided against")),
     ("compounding", "compoundable", "not_compoundable", True, False, "FDA", (
         "may be compounded", "can be compounded", "may compound", "can compound", "eligible for compounding",
         "allowed to compound", "permitted to compound", "on the … bulks list", "added to the … bulks list")),
@@ -214,7 +215,8 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "never submitted … for … review", "never submitted … for … approval", "not submitted … for … approval",
         "never … filed for … approval", "never filed for", "never applied for", "not … submitted for … approval",
         "not … submitted for … review", "no application … has been filed", "no application … has been submitted",
-        "has not applied for", "never sought approval", "never sought … approval")),
+        "has not applied for", "never sought approval", "never sought … approval", "not … submitted to",
+        "not been submitted to")),
     ("approval", "approved", "not_approved", True, False, "unspecified", (
         "is authorised", "is authorized", "are authorised", "are authorized", "was authorised", "was authorized",
         "been authorised", "been authorized", "has authorised", "has authorized", "have authorised", "have authorized",
@@ -225,9 +227,8 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
     # Availability (on the market / in pharmacies / prescribed there); needs the place named.
     ("availability", "available", "not_available", True, True, "unspecified", (
         "prescribed in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
-        "commonly prescribed in", "available in … pharmacies", "available in pharmacies", "sold in pharmacies",
-        "sold in … pharmacies", "bought at pharmacies", "bought in pharmacies", "bought at … pharmacies",
-        "bought in … pharmacies", "sold over pharmacy counters", "sold over the pharmacy counter", "in any … pharmacy",
+        "commonly prescribed in", "in … pharmacies", "at … pharmacies", "in … pharmacy", "at … pharmacy",
+        "pharmacies across", "pharmacies in", "over pharmacy counters", "over the pharmacy counter",
         "on pharmacy shelves", "on the market in", "marketed in", "is available in", "are available in",
         "isn't available", "is not available", "not available in", "not sold in", "available here")),
 )
@@ -240,7 +241,7 @@ _ANY_CUE_RE = re.compile("|".join(f"(?:{p})" for _, p, *_ in _PHRASE_CUES + _CUE
 _CUE_HINT_RE = re.compile(r"approv|withdrawn|authori[sz]|licen[sc]|registered|evaluated|reviewed|prohibit|banned|"
                           r"forbidden|prescri|rx|schedul|s4|counter|otc|controlled|research|ruo|human|intended|"
                           r"laboratory|import|legal|lawful|essential|\bved\b|categor|compound|pcac|chemical|submitted|"
-                          r"filed|applied|sought|pharmac|market|available|sold", _I)
+                          r"filed|applied|sought|pharmac|market|available|sold|bulk|50[34]|against|committee", _I)
 
 _NEG_RE = re.compile(
     r"\b(?:not|never|nor|no|none\s+of|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
@@ -291,6 +292,8 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
             cues.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
         cues = [c for c in cues if c.family not in ("legal", "availability")]
+    if any(c.positive == "not_compoundable" for c in cues):  # "voted against including it on the bulks list"
+        cues = [c for c in cues if c.positive != "compoundable"]
     if any(c.family == "legal" and c.positive == "illegal" for c in cues):  # "possession without a prescription is illegal"
         cues = [c for c in cues if not (c.family == "schedule" and c.positive == "otc")]
     imports = [c for c in cues if c.family == "import"]

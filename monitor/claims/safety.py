@@ -82,7 +82,7 @@ _SIDE_LEVELS = {"none": "none", "zero": "none", "no": "none", "without": "none",
                 "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare", "common": "common",
                 "frequent": "common", "severe": "severe"}
 _TOL_RE = re.compile(
-    r"(?:^|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:\w+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
+    r"(?:^|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:[\w-]+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
     r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(well|poorly)\b",
     _I,
 )

@@ -43,8 +43,17 @@ INTERACTION_BEFORE_ITEMS = (
     "do not mix with", "do not mix … with", "should not be taken with", "should not be used with", "not to be taken with",
     "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
     "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
-    "dangerous with", "dangerous when combined with", "when combined with",
+    "dangerous with", "dangerous when combined with", "when combined with", "enhance the effect of",
+    "enhance the effects of", "enhances the effect of", "enhances the effects of", "potentiate the effect of",
+    "potentiates the effect of", "potentiate", "potentiates", "increase the effect of", "increases the effect of",
+    "reduce the effect of", "reduces the effect of", "weaken the effect of", "weakens the effect of",
+    "strengthen the effect of", "strengthens the effect of", "change how … works",
 )
+# "People who take blood thinners should avoid BPC-157", "Patients with epilepsy should not use it".
+_WHO_TAKE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on)\s+"
+                          r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
+_WHO_HAVE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:with|who\s+have|suffering\s+from)\s+"
+                          r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
 # "Avoid alcohol while taking this medicine": the thing avoided stands between "avoid" and "while".
 INTERACTION_AVOID = ("avoid", "do not drink", "don't drink", "limit")
 INTERACTION_AVOID_UNTIL = ("while taking", "while using", "while on", "during treatment", "when taking", "with this medicine")
@@ -134,7 +143,7 @@ _HEAD_MON_RE = re.compile(r"^\W*(?:" + _alt(MONITOR_HEADINGS) + r")\W*$", _I)
 _SUBJECT_BEFORE_RE = re.compile(r"(?:^|[;,:]\s*|\b(?:and|but)\s+)((?:[\w'-]+\s+){0,4}?[\w'-]+)\s+$", _I)
 _NO_INTERACTION_RE = re.compile(r"\b(?:no|not|never|without|none)\b", _I)
 _NEGATED_TRIGGER_RE = re.compile(r"\b(?:no\s+need\s+to|not\s+necessary\s+to|need\s+not|needn't)\s+$", _I)
-_ANY_RE = re.compile(r"contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
+_ANY_RE = re.compile(r"\bshould\s+avoid\b|\benhanc|\bpotentiat|\bthe\s+effects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
                      r"|\bavoid|\binteract|\bcombin|\bmonitor|\bcheck|\bkeep\b|\bhave\s+(?:your|their)\b|\bif\s+you\b|\bunsafe\b"
                      r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b", _I)
 
@@ -202,6 +211,10 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         if any(a == "interaction" for a, _ in out) and re.match(r"\s*with\b", text[m.end():], _I):
             continue
         add("contraindication", _items(text[m.end():]))
+    for m in _WHO_TAKE_RE.finditer(text):
+        add("interaction", _items(m.group(1)))
+    for m in _WHO_HAVE_RE.finditer(text):
+        add("contraindication", _items(m.group(1)))
     for m in _AVOID_RE.finditer(text):
         add("interaction", _items(m.group(1)))
     if _INTER_CONTEXT_RE.search(text):
