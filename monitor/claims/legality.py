@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.claims import register
-from monitor.claims.lexicon import clauses, is_reference, make_claim, phrases_pattern, slug
+from monitor.claims.lexicon import clauses, find_subject, is_reference, make_claim, phrases_pattern, slug
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -275,6 +275,9 @@ def _authorities(text: str) -> list[tuple[str, int, int, bool]]:
     return found
 
 
+# "Our support team is available in the UK": availability is a claim about a medicine or product.
+_AVAILABILITY_CONTEXT_RE = re.compile(r"\b(?:peptides?|products?|medicines?|drugs?|medications?|pharmac\w*|prescri\w*|market\w*|"
+                                      r"tablets?|capsules?|sprays?|drops|nootropics?|supplements?|substances?|compounds?|injections?)\b", _I)
 _COMPOUNDING_CONTEXT_RE = re.compile(r"\b50[34]\s?[AB]\b|\bbulks?\b|\bcompound\w*|\bPCAC\b|\boutsourcing\b|(?-i:\bFDA\b)"
                                      r"|\bsignificant\s+safety\s+risks\b", _I)
 
@@ -284,6 +287,8 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
     for fam, rx, pos, neg, negatable, needs, default in _CUE_RES:
         if fam == "compounding" and not _COMPOUNDING_CONTEXT_RE.search(unit_text or clause):
             continue  # "Category 2" of anything else (a carcinogen class, a WADA section) is not compounding
+        if fam == "availability" and not (_AVAILABILITY_CONTEXT_RE.search(unit_text or clause) or find_subject(unit_text or clause)):
+            continue
         for m in rx.finditer(clause):
             if any(m.start() < c.end and c.start < m.end() for c in cues):
                 continue

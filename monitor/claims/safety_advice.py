@@ -150,6 +150,10 @@ _ANY_RE = re.compile(r"\bshould\s+avoid\b|\benhanc|\bpotentiat|\bthe\s+effects?\
 
 # Groups that a rule (not a medical reason) keeps off a substance, and generic "other medicines".
 NOT_MEDICAL = frozenset({"athletes", "competitive athletes", "competitors", "tested athletes", "sportspeople"})
+# Shop furniture that a trigger can precede ("monitor your order status", "do not combine discount codes").
+COMMERCE_WORDS = frozenset("order orders account email inbox spam shipping delivery package parcel tracking cart "
+                           "checkout discount discounts code codes coupon coupons offer offers promotion promotions "
+                           "voucher vouchers subscription password login basket newsletter".split())
 _GENERIC_DRUGS_RE = re.compile(r"^(?:other|any|all|prescription|your)\b|^(?:medications?|medicines?|drugs?)\s+(?:you|that|which)\b", _I)
 
 
@@ -160,6 +164,8 @@ def _name(item: str) -> str | None:
     if not low or low in ITEM_EMPTY or low in NOT_MEDICAL or len(low.split()) > 5 or not re.search(r"[a-z]", low):
         return None
     if _GENERIC_DRUGS_RE.search(low) or find_subject(low):  # "other medications you take", the substance itself
+        return None
+    if COMMERCE_WORDS.intersection(re.findall(r"[a-z]+", low)):
         return None
     if low in CANONICAL:
         return CANONICAL[low]
