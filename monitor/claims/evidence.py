@@ -122,7 +122,12 @@ _SAFETY_NOUN_RE = re.compile(r"\bsafety\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?
 _STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
 
+_LEVEL_GATE_RE = re.compile(r"evidence|grade|rated")  # every level pattern contains one (lowercased text)
+
+
 def _level(text: str) -> str | None:
+    if not _LEVEL_GATE_RE.search(text.lower()):
+        return None
     for rx in _GRADE_RES:
         m = rx.search(text)
         if m:

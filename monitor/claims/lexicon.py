@@ -158,6 +158,17 @@ def phrases_re(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     return re.compile(phrases_pattern(phrases), re.IGNORECASE)
 
 
+class LowerGate:
+    """A prefilter regex of lowercase word stems matched on the lowercased text, without IGNORECASE
+    (several times faster than a case-insensitive alternation); ``search`` answers like ``re``'s."""
+
+    def __init__(self, words: tuple[str, ...] | list[str]) -> None:
+        self.pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text.lower())
+
+
 def find_subject(text: str) -> str | None:
     """Canonical name of the first known substance named in ``text``, else None."""
     m = _SUBJECT_RE.search(text or "")

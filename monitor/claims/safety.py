@@ -222,7 +222,15 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
         value.setdefault("safe", not bad)
 
 
+# Word stems one of which every profile pattern contains; checked once per unit on the lowercased
+# text before the dozen profile patterns run per clause.
+_PROFILE_GATE_RE = re.compile(r"serious|severe|major|side|effect|toleran|tolerat|toxic|addict|habit|dependen|interact|"
+                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen")
+
+
 def _profile(unit: TextUnit, text: str) -> list[Claim]:
+    if not _PROFILE_GATE_RE.search(text.lower()):
+        return []
     value: dict[str, object] = {}
     for cs, ce in clauses(text):
         _profile_clause(text[cs:ce], value)
