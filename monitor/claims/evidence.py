@@ -53,6 +53,8 @@ _LEVEL_RES = (
     ),
     re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in)\s+"
                r"(?:[\w-]+\s+){1,4}?(?:is|are|was|remains)\s+(?:still\s+|very\s+|rather\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)", _I),
+    re.compile(r"(?<!safety\s)\b(?:(?:human|clinical|US|published|available|research|trial|outcome)\s+)?data\s+(?:are|is|remain)\s+"
+               r"(?:still\s+|very\s+|rather\s+)?(limited|weak|insufficient|poor)\b(?!\s+(?:to|in|by)\b)", _I),
     re.compile(r"\brated\s+(?:the\s+)?(?:quality\s+of\s+(?:the\s+)?)?evidence\s+(?:[\w-]+\s+){0,4}?as\s+" + _LW + r"\b", _I),
     re.compile(r"\bevidence\b[^.;]{0,60}?\b(?:is|are|was|were)\s+of\s+" + _LW + r"\s+(?:quality|certainty)\b", _I),
     re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),
@@ -122,7 +124,7 @@ _SAFETY_NOUN_RE = re.compile(r"\bsafety\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?
 _STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
 
-_LEVEL_GATE_RE = re.compile(r"evidence|grade|rated")  # every level pattern contains one (lowercased text)
+_LEVEL_GATE_RE = re.compile(r"evidence|grade|rated|data")  # every level pattern contains one (lowercased text)
 
 
 def _level(text: str) -> str | None:

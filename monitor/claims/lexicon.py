@@ -82,6 +82,7 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("gastrointestinal_upset", r"gastrointestinal\s+(?:upset|discomfort)|GI\s+(?:upset|discomfort)"),
     ("stomach_upset", r"stomach\s+upset|upset\s+stomach|abdominal\s+(?:pain|discomfort)"),
     ("constipation", r"constipation|constipated"),
+    ("liver_damage", r"liver\s+(?:damage|injury|toxicity|failure)|hepatotoxicity|hepatic\s+injury"),
     ("pancreatitis", r"pancreatitis"),
     ("serotonin_syndrome", r"serotonin\s+syndrome"),
     ("withdrawal_symptoms", r"withdrawal\s+(?:symptoms|effects|syndrome)"),

@@ -74,6 +74,7 @@ _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|
 _SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?))\b", _I)
 _SIDE_LEVEL_RES = (
     re.compile(r"\b(no|zero|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
+    re.compile(r"\b(no|zero|without(?:\s+any)?|minimal|mild|minor|few|rare|negligible)\s+(?:(?!serious|severe|major)[\w-]+\s+)?adverse\s+(?:effects?|reactions?)\b", _I),
     re.compile(r"\bside[- ]effects?\s*[:|]\s*(none|no|minimal|mild|rare|few|common|severe)\b", _I),
     re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
                r"|common|frequent|severe)\b", _I),
@@ -96,7 +97,9 @@ _TOX_LIST_RE = re.compile(r"\b(?:no|not|nor|without|lacks?|free\s+of|devoid\s+of
 # A regulator or author raising a safety concern.
 CONCERN_PHRASES = ("significant safety risks", "serious safety risks", "significant safety concerns", "serious safety concerns",
                    "safety concerns", "safety risks", "is concerned that", "are concerned that", "raised concerns",
-                   "raises concerns", "poses a risk", "pose a risk", "poses risks", "safety signal")
+                   "raises concerns", "poses a risk", "pose a risk", "poses risks", "safety signal", "warns consumers",
+                   "warned consumers", "warns against", "warned against", "issued a warning", "issues a warning",
+                   "safety warning", "safety alert", "safety communication", "warning that")
 _CONCERN_RE = re.compile("|".join(r"\b" + r"\s+".join(map(re.escape, p.split())) + r"\b" for p in CONCERN_PHRASES), _I)
 _ADDICT_RE = re.compile(r"\b(non-?)?addictive\b|\baddiction\b|\bhabit[- ]forming\b|\bdependence\b", _I)
 _INTERACT_RE = re.compile(
@@ -225,7 +228,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
 # Word stems one of which every profile pattern contains; checked once per unit on the lowercased
 # text before the dozen profile patterns run per clause.
 _PROFILE_GATE_RE = re.compile(r"serious|severe|major|side|effect|toleran|tolerat|toxic|addict|habit|dependen|interact|"
-                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen")
+                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen|warn|adverse")
 
 
 def _profile(unit: TextUnit, text: str) -> list[Claim]:

@@ -47,7 +47,9 @@ INTERACTION_BEFORE_ITEMS = (
     "enhance the effects of", "enhances the effect of", "enhances the effects of", "potentiate the effect of",
     "potentiates the effect of", "potentiate", "potentiates", "increase the effect of", "increases the effect of",
     "reduce the effect of", "reduces the effect of", "weaken the effect of", "weakens the effect of",
-    "strengthen the effect of", "strengthens the effect of", "change how … works",
+    "strengthen the effect of", "strengthens the effect of", "change how … works", "increase the … effect of",
+    "increases the … effect of", "enhance the … effect of", "enhances the … effect of", "reduce the … effect of",
+    "reduces the … effect of", "increase the … effects of", "increases the … effects of",
 )
 # "People who take blood thinners should avoid BPC-157", "Patients with epilepsy should not use it".
 _WHO_TAKE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on)\s+"
@@ -141,9 +143,10 @@ _HEAD_CONTRA_RE = re.compile(r"^\W*(?:" + _alt(CONTRAINDICATION_HEADINGS) + r")"
 _HEAD_INTER_RE = re.compile(r"^\W*(?:" + _alt(INTERACTION_HEADINGS) + r")\W*$", _I)
 _HEAD_MON_RE = re.compile(r"^\W*(?:" + _alt(MONITOR_HEADINGS) + r")\W*$", _I)
 _SUBJECT_BEFORE_RE = re.compile(r"(?:^|[;,:]\s*|\b(?:and|but)\s+)((?:[\w'-]+\s+){0,4}?[\w'-]+)\s+$", _I)
+_LABEL_LIST_RE = re.compile(r"^\W*(contraindications?|(?:drug\s+)?interactions|monitoring)\s*[:|]\s*", re.IGNORECASE)
 _NO_INTERACTION_RE = re.compile(r"\b(?:no|not|never|without|none)\b", _I)
 _NEGATED_TRIGGER_RE = re.compile(r"\b(?:no\s+need\s+to|not\s+necessary\s+to|need\s+not|needn't)\s+$", _I)
-_ANY_RE = re.compile(r"\bshould\s+avoid\b|\benhanc|\bpotentiat|\bthe\s+effects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
+_ANY_RE = re.compile(r"\bshould\s+avoid\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
                      r"|\bavoid|\binteract|\bcombin|\bmonitor|\bcheck|\bkeep\b|\bhave\s+(?:your|their)\b|\bif\s+you\b|\bunsafe\b"
                      r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b", _I)
 
@@ -203,6 +206,12 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
             if (aspect, n) not in out:
                 out.append((aspect, n))
 
+    label = _LABEL_LIST_RE.match(text)
+    if label and not _ANY_RE.search(text, label.end()):  # "Contraindications: pregnancy, epilepsy."
+        aspect = "contraindication" if label.group(1).lower().startswith("contra") else (
+            "interaction" if label.group(1).lower().startswith("interact") else "monitor")
+        add(aspect, _items(text[label.end():].replace(",", " , ")))
+        return out
     if kind == "list_item" and context:  # a list under a Contraindications / Interactions / Monitoring heading
         for rx, aspect in ((_HEAD_CONTRA_RE, "contraindication"), (_HEAD_INTER_RE, "interaction"), (_HEAD_MON_RE, "monitor")):
             if rx.search(context.strip()) and not _ANY_RE.search(text):
