@@ -142,6 +142,10 @@ _NEGATED_AFTER_RE = re.compile(
     r"|(?:has|have)\s+yet\s+to\s+be\s+(?:reported|observed|seen|documented))", re.I)
 
 
+# A frequency in brackets right after an effect belongs to that effect only.
+_OWN_FREQUENCY_RE = re.compile(r"\s*\((?:very\s+)?(?:rare|rarely|uncommon|common|frequent|infrequent|occasional)\)", _I)
+
+
 def _frequency(part: str) -> str | None:
     if _RARE_RE.search(part):
         return "rare"
@@ -172,8 +176,10 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
             if negated_before(clause, m.start(), 50) or _NEGATED_AFTER_RE.match(clause, m.end()):
                 stated = "absent"
             else:
+                own = _OWN_FREQUENCY_RE.match(clause, m.end())  # "headache (rare), nasal irritation"
                 part = next((clause[a:b] for a, b in parts if a <= m.start() < b), clause)
-                stated = _frequency(part) or label_stated or "present"
+                stated = (_frequency(own.group(0)) if own else None) or _frequency(_OWN_FREQUENCY_RE.sub(" ", part)) \
+                    or label_stated or "present"
             found.setdefault(name, stated)
     return [make_claim("safety", f"safety:effect:{n}", unit, {"effect": n, "stated": s}) for n, s in found.items()]
 
