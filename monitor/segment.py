@@ -343,7 +343,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         chunk = chunk.replace("\n", " ")
     plain = _plain_starts(chunk)
     if plain is not None:
-        return _spans_from_starts(chunk, start, plain)
+        return _spans_from_starts(text[start:end], start, plain)
     try:
         spans = [
             (sent[0].offset, sent[-1].offset + len(sent[-1].value))
@@ -356,7 +356,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if not spans or any(not (0 <= s < e <= len(chunk)) for s, e in spans):
         return [(start, end)]
     # Stretch each span to the next one so trailing closers syntok dropped stay in a unit.
-    return _spans_from_starts(chunk, start, [s for s, _ in spans])
+    return _spans_from_starts(text[start:end], start, [s for s, _ in spans])
 
 
 def _spans_from_starts(chunk: str, start: int, starts: list[int]) -> list[tuple[int, int]]:
