@@ -27,10 +27,6 @@ sys.path.insert(0, str(ROOT))
 from blind import print_claims, score_claims  # noqa: E402
 from claims_table import describe, load_cases, score_table  # noqa: E402
 
-# Rounds whose blind set was used for tuning (see benchmarks/blind/README.md).
-TUNED_ROUNDS = {"round1"}
-
-
 def main(argv: list[str]) -> int:
     cases = load_cases()
     score = score_table(cases)
@@ -43,12 +39,23 @@ def main(argv: list[str]) -> int:
         )
     if "-v" in argv:
         print(describe(score))
+    status = _statuses(ROOT / "blind" / "README.md")
     for folder in sorted((ROOT / "blind").glob("round*")):
         if (folder / "claims.yaml").exists():
-            label = "blind, tuned on" if folder.name in TUNED_ROUNDS else "blind, fresh"
+            label = f"blind, {status.get(folder.name, 'fresh')}"
             print()
             print_claims(f"{label} — {folder.name}", score_claims(folder / "claims.yaml"))
     return 0
+
+
+def _statuses(readme: Path) -> dict[str, str]:
+    """``{round: "tuned on"}`` from the status column of the blind README's table."""
+    out = {}
+    for line in readme.read_text(encoding="utf-8").splitlines() if readme.exists() else []:
+        cells = [c.strip(" `*") for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0].startswith("round"):
+            out[cells[0]] = "tuned on" if "tuned" in cells[1] else "fresh"
+    return out
 
 
 if __name__ == "__main__":

@@ -103,6 +103,47 @@ def label_value(unit: TextUnit) -> tuple[str, str] | None:
     return (m.group(1).strip(), m.group(2).strip()) if m else None
 
 
+# Infobox and table cells whose separator the page's markup lost: "Legal statusUnscheduled",
+# "Typical Cycle Length4–6 weeks". A lowercase run of two or more letters (three when the word
+# starts there) meets a capital or a number. Brand names written in camel case are not cells.
+_CELL_JOIN_RE = re.compile(r"(?:(?<=[A-Z][a-z]{2})|(?<=[a-z]{3}))(?=[A-Z][a-z]|[A-Z]{2}\b|[A-Z]:|\d)")
+_CAMEL_WORDS = frozenset("youtube pubmed paypal linkedin github iphone ipad whatsapp wordpress javascript tiktok "
+                         "mastercard facebook reddit instagram woocommerce shopify biontech glaxosmithkline "
+                         "powerpoint sciencedirect researchgate clinicaltrials".split())
+
+
+def cell_breaks(text: str) -> list[int]:
+    """Offsets in ``text`` where two run-together table cells meet (see ``_CELL_JOIN_RE``), else []."""
+    if _INNER_STOP_RE.search(text) or len(text) > 200:
+        return []
+    out = []
+    for m in _CELL_JOIN_RE.finditer(text):
+        i = m.start()
+        a = i
+        while a > 0 and text[a - 1].isalpha():
+            a -= 1
+        b = i
+        while b < len(text) and text[b].isalnum():
+            b += 1
+        if text[a:b].lower() in _CAMEL_WORDS or text[i].isdigit() and text[a:i].lower() in ("mg", "mcg", "ml", "covid", "vitamin"):
+            continue
+        out.append(i)
+    return out
+
+
+def split_cells(text: str, sep: str = " | ") -> str:
+    """``text`` with ``sep`` inserted at every :func:`cell_breaks` offset (for reading, not for offsets)."""
+    breaks = cell_breaks(text)
+    if not breaks:
+        return text
+    parts, pos = [], 0
+    for i in breaks:
+        parts.append(text[pos:i])
+        pos = i
+    parts.append(text[pos:])
+    return sep.join(parts)
+
+
 # --- line classification -------------------------------------------------------------
 
 
@@ -127,6 +168,13 @@ def _classify(text: str) -> list[_Line]:
         kind = _line_kind(stripped)
         if kind == "skip":
             continue
+        if lines and _continues(text, lines[-1], start, stripped):
+            prev = lines.pop()
+            merged = text[prev.start : end]
+            kind = prev.kind if prev.kind == "list" else _line_kind(" ".join(merged.split()))
+            lines.append(_Line("prose" if kind in ("question", "intro", "colon") else kind, prev.start, end, merged))
+            in_list = in_list and kind == "list"
+            continue
         if not any(c.isalnum() for c in stripped):
             _attach_punctuation(text, lines, start, end)
             continue
@@ -141,6 +189,27 @@ def _classify(text: str) -> list[_Line]:
             in_list = True
         lines.append(_Line(kind, start, end, text[start:end]))
     return lines
+
+
+_WRAP_WORDS = frozenset("a an the of by in to and or for with from than as at on into under".split())
+_WRAP_END_RE = re.compile(r"[.!?:;]['\"”’)\]]*$")
+
+
+def _continues(text: str, prev: _Line, start: int, line: str) -> bool:
+    """Whether ``line`` is the hard-wrapped rest of the sentence ``prev`` (a plain-text wrap or a ``<br>``).
+
+    The previous line stops without sentence punctuation, has a few words (a one-word table label
+    followed by its lowercase value is not a wrap) or ends in a comma, and this line starts in
+    lowercase and is not a bullet; at most one blank line lies between.
+    """
+    if prev.kind not in ("prose", "short", "list") or _WRAP_END_RE.search(prev.text):
+        return False
+    if _BULLET_RE.match(line) or text.count("\n", prev.end, start) > 2 or not line[:1].isalnum():
+        return False
+    last = prev.text.rsplit(None, 1)[-1].lower()
+    if not line[:1].islower():  # "approved by the\nFDA": only after a word that cannot end a sentence
+        return last in _WRAP_WORDS and _n_words(prev.text) >= 4
+    return prev.text.endswith(",") or _n_words(prev.text) >= 4
 
 
 def _attach_punctuation(text: str, lines: list[_Line], start: int, end: int) -> None:
@@ -206,7 +275,8 @@ def _resolve(lines: list[_Line]) -> Iterator[tuple[str, int, int, bool]]:
         j = i
         while j < len(lines) and lines[j].kind == "short":
             j += 1
-        yield from _resolve_run(lines[i:j], followed=j < len(lines))
+        table_next = j < len(lines) and lines[j].kind in ("pipe", "colon")
+        yield from _resolve_run(lines[i:j], followed=j < len(lines), caption=table_next)
         i = j
 
 
@@ -220,10 +290,12 @@ def _single(line: _Line) -> tuple[str, int, int, bool]:
     return "prose", line.start, line.end, True
 
 
-def _resolve_run(run: list[_Line], followed: bool) -> list[tuple[str, int, int, bool]]:
+def _resolve_run(run: list[_Line], followed: bool, caption: bool = False) -> list[tuple[str, int, int, bool]]:
+    """``caption``: a table (pipe or ``Label: value`` rows) follows, so the last short line is its caption."""
     out: list[tuple[str, int, int, bool]] = []
     run = list(run)
-    if followed and run and (_title_like(run[-1].text) or len(run) == 1 and run[-1].text[:1].isupper()):
+    if followed and run and (_title_like(run[-1].text) or len(run) == 1 and run[-1].text[:1].isupper()
+                             or caption and _label_like(run[-1].text)):
         single_word_value = _n_words(run[-1].text) == 1 and len(run) >= 2 and _label_like(run[-2].text)
         if not single_word_value:
             out.append(("heading", run[-1].start, run[-1].end, False))
@@ -263,11 +335,15 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     "approx. 2 drops" and "Vol. 3" together, and is about 4x faster on a page.
     """
     chunk = text[start:end]
+    if "[" in chunk:  # wiki markers after a stop ("published.[citation needed] If ...") hide the boundary
+        chunk = _MARKER_RE.sub(lambda m: " " * len(m.group(0)), chunk)
     if not _INNER_STOP_RE.search(chunk):
         return [(start, end)]
+    if "\n" in chunk:  # a hard-wrapped sentence: syntok would read a blank line as a paragraph break
+        chunk = chunk.replace("\n", " ")
     plain = _plain_starts(chunk)
     if plain is not None:
-        return _spans_from_starts(chunk, start, plain)
+        return _spans_from_starts(text[start:end], start, plain)
     try:
         spans = [
             (sent[0].offset, sent[-1].offset + len(sent[-1].value))
@@ -280,7 +356,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if not spans or any(not (0 <= s < e <= len(chunk)) for s, e in spans):
         return [(start, end)]
     # Stretch each span to the next one so trailing closers syntok dropped stay in a unit.
-    return _spans_from_starts(chunk, start, [s for s, _ in spans])
+    return _spans_from_starts(text[start:end], start, [s for s, _ in spans])
 
 
 def _spans_from_starts(chunk: str, start: int, starts: list[int]) -> list[tuple[int, int]]:
@@ -297,6 +373,7 @@ def _spans_from_starts(chunk: str, start: int, starts: list[int]) -> list[tuple[
     return out or [(start, start + len(chunk))]
 
 
+_MARKER_RE = re.compile(r"\[(?:\d{1,3}|[a-z]|citation needed|clarification needed|edit|note \d+)\]")
 _ABBREVIATIONS = frozenset({"approx", "etc", "vol", "fig", "figs", "inc", "ltd", "dept", "est", "min", "max", "mfg",
                             "cap", "caps", "tab", "tabs", "resp", "viz", "cit", "ibid", "ref", "refs", "nos", "seq",
                             "spp", "var"})

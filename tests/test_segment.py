@@ -128,3 +128,37 @@ def test_plain_fast_path_is_taken_for_plain_prose_and_refused_for_abbreviations(
     for hard in ("Take approx. Two drops daily.", "Ask Dr. Smith first. Then wait.", "The U.S. Food agency. It said.",
                  'He said "stop." Then left.', "Dose is 300 mg. Take it."):
         assert seg._plain_starts(hard) is None, hard
+
+
+def test_hard_wrapped_sentence_is_one_unit() -> None:
+    # a plain-text wrap, a <br> that became a blank line, and a wrap after "the" before a capital
+    text = ("Following the review, the agency removed the substance from\nthe bulks list.\n\n"
+            "In Russia it is a prescription medicine, while in the US\n\nit is not scheduled.\n\n"
+            "Selank is not approved by the\nFDA for any use.")
+    assert [u.text.split() for u in segment(text)] == [
+        "Following the review, the agency removed the substance from the bulks list.".split(),
+        "In Russia it is a prescription medicine, while in the US it is not scheduled.".split(),
+        "Selank is not approved by the FDA for any use.".split(),
+    ]
+    assert all(text[u.start:u.end] == u.text for u in segment(text))
+
+
+def test_label_and_lowercase_value_lines_are_not_joined() -> None:
+    assert kinds("Route\nintranasal") == [("table_row", "Route\nintranasal")]
+
+
+def test_wiki_markers_do_not_hide_a_sentence_boundary() -> None:
+    text = "No large trials have been published.[citation needed] If larger trials were run, more would be known."
+    assert [u.text for u in segment(text)] == [
+        "No large trials have been published.[citation needed]",
+        "If larger trials were run, more would be known.",
+    ]
+
+
+def test_run_together_cells_are_read_split() -> None:
+    from monitor.segment import split_cells
+
+    assert split_cells("Legal statusRU: Rx-onlyUS: Unscheduled") == "Legal status | RU: Rx-only | US: Unscheduled"
+    assert split_cells("Typical Cycle Length4–6 weeks") == "Typical Cycle Length | 4–6 weeks"
+    assert split_cells("Watch it on YouTube or PubMed") == "Watch it on YouTube or PubMed"
+    assert split_cells("Semax is approved in Russia.") == "Semax is approved in Russia."

@@ -37,17 +37,26 @@ from monitor.claims.lexicon import EFFECT_RE, clauses, is_reference, make_claim,
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
-_LEVELS = {"very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
+_LEVELS = {"limited": "low", "poor": "low", "good": "moderate", "very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
            "medium": "moderate", "high": "high", "strong": "high", "a": "high", "b": "moderate", "c": "low",
            "d": "very_low", "insufficient": "very_low"}
 _LW = r"(very[ -]low|low|moderate|medium|high|strong|weak|insufficient)"
+# A grade given as a value (label or predicate) may also be "limited" ("EVIDENCE GRADE · LIMITED",
+# "the evidence is limited"); attributive "limited evidence" is a qualifier of a kind, not a grade.
+_LWV = r"(very[ -]low|low|moderate|medium|high|strong|weak|insufficient|limited|poor|good)"
 _LEVEL_RES = (
     re.compile(
         r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"
         r"quality\s+of\s+(?:the\s+)?evidence|strength\s+of\s+(?:the\s+)?evidence|certainty\s+of\s+(?:the\s+)?evidence)"
-        r"\s*(?:[:=\-–—|]\s*|\s*\n\s*|\s+(?:is|was|remains|rated|graded|considered)\s+(?:as\s+)?)(?:[\w-]+\s+to\s+)?" + _LW + r"\b",
+        r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)",
         _I,
     ),
+    re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in)\s+"
+               r"(?:[\w-]+\s+){1,4}?(?:is|are|was|remains)\s+(?:still\s+|very\s+|rather\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)", _I),
+    re.compile(r"(?<!safety\s)\b(?:(?:human|clinical|US|published|available|research|trial|outcome)\s+)?data\s+(?:are|is|remain)\s+"
+               r"(?:still\s+|very\s+|rather\s+)?(limited|weak|insufficient|poor)\b(?!\s+(?:to|in|by)\b)", _I),
+    re.compile(r"\brated\s+(?:the\s+)?(?:quality\s+of\s+(?:the\s+)?)?evidence\s+(?:[\w-]+\s+){0,4}?as\s+" + _LW + r"\b", _I),
+    re.compile(r"\bevidence\b[^.;]{0,60}?\b(?:is|are|was|were)\s+of\s+" + _LW + r"\s+(?:quality|certainty)\b", _I),
     re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),
     re.compile(_LW + r"(?:[- ](?:quality|certainty|level|grade))?[- ]evidence\b", _I),
 )
@@ -58,23 +67,34 @@ _GRADE_RES = (
 )
 
 _KINDS: tuple[tuple[str, str], ...] = (
-    ("meta_analysis", r"\bmeta-?analys[ie]s\b|\bsystematic\s+reviews?\b"),
+    ("meta_analysis", r"\bmeta-?analys[ie]s\b|\bsystematic\s+reviews?\b|\bCochrane\s+(?:review|analysis)\b|\bpooled\s+analys[ie]s\b|\bumbrella\s+review\b"),
     ("rct", r"\b(?:randomi[sz]ed|placebo[- ]controlled|double[- ]blind(?:ed)?|controlled)\b(?:[\s,]+[\w-]+){0,3}?\s+"
             r"(?:trials?|stud(?:y|ies))\b|(?-i:\bRCTs?\b)"),
     ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies)\b|\bcase\s+(?:reports?|series)\b|\bpost-?marketing\b"),
     ("clinical_use", r"\bclinical\s+use\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"
                      r"|\b(?:used|prescribed|employed|established|adopted)\s+(?:\w+\s+){0,3}?in\s+(?:\w+\s+)?clinical\s+(?:practice|settings?)\b"
                      r"|\bclinical\s+practice\s+(?:has|have|uses?|relies|shows?)\b"),
-    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
-                  r"|\btestimonials?\b|\bforum\s+(?:reports|posts)\b"),
+    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:on\s+\w+\s+|\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
+                  r"|\btestimonials?\b|\bforum\s+(?:reports|posts|logs)\b|\breddit\s+(?:posts|threads|reports)\b"
+                  r"|\b(?:guys|folks|people|members|posters|many\s+of\s+us)\s+(?:on\s+(?:here|the\s+forum|reddit)\s+|here\s+)(?:report|say|swear|claim|describe)\w*"),
     ("human", r"\b(?:human|clinical)(?:\s*(?:,|and|or|&)\s*(?:pre-?clinical|animal|human|clinical))*\s+(?!safety\b)(?:[\w-]+\s+)?"
               r"(?:trials?|stud(?:y|ies)|data|evidence|outcomes|results|subjects|volunteers)\b|\bhuman\s+research\b"
-              r"|\bin\s+(?:healthy\s+)?(?:humans|volunteers|patients|human\s+subjects)\b|\bpatients?\s+(?:with|suffering|recovering)\b"
-              r"|\bclinical(?:ly)?\s+(?:tested|proven|studied)\b|(?<!free\s)\btrials?\b(?!\s+(?:size|pack|offer|version))"),
+              r"|\bin\s+(?:healthy\s+)?(?:humans|volunteers|human\s+subjects)\b"
+              r"|\b(?:tested|studied|trialled|trialed|evaluated)\s+in\s+(?:people|humans|patients)\b"
+              r"|\b(?:stud(?:y|ies)|trials?|reviews?|series|surveys?|analys[ie]s|experiments?)\s+(?:of|in|with|among|involving|on)\s+"
+              r"(?:about\s+|over\s+|nearly\s+|some\s+|just\s+|only\s+)?(?:\d[\d,]*\s+|a\s+(?:group|cohort|handful|few|number|sample)\s+of\s+"
+              r"|a\s+few\s+|several\s+|a\s+)?(?:[\w-]+\s+){0,3}?(?:patients|volunteers|participants|adults|subjects|men|women|"
+              r"workers|people|children|individuals|athletes|students|humans|smokers|veterans|employees)\b"
+              r"|\bretrospective\s+(?:review|analysis|chart\s+review|study)\b"
+              r"|\bclinical(?:ly)?\s+(?:tested|proven|studied)\b|(?<!free\s)\btrials?\b(?!\s+(?:size|pack|offer|version))"
+              r"|\bin\s+(?:healthy\s+)?patients\b|\bpatients?\s+(?:with|suffering|recovering)\b"),
     ("animal", r"\banimals?\s+(?:[\w-]+\s+)?(?:stud(?:y|ies)|models?|research|experiments?|data|work|evidence|trials?)\b"
-               r"|\b(?:rodents?|rats?|mice|murine|rabbits?|primates?)\s+(?:stud(?:y|ies)|models?|experiments?|data)\b"
-               r"|\bin\s+(?:rats|mice|rodents|animals)\b"),
-    ("cell", r"\bin\s+vitro\s+(?:stud|experiment|data|work|evidence|assay|finding|model|test)\w*|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:culture|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
+               r"|\banimal\s+(?:and|or|&)\s+(?=(?:cell|cellular|human|clinical|in\s+vitro|laboratory)\b)"
+               r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish)\s+(?:stud(?:y|ies)|models?|experiments?|data|work|research|trials?)\b"
+               r"|\bin\s+(?:rats|mice|rodents|animals|monkeys|dogs|pigs|zebrafish|(?:a\s+)?(?:rat|mouse|rodent|animal)\s+models?)\b"
+               r"|\b(?:mice|rats|rodents|animals)\s+(?:that\s+(?:were|received|got)|treated|given|injected|dosed|fed|receiving)\b"
+               r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"),
+    ("cell", r"(?<!for\s)\bin\s+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:cultures?|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
     ("preclinical", r"\bpre-?clinical(?:ly)?\b"),
 )
 _KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _KINDS)
@@ -104,7 +124,12 @@ _SAFETY_NOUN_RE = re.compile(r"\bsafety\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?
 _STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
 
+_LEVEL_GATE_RE = re.compile(r"evidence|grade|rated|data")  # every level pattern contains one (lowercased text)
+
+
 def _level(text: str) -> str | None:
+    if not _LEVEL_GATE_RE.search(text.lower()):
+        return None
     for rx in _GRADE_RES:
         m = rx.search(text)
         if m:
@@ -117,9 +142,21 @@ def _level(text: str) -> str | None:
     return None
 
 
+# Word starts one of which every kind pattern contains (checked on the lowercased clause first: a
+# clause without any of them names no kind, and this one search is far cheaper than nine).
+_KIND_GATE_RE = re.compile(
+    r"\b(?:meta|systematic|cochrane|pooled|umbrella|randomi|placebo|double|controlled|rct|observational|cohort|case|"
+    r"post|clinical|used|prescribed|employed|established|adopted|anecdot|users?|testimonial|forum|reddit|guys|folks|"
+    r"people|members|posters|many|human|vitro|volunteer|subjects|tested|studied|trialled|trialed|evaluated|stud|trial|review|series|survey|"
+    r"analys|experiment|retrospective|patient|animal|rodent|rat|mice|mouse|murine|rabbit|primate|monkey|dog|pig|"
+    r"zebrafish|cell|cultured|pre-?clinical)")
+
+
 def _kinds(clause: str) -> list[tuple[str, int, int]]:
     """(kind, start, end) of every kind named in ``clause``, in text order; overlaps count once."""
     kinds: list[tuple[str, int, int]] = []
+    if not _KIND_GATE_RE.search(clause.lower()):
+        return kinds
     for kind, rx in _KIND_RES:
         for m in rx.finditer(clause):
             if any(m.start() < e and s < m.end() for _, s, e in kinds):
@@ -137,9 +174,25 @@ def _side_effect_report(unit: TextUnit, clause: str) -> bool:
     return bool(EFFECT_RE.search(clause) or _SIDE_EFFECT_TOPIC_RE.search(clause) or _SIDE_EFFECT_TOPIC_RE.search(unit.context or ""))
 
 
+# "in patients", "patients with ...", a bare "trial": a population or a setting, evidence only when the
+# clause reports a finding or a study ("kidney function should be monitored in patients" is advice).
+_POPULATION_RE = re.compile(r"^(?:in\s+(?:healthy\s+)?patients|patients?\s)", _I)
+# "No hair loss was reported during the trial": the trial is when, not what the evidence is.
+_SETTING_RE = re.compile(r"\b(?:during|throughout|over\s+the\s+course\s+of|after|before|since)\s+(?:the|this|that|our)\s+$", _I)
+_FINDING_RE = re.compile(
+    r"\b(?:stud(?:y|ies)|trials?|data|evidence|results?|outcomes?|shown|showed|shows|found|finds|improv\w*|reported\s+(?:improv|better|benefit|fewer|less|faster)\w*"
+    r"|associated|effective|efficacy|benefit\w*|demonstrated|observed\s+(?:improv|better|benefit)\w*|recovery|response|randomi[sz]ed|enrolled)\b", _I)
+
+
 def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
     kinds = _kinds(clause)
     if not kinds:  # everything below only filters or qualifies kinds
+        return {}
+    kinds = [k for k in kinds if not (k[0] == "human" and (
+        _SETTING_RE.search(clause, max(0, k[1] - 25), k[1]) and clause[k[1]:k[2]].lower().startswith("trial")
+        or _POPULATION_RE.match(clause[k[1]:k[2]]) and not clause[k[1]:k[2]].lower().startswith("trial")
+        and not _FINDING_RE.search(clause[: k[1]] + " " + clause[k[2]:])))]
+    if not kinds:
         return {}
     names = {k for k, _, _ in kinds}
     if "rct" in names and "human" in names:  # a controlled trial is a human study: count it once
@@ -197,6 +250,29 @@ def _coordinated_groups(clause: str, mentions: list[tuple[str, int, int]]) -> li
     return groups
 
 
+# A table cell naming the study types ("Study types | Animal, in vitro"): bare kind words count.
+_KIND_LABEL_RE = re.compile(r"\b(?:stud(?:y|ies)\s+types?|types?\s+of\s+(?:evidence|stud(?:y|ies)|data)|evidence\s+(?:types?|base|from)"
+                            r"|data\s+types?|study\s+design)\s*(?:[:|·•—–-]\s*|\n\s*)", _I)
+_BARE_KINDS: tuple[tuple[str, str], ...] = (
+    ("animal", r"\b(?:animals?|rodents?|rats?|mice|mouse|murine)\b"), ("cell", r"\bin\s+vitro\b|\bcells?\b|\bcellular\b"),
+    ("human", r"\bhumans?\b|\bclinical\b|\bpatients\b|\bvolunteers\b"), ("preclinical", r"\bpre-?clinical\b"),
+    ("rct", r"\bRCTs?\b|\brandomi[sz]ed\b"), ("anecdotal", r"\banecdot\w*|\buser\s+reports\b"),
+    ("observational", r"\bobservational\b|\bcohort\b"), ("meta_analysis", r"\bmeta-?analys[ie]s\b|\bsystematic\s+reviews?\b"),
+)
+_BARE_KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _BARE_KINDS)
+
+
+def _labelled_kinds(text: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for m in _KIND_LABEL_RE.finditer(text):
+        end = text.find("|", m.end())
+        cell = text[m.end() : end if end >= 0 else len(text)]
+        for kind, rx in _BARE_KIND_RES:
+            if rx.search(cell):
+                found.setdefault(kind, set())
+    return found
+
+
 def _unit_claims(unit: TextUnit) -> list[Claim]:
     text = unit.text
     claims: list[Claim] = []
@@ -205,7 +281,7 @@ def _unit_claims(unit: TextUnit) -> list[Claim]:
         claims.append(make_claim("evidence", "evidence:level", unit, {"level": level}))
     if unit.kind == "heading":
         return claims
-    found: dict[str, set[str]] = {}
+    found: dict[str, set[str]] = _labelled_kinds(text) if _KIND_LABEL_RE.search(text) else {}
     for s, e in clauses(text):
         for kind, quals in _clause_kinds(unit, text[s:e]).items():
             found.setdefault(kind, set()).update(quals)

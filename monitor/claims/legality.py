@@ -7,11 +7,17 @@ Output per statement: ``value = {authority, status[, scope][, year]}``, key
 ``legality:<authority-slug>:<status-family>``. Negation is folded into ``status`` so that a
 flip ("approved" <-> "not approved") is a value change on the same key. Status families:
 
-* ``approval``       approved | not_approved | withdrawn ("no longer approved", "withdrawn")
+* ``approval``       approved (also registered / licensed / authorised) | not_approved | withdrawn ("no longer
+                     approved", "withdrawn") | not_submitted ("never submitted for regulatory review")
 * ``evaluation``     evaluated | not_evaluated (e.g. the US supplement disclaimer)
 * ``sport``          prohibited | permitted (WADA by default)
 * ``schedule``       prescription_only | otc | controlled | unscheduled
-* ``research``       research_use_only ("for research use only", "not for human consumption")
+* ``research``       research_use_only ("for research use only", "not for human consumption") |
+                     research_chemical ("sold as / classified as a research chemical")
+* ``availability``   available ("prescribed in Russia", "sold in pharmacies across Belarus") | not_available
+* ``compounding``    US 503A/503B compounding, FDA by default: compoundable | not_compoundable ("no
+                     compounding pathway", removed from the bulks list) | category_1 | category_2 |
+                     under_review (referred to the Pharmacy Compounding Advisory Committee)
 * ``import``         legal_to_import | illegal_to_import
 * ``legal``          legal | illegal (plain legality, bans outside sport)
 * ``essential_list`` essential_drug_list | not_essential_drug_list
@@ -20,13 +26,15 @@ Choices: "not approved by the FDA or EMA" gives one claim per authority (each ca
 "not approved nor evaluated by the FDA" gives both FDA not_approved and FDA not_evaluated.
 "not an over-the-counter or prescribed medication in the U.S." means no marketing route at
 all, so it is reported as ``US not_approved``. Authorities: agencies by short name (FDA, EMA,
-WADA, TGA, MHRA, Health Canada, ...); "Russia" -> "Russian Ministry of Health"; a country with
+WADA, TGA, MHRA, Health Canada, ...); "Russia" -> "Russia" (the ministry only when it is named); a country with
 no agency ("in the US") -> the country ("US", "EU", "UK", ...), but never a place where the
 substance was made or studied ("trials carried out in Russia") nor one named after ", so /
 which / because"; a comma aside ("is not, however, approved") keeps the negation; a country is dropped when its
 own agency is also named; "globally" -> "global"; none named -> "unspecified" (evaluation
 statements without an authority are skipped: "evaluated to have no addictive effects").
-Questions are never claims.
+Questions, definitions, hypotheticals and reversed statements are filtered before this module reads
+a unit (``monitor.claims.assertion``). Status phrases added for real pages are word tables
+(``STATUS_PHRASES``), not regexes.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ import re
 from dataclasses import dataclass
 
 from monitor.claims import register
-from monitor.claims.lexicon import clauses, is_reference, make_claim, slug
+from monitor.claims.lexicon import LowerGate, clauses, find_subject, is_reference, make_claim, phrases_pattern, slug
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -55,13 +63,13 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("ANVISA", r"(?-i:\bANVISA\b)", "Brazil"),
     ("Swissmedic", r"\bSwissmedic\b", "Switzerland"),
     ("WHO", r"World\s+Health\s+Organi[sz]ation|(?-i:\bWHO\b)", "global"),
-    (
-        "Russian Ministry of Health",
-        r"Russian\s+Ministry\s+of\s+Health|Ministry\s+of\s+Health\s+of\s+(?:the\s+)?Russia(?:n\s+Federation)?"
-        r"|\bMinzdrav\b|(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b"
-        r"|\bRussian(?=\s+(?:list|register|registry|state|government|pharmacies|market|law|regulators?|authorities)\b)",
-        "Russia",
-    ),
+    ("Russian Ministry of Health",
+     r"Russian\s+Ministry\s+of\s+Health|Ministry\s+of\s+Health\s+of\s+(?:the\s+)?Russia(?:n\s+Federation)?|\bMinzdrav\b",
+     "Russia"),
+    ("Russia",
+     r"(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b|(?-i:\bRU\b)"
+     r"|\bRussian(?=\s+(?:list|register|registry|state|government|pharmacies|pharmacy|market|law|regulators?|authorities|doctors|physicians|clinics|hospitals|prescriptions?)\b)",
+     "Russia"),
     ("US", r"(?-i:\b(?:the\s+)?(?:U\.S\.(?:A\.)?|USA\b|US\b))|\b(?:the\s+)?United\s+States\b|\bAmerica\b", "US"),
     ("EU", r"(?-i:\bEU\b)|\bEuropean\s+Union\b|\bEurope\b", "EU"),
     ("UK", r"(?-i:\bUK\b)|\bUnited\s+Kingdom\b|\b(?:Great\s+)?Britain\b", "UK"),
@@ -72,12 +80,42 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("Ukraine", r"\bUkraine\b", "Ukraine"),
     ("Kazakhstan", r"\bKazakhstan\b", "Kazakhstan"),
     ("Belarus", r"\bBelarus\b", "Belarus"),
+    ("Germany", r"\bGermany\b", "Germany"),
+    ("France", r"\bFrance\b", "France"),
+    ("Italy", r"\bItaly\b", "Italy"),
+    ("Spain", r"\bSpain\b", "Spain"),
+    ("Poland", r"\bPoland\b", "Poland"),
+    ("Netherlands", r"\bNetherlands\b", "Netherlands"),
+    ("Sweden", r"\bSweden\b", "Sweden"),
+    ("Norway", r"\bNorway\b", "Norway"),
+    ("Finland", r"\bFinland\b", "Finland"),
+    ("Denmark", r"\bDenmark\b", "Denmark"),
+    ("Ireland", r"\bIreland\b", "Ireland"),
+    ("Switzerland", r"\bSwitzerland\b", "Switzerland"),
+    ("Brazil", r"\bBrazil\b", "Brazil"),
+    ("India", r"\bIndia\b", "India"),
+    ("Mexico", r"\bMexico\b", "Mexico"),
+    ("Israel", r"\bIsrael\b", "Israel"),
+    ("South Korea", r"\bSouth\s+Korea\b", "South Korea"),
+    ("New Zealand", r"\bNew\s+Zealand\b", "New Zealand"),
+    ("Singapore", r"\bSingapore\b", "Singapore"),
+    ("Thailand", r"\bThailand\b", "Thailand"),
+    ("Georgia", r"\bGeorgia\b", "Georgia"),
+    ("Armenia", r"\bArmenia\b", "Armenia"),
+    ("Moldova", r"\bMoldova\b", "Moldova"),
+    ("Uzbekistan", r"\bUzbekistan\b", "Uzbekistan"),
+    ("Latvia", r"\bLatvia\b", "Latvia"),
+    ("Lithuania", r"\bLithuania\b", "Lithuania"),
+    ("Estonia", r"\bEstonia\b", "Estonia"),
+    ("Turkey", r"\bTurkey\b", "Turkey"),
+    ("Argentina", r"\bArgentina\b", "Argentina"),
+    ("South Africa", r"\bSouth\s+Africa\b", "South Africa"),
     ("global", r"\b(?:globally|worldwide|internationally|anywhere\s+in\s+the\s+world)\b", "global"),
 )
 _AUTH_RE = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)), _I)
 _JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
-_COUNTRY_OF = {"US": "US", "EU": "EU", "UK": "UK", "Canada": "Canada", "Australia": "Australia",
-               "Japan": "Japan", "Russia": "Russian Ministry of Health", "global": "global"}
+# Places that are their own jurisdiction (a country or region, not an agency).
+_COUNTRY_OF = {name: name for name, _, j in _AUTHORITIES if name == j}
 # "developed in Russia" names a place of origin, not a regulator.
 _ORIGIN_RE = re.compile(
     r"\b(?:developed|created|invented|synthesi[sz]ed|originated|made|studied|researched|used|popular|"
@@ -86,6 +124,10 @@ _ORIGIN_RE = re.compile(
     r"\s+(?:\w+\s+)?(?:in|from|by|at)\s+(?:the\s+)?$",
     _I,
 )
+
+
+def phrase_pattern_any(phrases: tuple[str, ...]) -> str:
+    return phrases_pattern(phrases)
 
 
 @dataclass(frozen=True)
@@ -137,16 +179,75 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("essential_list", r"\b(?:list\s+of\s+)?(?:vital\s+and\s+)?essential\s+(?:drugs|medicines|medicinal\s+products)(?:\s+list)?\b|\bVED\s+list\b",
      "essential_drug_list", "not_essential_drug_list", True, False, "unspecified"),
 )
-_CUE_RES = tuple((fam, re.compile(p, _I), pos, neg, n, na, d) for fam, p, pos, neg, n, na, d in _CUES)
+
+# Status phrases as word lists (see ``lexicon.phrase_pattern``: "…" = a few words, "*" = any ending).
+# Read before the patterns above, so a longer phrase ("never submitted for approval") wins over the
+# word inside it ("approval"). Columns: family, status, status when negated, negatable, needs an
+# authority named in the clause, default authority, phrases.
+STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ...] = (
+    # US pharmacy compounding (503A / 503B bulk drug substances lists); the authority is the FDA.
+    ("compounding", "category_1", "category_1", False, False, "FDA", ("category 1", "category one", "category i")),
+    ("compounding", "category_2", "category_2", False, False, "FDA", ("category 2", "category two", "category ii")),
+    ("compounding", "under_review", "under_review", False, False, "FDA", (
+        "pharmacy compounding advisory committee", "PCAC", "referred … to the advisory committee",
+        "under review for compounding", "nominated for the bulks list", "nominated for the 503a bulks list")),
+    ("compounding", "not_compoundable", "not_compoundable", False, False, "FDA", (
+        "no compounding pathway", "no longer be compounded", "can no longer be compounded", "removed … from the … bulks list",
+        "taken off the … bulks list", "excluded from compounding", "not eligible for compounding", "may not be compounded",
+        "cannot be compounded", "can't be compounded", "must not be compounded", "not be compounded", "not on the … bulks list",
+        "may not compound", "cannot compound", "can't compound", "not allowed to compound", "voted against",
+        "recommended against", "advised against", "decided against")),
+    ("compounding", "compoundable", "not_compoundable", True, False, "FDA", (
+        "may be compounded", "can be compounded", "may compound", "can compound", "eligible for compounding",
+        "allowed to compound", "permitted to compound", "on the … bulks list", "added to the … bulks list")),
+    # Research chemical / research use.
+    ("research", "research_chemical", "research_chemical", False, False, "unspecified", (
+        "sold as a research chemical", "sold only as a research chemical", "sold strictly as a research chemical",
+        "sold … as research chemicals", "sold … as a research chemical", "classified as a research chemical",
+        "marketed as a research chemical", "is a research chemical", "are research chemicals", "as research chemicals",
+        "as a research chemical", "research chemical only", "a research chemical,")),
+    ("research", "research_use_only", "research_use_only", False, False, "unspecified", (
+        "not for human or veterinary use", "not for human or animal use", "not for human … use", "for in vitro use only",
+        "not for human consumption")),
+    # Approval: never submitted; other ways of saying approved / licensed / authorised.
+    ("approval", "not_submitted", "not_submitted", False, False, "unspecified", (
+        "never … submitted for … approval", "never … submitted for … review", "never … submitted to",
+        "never submitted … for … review", "never submitted … for … approval", "not submitted … for … approval",
+        "never … filed for … approval", "never filed for", "never applied for", "not … submitted for … approval",
+        "not … submitted for … review", "no application … has been filed", "no application … has been submitted",
+        "has not applied for", "never sought approval", "never sought … approval", "not … submitted to",
+        "not been submitted to")),
+    ("approval", "approved", "not_approved", True, False, "unspecified", (
+        "is authorised", "is authorized", "are authorised", "are authorized", "was authorised", "was authorized",
+        "been authorised", "been authorized", "has authorised", "has authorized", "have authorised", "have authorized",
+        "not authorised", "not authorized", "authorised for", "authorized for", "licenses", "licences",
+        "granted a licence", "granted a license", "granted … marketing", "registered as a medicine",
+        "registered as a drug", "registered as a medicinal product", "holds a registration", "registered … in #",
+        "has registered", "have registered")),
+    # Availability (on the market / in pharmacies / prescribed there); needs the place named.
+    ("availability", "available", "not_available", True, True, "unspecified", (
+        "prescribed in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
+        "commonly prescribed in", "in … pharmacies", "at … pharmacies", "in … pharmacy", "at … pharmacy",
+        "pharmacies across", "pharmacies in", "over pharmacy counters", "over the pharmacy counter",
+        "on pharmacy shelves", "on the market in", "marketed in", "is available in", "are available in",
+        "isn't available", "is not available", "not available in", "not sold in", "available here")),
+)
+_PHRASE_CUES = tuple((fam, phrase_pattern_any(phrases), pos, neg, n, na, d)
+                     for fam, pos, neg, n, na, d, phrases in STATUS_PHRASES)
+_CUE_RES = tuple((fam, re.compile(p, _I), pos, neg, n, na, d) for fam, p, pos, neg, n, na, d in _PHRASE_CUES + _CUES)
 # A unit none of whose words is a status cue cannot yield a claim: one search rules it out.
-_ANY_CUE_RE = re.compile("|".join(f"(?:{p})" for _, p, *_ in _CUES), _I)
-# Cheaper still, checked first: a literal every cue pattern above contains (keep in step with _CUES).
-_CUE_HINT_RE = re.compile(r"approv|withdrawn|authori[sz]|licen[sc]|registered|evaluated|reviewed|prohibit|banned|"
-                          r"forbidden|prescri|rx|schedul|s4|counter|otc|controlled|research|ruo|human|intended|"
-                          r"laboratory|import|legal|lawful|essential|\bved\b", _I)
+_ANY_CUE_RE = re.compile("|".join(f"(?:{p})" for _, p, *_ in _PHRASE_CUES + _CUES), _I)
+# Cheaper still, checked first: a stem every cue pattern above contains (keep in step with the cues),
+# matched on the lowercased text.
+CUE_HINT_WORDS = ("approv", "withdrawn", "authoris", "authoriz", "licens", "licenc", "registered", "evaluated", "reviewed",
+                  "prohibit", "banned", "forbidden", "prescri", "rx", "schedul", "s4", "counter", "otc", "controlled",
+                  "research", "ruo", "human", "intended", "laboratory", "import", "legal", "lawful", "essential", "ved",
+                  "categor", "compound", "pcac", "chemical", "submitted", "filed", "applied", "sought", "pharmac", "market",
+                  "available", "sold", "bulk", "503", "504", "against", "committee")
+_CUE_HINT_RE = LowerGate(CUE_HINT_WORDS)
 
 _NEG_RE = re.compile(
-    r"\b(?:not|never|nor|no|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
+    r"\b(?:not|never|nor|no|none\s+of|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
     r"don't|won't|has\s+yet\s+to|have\s+yet\s+to|is\s+yet\s+to|yet\s+to\s+be)\b",
     _I,
 )
@@ -177,9 +278,20 @@ def _authorities(text: str) -> list[tuple[str, int, int, bool]]:
     return found
 
 
-def _cues(clause: str) -> list[_Cue]:
+# "Our support team is available in the UK": availability is a claim about a medicine or product.
+_AVAILABILITY_CONTEXT_RE = re.compile(r"\b(?:peptides?|products?|medicines?|drugs?|medications?|pharmac\w*|prescri\w*|market\w*|"
+                                      r"tablets?|capsules?|sprays?|drops|nootropics?|supplements?|substances?|compounds?|injections?)\b", _I)
+_COMPOUNDING_CONTEXT_RE = re.compile(r"\b50[34]\s?[AB]\b|\bbulks?\b|\bcompound\w*|\bPCAC\b|\boutsourcing\b|(?-i:\bFDA\b)"
+                                     r"|\bsignificant\s+safety\s+risks\b", _I)
+
+
+def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
     cues: list[_Cue] = []
     for fam, rx, pos, neg, negatable, needs, default in _CUE_RES:
+        if fam == "compounding" and not _COMPOUNDING_CONTEXT_RE.search(unit_text or clause):
+            continue  # "Category 2" of anything else (a carcinogen class, a WADA section) is not compounding
+        if fam == "availability" and not (_AVAILABILITY_CONTEXT_RE.search(unit_text or clause) or find_subject(unit_text or clause)):
+            continue
         for m in rx.finditer(clause):
             if any(m.start() < c.end and c.start < m.end() for c in cues):
                 continue
@@ -187,7 +299,11 @@ def _cues(clause: str) -> list[_Cue]:
                 continue
             cues.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
-        cues = [c for c in cues if c.family != "legal"]
+        cues = [c for c in cues if c.family not in ("legal", "availability")]
+    if any(c.positive == "not_compoundable" for c in cues):  # "voted against including it on the bulks list"
+        cues = [c for c in cues if c.positive != "compoundable"]
+    if any(c.family == "legal" and c.positive == "illegal" for c in cues):  # "possession without a prescription is illegal"
+        cues = [c for c in cues if not (c.family == "schedule" and c.positive == "otc")]
     imports = [c for c in cues if c.family == "import"]
     legal = [c for c in cues if c.family == "legal"]
     if imports and legal:  # "importing X is illegal": one import claim, polarity from the legal word
@@ -200,7 +316,7 @@ def _cues(clause: str) -> list[_Cue]:
 
 
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
-    lo = max(prev_end, cue.start - 45)
+    lo = max(prev_end, cue.start - (100 if re.match(r"\s*none\s+of\b", clause, _I) else 45))
     # "is not, however, approved": a comma-enclosed aside is blanked so its commas reset nothing.
     masked = _ASIDE_RE.sub(lambda m: " " * len(m.group(0)), clause)
     cut = lo
@@ -266,18 +382,36 @@ def _place_for_country(unit_text: str, prior: str) -> str | None:
         names = [a[0] for a in _authorities(text) if a[0] != "global"]
         for n in names:
             j = _JURISDICTION[n]
-            return "Russian Ministry of Health" if j == "Russia" else ("US" if j == "US" else n if n in _COUNTRY_OF else j)
+            return n if n in _COUNTRY_OF else j
     return None
 
 
+# "WADA status: Prohibited", "US: Unscheduled": a short label before a colon belongs to its value's clause.
+_LABEL_COLON_RE = re.compile(r"(?:^|(?<=[|;.]\s)|(?<=[|;]))(\s*[^\s:|;.][^:|;.]{0,30}?):(?=\s|[A-Z])")
+_CELL_BREAK_RE = re.compile(r"\s*\|\s*")
+# A place named in one clause carries into the next of the same sentence for these families
+# ("in Australia, 200 mg tablets are OTC, while higher strengths are prescription-only").
+_CARRY_FAMILIES = frozenset({"schedule", "approval", "availability", "legal"})
+
+
+def _label_text(text: str) -> str:
+    """Colons after short labels and table-cell pipes read as plain separators (same length)."""
+    text = _LABEL_COLON_RE.sub(lambda m: m.group(1) + " ", text)
+    return _CELL_BREAK_RE.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), text) if "|" in text else text
+
+
 def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
-    text = unit.text
+    text = _label_text(unit.text)
     claims: list[Claim] = []
     seen: set[tuple[str, str, str]] = set()
     prev_auths: list[str] = []
+    carry: list[str] = []
+    prev_ce = 0
     for cs, ce in clauses(text):
+        if re.search(r"[.;:!?]", text[prev_ce:cs]):
+            carry = []  # a new sentence or a new clause after ";" names its own place
         clause = text[cs:ce]
-        cues = _cues(clause)
+        cues = _cues(clause, text + "\n" + (unit.context or ""))
         auths = _authorities(clause)
         if not cues:
             claims.extend(_elliptical(unit, clause, auths, claims, seen))
@@ -295,6 +429,8 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
                     _COUNTRY_OF.get(_JURISDICTION.get(prev_auths[0], ""), None) if prev_auths else None
                 ) or _place_for_country(text, prior)
                 names = [place] if place else []
+            if not names and carry and cue.family in _CARRY_FAMILIES and unit.kind != "table_row":
+                names = list(carry)
             if not names:
                 if cue.needs_authority:
                     continue
@@ -307,7 +443,7 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
                     if scope:
                         value["scope"] = scope
                 if cue.family == "approval" and status == "approved":
-                    y = _YEAR_RE.search(tail)
+                    y = _YEAR_RE.search(clause[cue.start :])
                     if y:
                         value["year"] = int(y.group(1))
                 sig = (name, cue.family, status)
@@ -316,6 +452,8 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
                 seen.add(sig)
                 claims.append(make_claim("legality", f"legality:{slug(name)}:{cue.family}", unit, value))
         prev_auths = [a[0] for a in auths if not a[3]] or prev_auths
+        carry = _dedupe([a[0] for a in auths if not a[3] and a[0] != "global"]) or carry
+        prev_ce = ce
     return claims
 
 

@@ -62,7 +62,8 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
     ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
     ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"),
-    ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging|dryness)|(?:nose|nostril)\s+irritation"
+    ("nasal_dryness", r"nasal\s+dryness|dry(?:ness\s+of\s+the)?\s+nose|dry\s+nostrils"),
+    ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging)|(?:nose|nostril)\s+irritation"
                          r"|irritation\s+(?:of|in)\s+the\s+(?:nose|nostrils?|nasal\s+\w+)"
                          r"|irritation\s+(?:from|after|with)\s+(?:the\s+)?(?:intra)?nasal\s+\w+|burning\s+(?:sensation\s+)?in\s+the\s+nose"),
     ("headache", r"headaches?|migraines?"),
@@ -77,7 +78,23 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("injection_site_reaction", r"injection[- ]site\s+(?:reactions?|pain|redness|swelling|irritation)"
                                 r"|(?:redness|swelling|pain|irritation)\s+at\s+the\s+injection\s+site"),
     ("diarrhea", r"diarrho?ea"),
-    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|gastrointestinal\s+(?:upset|discomfort)|abdominal\s+(?:pain|discomfort)"),
+    ("stomach_bleeding", r"stomach\s+bleeding|gastrointestinal\s+bleeding|(?:GI|gastric)\s+bleeding|bleeding\s+(?:in|from)\s+the\s+stomach"),
+    ("gastrointestinal_upset", r"gastrointestinal\s+(?:upset|discomfort)|GI\s+(?:upset|discomfort)"),
+    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|abdominal\s+(?:pain|discomfort)"),
+    ("constipation", r"constipation|constipated"),
+    ("liver_damage", r"liver\s+(?:damage|injury|toxicity|failure)|hepatotoxicity|hepatic\s+injury"),
+    ("pancreatitis", r"pancreatitis"),
+    ("serotonin_syndrome", r"serotonin\s+syndrome"),
+    ("withdrawal_symptoms", r"withdrawal\s+(?:symptoms|effects|syndrome)"),
+    ("fishy_aftertaste", r"fishy\s+(?:aftertaste|after-taste|taste|burps)"),
+    ("hypoglycemia", r"hypoglyc(?:a)?emia|low\s+blood\s+sugar"),
+    ("flushing", r"flushing|facial\s+flushing"),
+    ("water_retention", r"water\s+retention|fluid\s+retention|oedema|edema"),
+    ("acne", r"acne"),
+    ("joint_pain", r"joint\s+pain|arthralgia"),
+    ("muscle_pain", r"muscle\s+(?:pain|aches?)|myalgia"),
+    ("weight_gain", r"weight\s+gain"),
+    ("tingling", r"tingling|pins\s+and\s+needles|paresthesias?"),
     ("runny_nose", r"runny\s+nose|rhinorrh?oea|rhinorrhea"),
     ("nosebleed", r"nose\s?bleeds?|epistaxis"),
     ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
@@ -85,7 +102,9 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("mood_changes", r"mood\s+(?:swings|changes)"),
     ("seizures", r"seizures?|convulsions?"),
 )
-EFFECT_RE = re.compile("|".join(f"(?P<e{i}>\\b(?:{p})\\b)" for i, (_, p) in enumerate(EFFECTS)), re.IGNORECASE)
+# One leading \b outside the alternation (not one per alternative) lets the regex engine skip
+# positions quickly: about four times faster on a page, same matches.
+EFFECT_RE = re.compile(r"\b(?:" + "|".join(f"(?P<e{i}>(?:{p})\\b)" for i, (_, p) in enumerate(EFFECTS)) + ")", re.IGNORECASE)
 
 # Where a coordinated part of a clause may begin (see ``segments``).
 _SEGMENT_BREAK_RE = re.compile(
@@ -103,6 +122,52 @@ NEGATOR_RE = re.compile(
     r"weren't|hasn't|haven't|hadn't|doesn't|don't|didn't|won't|has yet to|have yet to|is yet to|free (?:from|of))\b",
     re.IGNORECASE,
 )
+
+
+def phrase_pattern(phrase: str, lead: bool = True) -> str:
+    """Regex for a readable phrase: words separated by any whitespace, ``…`` = up to 5 words, ``#`` = a number.
+
+    Lets word lists stay lists of words ("never … submitted for approval") rather than regexes.
+    Words may end in ``*`` (any ending: ``compound*``).
+    """
+    out = []
+    for w in phrase.split():
+        if w == "…":
+            out.append(r"(?:[\w'’.-]+\s+){0,5}?")
+            continue
+        if w == "#":
+            part = r"\d+"
+        elif w.endswith("*"):
+            part = re.escape(w[:-1]) + r"[\w-]*"
+        else:
+            part = re.escape(w)
+        out.append(part + r"\s+")
+    body = "".join(out)
+    body = body[: -len(r"\s+")] if body.endswith(r"\s+") else body
+    return (r"(?<![\w-])" if lead else "") + body + (r"(?![\w])" if phrase[-1:].isalnum() or phrase.endswith("*") else "")
+
+
+def phrases_pattern(phrases: tuple[str, ...] | list[str]) -> str:
+    """Regex source matching any of ``phrases``; the word-start check stands once, before the
+    alternation (one check per position instead of one per phrase: several times faster)."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    return r"(?<![\w-])(?:" + "|".join(phrase_pattern(p, lead=False) for p in ordered) + ")"
+
+
+def phrases_re(phrases: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+    """One case-insensitive regex matching any of ``phrases`` (see :func:`phrase_pattern`)."""
+    return re.compile(phrases_pattern(phrases), re.IGNORECASE)
+
+
+class LowerGate:
+    """A prefilter regex of lowercase word stems matched on the lowercased text, without IGNORECASE
+    (several times faster than a case-insensitive alternation); ``search`` answers like ``re``'s."""
+
+    def __init__(self, words: tuple[str, ...] | list[str]) -> None:
+        self.pattern = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text.lower())
 
 
 def find_subject(text: str) -> str | None:
@@ -132,8 +197,13 @@ def is_reference(unit: TextUnit) -> bool:
     return unit.kind != "heading" and bool(_REFERENCE_CONTEXT_RE.search(unit.context or ""))
 
 
-def clauses(text: str) -> list[tuple[int, int]]:
-    """Spans of the clauses of ``text`` (offsets into ``text``), in order, covering all of it."""
+@functools.lru_cache(maxsize=4096)
+def clauses(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of the clauses of ``text`` (offsets into ``text``), in order, covering all of it (cached)."""
+    return tuple(_clauses(text))
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in _CLAUSE_BREAK_RE.finditer(text):

@@ -19,6 +19,12 @@ Claim shapes (one vocabulary for every page):
   side_effects: none | minimal | mild | rare; safe: true | false.
 * ``safety:data`` -> ``{data: limited | established[, term: long_term]}`` for statements
   that safety data are limited, needed, not established or under investigation.
+* ``safety:contraindication:<name>``, ``safety:interaction:<name>``, ``safety:monitor:<name>``
+  -> ``{contraindication|interaction|monitor: name}`` from the trigger and synonym tables of
+  ``monitor.claims.safety_advice`` (a named interaction replaces ``interactions: reported``).
+* profile field ``concerns: raised`` when a regulator or author says the substance may present
+  significant safety risks; ``toxicity: none`` also from a negated list of toxicity words
+  ("no allergenic, embryotoxic or mutagenic properties").
 
 Advice ("speak with your physician", "check interactions with your doctor") and disclaimers
 ("does not assert that X is safe") are not claims.
@@ -30,6 +36,7 @@ import re
 
 from monitor.claims import register
 from monitor.claims.lexicon import EFFECT_RE, clauses, effect_name, is_reference, make_claim, negated_before, segments
+from monitor.claims.safety_advice import advice
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -40,10 +47,19 @@ _ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "m
 
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
-    r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+",
+    r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
+    r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
+    r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
+    r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",
     _I,
 )
-_SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b", _I)
+_SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b"
+                               r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\b", _I)
+# "Common side effects: nausea, constipation", a "Rare" heading: the frequency of every effect listed.
+_LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|frequent|infrequent))\b(?:\s+(?:side[- ]effects|adverse\s+(?:effects|reactions)))?"
+                                 r"(?:\s*\([^)]{0,60}\))?\s*(?:[:|]|$)", _I)
+# An effect right after "no" / "zero" is stated absent even with no side-effect word ("no nausea, no headaches").
+_BARE_NO_RE = re.compile(r"\b(?:no|zero|without\s+any|without)\s+(?:(?:mild|real|noticeable|major)\s+)?$", _I)
 _BENEFIT_RE = re.compile(
     r"\b(?:reduc\w*|reliev\w*|alleviat\w*|treat\w*|lower\w*|eas(?:e|es|ed|ing)|improv\w*|combat\w*|fight\w*|prevent\w*|"
     r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain))|less|fewer|"
@@ -52,24 +68,39 @@ _BENEFIT_RE = re.compile(
 )
 _STRONG_TRIGGER_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bcaus(?:e|es|ed|ing)\b|\binduc\w+|\bunwanted\b", _I)
 _RARE_RE = re.compile(r"\brare(?:ly)?\b|\buncommon\b|\binfrequent(?:ly)?\b|\boccasional(?:ly)?\b|\bisolated\s+cases\b|\ba\s+few\s+(?:users|people|cases)\b", _I)
-_COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b", _I)
+_COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b|\bmain\s+complaint\b|\bchief\s+complaint\b", _I)
 _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
 
 _SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?))\b", _I)
 _SIDE_LEVEL_RES = (
-    re.compile(r"\b(no|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
+    re.compile(r"\b(no|zero|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
+    re.compile(r"\b(no|zero|without(?:\s+any)?|minimal|mild|minor|few|rare|negligible)\s+(?:(?!serious|severe|major)[\w-]+\s+)?adverse\s+(?:effects?|reactions?)\b", _I),
+    re.compile(r"\bside[- ]effects?\s*[:|]\s*(none|no|minimal|mild|rare|few|common|severe)\b", _I),
     re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
                r"|common|frequent|severe)\b", _I),
 )
-_SIDE_LEVELS = {"no": "none", "without": "none", "absent": "none", "minimal": "minimal", "negligible": "minimal", "few": "minimal",
+_SIDE_LEVELS = {"none": "none", "zero": "none", "no": "none", "without": "none", "absent": "none", "minimal": "minimal", "negligible": "minimal", "few": "minimal",
                 "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare", "common": "common",
                 "frequent": "common", "severe": "severe"}
 _TOL_RE = re.compile(
-    r"(?:^|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably)\s+(?:\w+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
+    r"(?:^|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:[\w-]+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
     r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(well|poorly)\b",
     _I,
 )
-_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b|\b(non)-?toxic\b", _I)
+_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b|\b(non)-?toxic\b"
+                     r"|\btoxicity\s+(?:is|was|appears|seems|remains)\s+(?:\w+\s+)?(low|minimal|negligible|high|significant)\b", _I)
+# "shows no allergenic, embryotoxic or mutagenic properties": a negated list of toxicity words.
+TOXICITY_WORDS = ("toxic", "embryotoxic", "mutagenic", "carcinogenic", "teratogenic", "genotoxic", "allergenic",
+                  "cytotoxic", "hepatotoxic", "nephrotoxic", "neurotoxic", "immunotoxic", "fetotoxic")
+_TOX_LIST_RE = re.compile(r"\b(?:no|not|nor|without|lacks?|free\s+of|devoid\s+of)\s+(?:[\w-]+,?\s+(?:or\s+|and\s+)?){0,5}?(?:"
+                          + "|".join(TOXICITY_WORDS) + r")\b", _I)
+# A regulator or author raising a safety concern.
+CONCERN_PHRASES = ("significant safety risks", "serious safety risks", "significant safety concerns", "serious safety concerns",
+                   "safety concerns", "safety risks", "is concerned that", "are concerned that", "raised concerns",
+                   "raises concerns", "poses a risk", "pose a risk", "poses risks", "safety signal", "warns consumers",
+                   "warned consumers", "warns against", "warned against", "issued a warning", "issues a warning",
+                   "safety warning", "safety alert", "safety communication", "warning that")
+_CONCERN_RE = re.compile("|".join(r"\b" + r"\s+".join(map(re.escape, p.split())) + r"\b" for p in CONCERN_PHRASES), _I)
 _ADDICT_RE = re.compile(r"\b(non-?)?addictive\b|\baddiction\b|\bhabit[- ]forming\b|\bdependence\b", _I)
 _INTERACT_RE = re.compile(
     r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b|\b(?:drug|medication)\s+interactions?\b", _I
@@ -81,13 +112,16 @@ _SAFE_RE = re.compile(
     _I,
 )
 _DISCLAIM_RE = re.compile(r"\b(?:not|no)\s+(?:assert|claim|imply|guarantee|suggest|represent|warrant)\w*\b", _I)
-_DATA_TOPIC_RE = re.compile(r"\bsafety\b|\bside[- ]effects?\b|\blong[- ]term\s+effects?\b|\badverse\b|\btoxicity\b", _I)
+_DATA_TOPIC_RE = re.compile(r"\bsafety\b|\bside[- ]effects?\b|\blong[- ]term\s+effects?\b|\badverse\b|\btoxicity\b|\bsafe\s+to\s+use\b|\bis\s+safe\b", _I)
 _DATA_GAP_RE = re.compile(
     r"\blimited\b|\black(?:ing|s)?\b|\bnecessary\b|\bneeded\b|\brequired\b|\binsufficient\b|\bunknown\b|\bunclear\b|\bscarce\b"
     r"|\bsparse\b|\bscant(?:y)?\b|\bthin\b|\bmeagre\b|\bmeager\b|\bfew\s+(?:\w+\s+)?(?:data|studies|trials)\b|\b(?:are|remain)\s+(?:still\s+|very\s+)?few\b"
     r"|\bpoorly\s+(?:understood|characteri[sz]ed|studied|documented|defined)\b|\buncharacteri[sz]ed\b|\bunstudied\b"
     r"|\bnot\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
-    r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b",
+    r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b"
+    r"|\bnot\s+(?:been\s+)?(?:adequately|properly|sufficiently|thoroughly|systematically|rigorously)\s+(?:studied|tested|evaluated|assessed|characteri[sz]ed)\b"
+    r"|\bno\s+(?:[\w-]+\s+){0,3}?(?:safety\s+)?data\b|\b(?:nobody|no\s+one)\s+knows\b|\b(?:it\s+is\s+)?(?:not\s+known|unknown)\s+whether\b"
+    r"|\bremains\s+to\s+be\s+(?:seen|established|determined)\b",
     _I,
 )
 _DATA_OK_RE = re.compile(r"\bsafety\s+(?:has\s+been|is|was)\s+(?:well[- ])?established\b|\b(?:extensive|robust|ample)\s+safety\s+data\b", _I)
@@ -108,6 +142,10 @@ _NEGATED_AFTER_RE = re.compile(
     r"|(?:has|have)\s+yet\s+to\s+be\s+(?:reported|observed|seen|documented))", re.I)
 
 
+# A frequency in brackets right after an effect belongs to that effect only.
+_OWN_FREQUENCY_RE = re.compile(r"\s*\((?:very\s+)?(?:rare|rarely|uncommon|common|frequent|infrequent|occasional)\)", _I)
+
+
 def _frequency(part: str) -> str | None:
     if _RARE_RE.search(part):
         return "rare"
@@ -118,7 +156,10 @@ def _frequency(part: str) -> str | None:
 
 def _effects(unit: TextUnit, text: str) -> list[Claim]:
     heading_says_safety = bool(_SAFETY_CONTEXT_RE.search(unit.context or ""))
-    if not (_TRIGGER_RE.search(text) or heading_says_safety):
+    label = _LABEL_FREQUENCY_RE.match(text) or _LABEL_FREQUENCY_RE.match((unit.context or "").strip())
+    label_stated = ("rare" if re.search(r"rare|uncommon|infrequent", label.group(1), _I) else "common") if label else None
+    bare = not (_TRIGGER_RE.search(text) or heading_says_safety)
+    if bare and not re.search(r"\b(?:no|zero|without)\s", text, _I):
         return []
     found: dict[str, str] = {}
     for cs, ce in clauses(text):
@@ -126,6 +167,8 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
         parts = segments(clause, EFFECT_RE)
         for m in EFFECT_RE.finditer(clause):
             name = effect_name(m)
+            if bare and (name in _ALSO_BENEFITS or not _BARE_NO_RE.search(clause, max(0, m.start() - 25), m.start())):
+                continue
             if _is_benefit(clause[: m.start()]):
                 continue
             if name in _ALSO_BENEFITS and not (heading_says_safety or _TRIGGER_RE.search(clause)):
@@ -133,14 +176,23 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
             if negated_before(clause, m.start(), 50) or _NEGATED_AFTER_RE.match(clause, m.end()):
                 stated = "absent"
             else:
+                own = _OWN_FREQUENCY_RE.match(clause, m.end())  # "headache (rare), nasal irritation"
                 part = next((clause[a:b] for a, b in parts if a <= m.start() < b), clause)
-                stated = _frequency(part) or "present"
+                stated = (_frequency(own.group(0)) if own else None) or _frequency(_OWN_FREQUENCY_RE.sub(" ", part)) \
+                    or label_stated or "present"
             found.setdefault(name, stated)
     return [make_claim("safety", f"safety:effect:{n}", unit, {"effect": n, "stated": s}) for n, s in found.items()]
 
 
 def _negated(clause: str, start: int, window: int = 40) -> bool:
-    return negated_before(clause, start, window)
+    """A negator within ``window`` before ``start``, not across a comma ("not FDA-approved, and serious ...")."""
+    lo = max(0, start - window)
+    comma = clause.rfind(",", lo, start)
+    return negated_before(clause[: start], start, start - max(lo, comma + 1)) if start > max(lo, comma + 1) else False
+
+
+# "whether X is safe", "if it is safe": a question inside a sentence states no safety.
+_WHETHER_RE = re.compile(r"\b(?:whether|if)\b", _I)
 
 
 def _profile_clause(clause: str, value: dict[str, object]) -> None:
@@ -158,7 +210,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
         value.setdefault("tolerability", "well_tolerated" if good else "poorly_tolerated")
     m = _TOX_RE.search(clause)
     if m:
-        word = (m.group(1) or m.group(2)).lower()
+        word = (m.group(1) or m.group(2) or m.group(3)).lower()
         value.setdefault("toxicity", {"no": "none", "non": "none", "minimal": "low", "negligible": "low", "low": "low"}.get(word, "high"))
     m = _ADDICT_RE.search(clause)
     if m:
@@ -166,13 +218,28 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
     m = _INTERACT_RE.search(clause)
     if m and not _ADVICE_RE.search(clause):
         value.setdefault("interactions", "none" if _negated(clause, m.start()) else "reported")
+    m = _TOX_LIST_RE.search(clause)
+    if m:
+        value.setdefault("toxicity", "none")
+    m = _CONCERN_RE.search(clause)
+    if m and not _negated(clause, m.start(), 25):
+        value.setdefault("concerns", "raised")
     m = _SAFE_RE.search(clause)
-    if m and not _DISCLAIM_RE.search(clause[: m.start()]):
-        bad = bool(m.group(1) or m.group(2) or m.group(3)) != _negated(clause, m.start(), 20)
+    if m and not _DISCLAIM_RE.search(clause[: m.start()]) and not _WHETHER_RE.search(clause, max(0, m.start() - 40), m.start()):
+        negated = _negated(clause, m.start(), 20) or bool(re.search(r"\b(?:not|never|n't)\b", clause[m.start() : m.end()], _I))
+        bad = bool(m.group(1) or m.group(2) or m.group(3)) != negated
         value.setdefault("safe", not bad)
 
 
+# Word stems one of which every profile pattern contains; checked once per unit on the lowercased
+# text before the dozen profile patterns run per clause.
+_PROFILE_GATE_RE = re.compile(r"serious|severe|major|side|effect|toleran|tolerat|toxic|addict|habit|dependen|interact|"
+                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen|warn|adverse")
+
+
 def _profile(unit: TextUnit, text: str) -> list[Claim]:
+    if not _PROFILE_GATE_RE.search(text.lower()):
+        return []
     value: dict[str, object] = {}
     for cs, ce in clauses(text):
         _profile_clause(text[cs:ce], value)
@@ -191,16 +258,29 @@ def _data(unit: TextUnit, text: str) -> list[Claim]:
     return [make_claim("safety", "safety:data", unit, value)]
 
 
+def _without(claim: Claim, field: str) -> Claim | None:
+    value = {k: v for k, v in claim.value.items() if k != field}
+    return make_claim("safety", claim.key, TextUnit(claim.text, claim.start, claim.end), value) if value else None
+
+
 @register("safety")
 def extract(units: list[TextUnit]) -> list[Claim]:
     """Safety claims of every unit (see module docstring); never raises."""
     out: list[Claim] = []
+    intro = ""  # "Do not take this medicine if you:" above a list is the list's heading
     for unit in units:
         try:
             text = unit.text
+            if unit.kind != "list_item":
+                intro = text.strip() if text.rstrip().endswith(":") else ""
             if is_reference(unit) or text.rstrip().endswith("?") or unit.kind == "heading":
                 continue
-            out.extend(_effects(unit, text) + _profile(unit, text) + _data(unit, text))
+            named = [make_claim("safety", f"safety:{aspect}:{name}", unit, {aspect: name})
+                     for aspect, name in advice(text, intro if unit.kind == "list_item" and intro else unit.context or "", unit.kind)]
+            profile = _profile(unit, text)
+            if any(c.key.startswith("safety:interaction:") for c in named):  # the named interaction says it
+                profile = [p for p in (_without(c, "interactions") for c in profile) if p]
+            out.extend(_effects(unit, text) + profile + _data(unit, text) + named)
         except Exception:  # an extractor must never take the pipeline down on odd text
             continue
     return out

@@ -1,0 +1,254 @@
+"""Safety advice: contraindications, interactions and monitoring, read from word tables.
+
+Why a module of its own: these are the leaflet sentences a pharmacist writes ("Do not take if
+pregnant or breastfeeding", "Do not combine with MAO inhibitors", "Monitor blood pressure during
+treatment"), and the claim is the *thing named* after (or before) a trigger phrase. The triggers
+and the canonical names below are the whole rule set; the code only cuts the named things out.
+
+Claim shapes (keys ``safety:<aspect>:<name>``):
+
+* ``safety:contraindication:<name>`` -> ``{contraindication: name}``
+* ``safety:interaction:<name>``      -> ``{interaction: name}``
+* ``safety:monitor:<name>``          -> ``{monitor: name}``
+
+Names are snake_case of the words the page uses, with the synonyms in :data:`CANONICAL` folded
+("pregnant" -> pregnancy, "MAOIs" -> mao_inhibitors). A list under a heading such as
+"Contraindications" or "Do not take" gives one contraindication per item.
+"""
+
+from __future__ import annotations
+
+import re
+
+from monitor.claims.lexicon import EFFECT_RE, effect_name, find_subject, phrases_pattern
+
+# --- trigger tables ----------------------------------------------------------------------------
+# Phrase syntax: see ``lexicon.phrase_pattern`` ("…" = a few words). The things named follow the
+# trigger, unless the table says they come before it.
+
+CONTRAINDICATION_BEFORE_ITEMS = (
+    "contraindicated in", "contraindicated for", "contraindicated during", "contraindicated in patients with",
+    "contraindicated in people with", "do not take if", "do not take … if", "do not use if", "do not use … if",
+    "don't take if", "don't use if", "do not take it if", "do not use it if", "should not be used by", "should not be used in",
+    "should not be used during", "should not be taken by", "should not be taken during", "must not be used in",
+    "must not be taken by", "not suitable for", "not recommended for", "not recommended during", "not recommended in",
+    "not to be used in", "not to be taken by", "not for use in", "not for use by", "not for use during", "avoid if",
+    "avoid during", "avoid use during", "avoid use in", "avoid in", "do not give to", "unsafe during", "unsafe in",
+    "should be avoided in", "should be avoided by", "should be avoided during", "is not safe during",
+)
+INTERACTION_BEFORE_ITEMS = (
+    "do not combine with", "do not combine … with", "don't combine with", "should not be combined with",
+    "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with",
+    "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
+    "do not mix with", "do not mix … with", "should not be taken with", "should not be used with", "not to be taken with",
+    "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
+    "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
+    "dangerous with", "dangerous when combined with", "when combined with", "enhance the effect of",
+    "enhance the effects of", "enhances the effect of", "enhances the effects of", "potentiate the effect of",
+    "potentiates the effect of", "potentiate", "potentiates", "increase the effect of", "increases the effect of",
+    "reduce the effect of", "reduces the effect of", "weaken the effect of", "weakens the effect of",
+    "strengthen the effect of", "strengthens the effect of", "change how … works", "increase the … effect of",
+    "increases the … effect of", "enhance the … effect of", "enhances the … effect of", "reduce the … effect of",
+    "reduces the … effect of", "increase the … effects of", "increases the … effects of",
+)
+# "People who take blood thinners should avoid BPC-157", "Patients with epilepsy should not use it".
+_WHO_TAKE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on)\s+"
+                          r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
+_WHO_HAVE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:with|who\s+have|suffering\s+from)\s+"
+                          r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
+# "Avoid alcohol while taking this medicine": the thing avoided stands between "avoid" and "while".
+INTERACTION_AVOID = ("avoid", "do not drink", "don't drink", "limit")
+INTERACTION_AVOID_UNTIL = ("while taking", "while using", "while on", "during treatment", "when taking", "with this medicine")
+# "Tell your doctor if you take SSRIs, as serotonin syndrome can occur when they are combined ...".
+INTERACTION_IF_YOU_TAKE = ("if you take", "if you are taking", "if you use", "if you're taking", "if you are on")
+INTERACTION_CONTEXT = ("combined", "combine", "together", "interact", "interaction", "at the same time")
+
+MONITOR_BEFORE_ITEMS = (
+    "monitor", "monitor your", "monitor their", "monitoring of", "regular monitoring of", "check your", "checks of",
+    "regular checks of", "keep track of", "keep an eye on", "regularly check",
+)
+MONITOR_AFTER_ITEMS = (
+    "should be monitored", "must be monitored", "should be checked", "must be checked", "needs to be monitored",
+    "need to be monitored", "needs to be checked", "need to be checked", "should be measured", "should be tested",
+    "checked regularly", "should be watched", "should be regularly monitored", "should be closely monitored",
+)
+# "Men on testosterone should have their hematocrit and PSA monitored."
+_HAVE_MONITORED = r"\bhave\s+(?:your|their|his|her)\s+(.{2,60}?)\s+(?:monitored|checked|tested|measured)\b"
+
+# Where the list of things named ends.
+ITEM_STOPS = (
+    "if", "during", "while", "when", "before", "after", "closely", "regularly",
+    "carefully", "every", "at least", "as", "because", "since", "or within", "and within", "within", "unless",
+    "for at least", "for the first", "until", "throughout", "at the start", "at baseline", "periodically", "daily",
+    "weekly", "monthly", "in the first", "over the", "to make sure", "so that", "without", "on a regular basis",
+)
+# Words dropped from the start of a named thing.
+ITEM_LEADS = (
+    "in", "you are", "you have", "you're", "you've", "you", "are", "have", "has", "had", "being", "is", "people with",
+    "patients with", "those with", "anyone with", "women who are", "women", "a history of", "history of", "any",
+    "known", "the", "a", "an", "your", "their", "his", "her", "other", "existing", "pre-existing", "other drugs such as",
+    "drugs such as", "medicines such as", "medications such as", "such as", "including", "e.g.", "especially",
+    "particularly", "taking", "using", "are taking", "currently", "this medicine with", "it with", "them with",
+)
+# Items that name nothing.
+ITEM_EMPTY = frozenset({
+    "it", "them", "this", "this medicine", "this product", "these", "other", "others", "anything", "each other",
+    "other drugs", "other medicines", "other medications", "other substances", "drugs", "medicines", "medications",
+    "medication", "medicine", "the drug", "stopping them", "it together", "other products", "any condition",
+})
+
+# Synonyms folded onto one name (keys are lowercase words as written).
+CANONICAL = {
+    "pregnant": "pregnancy", "pregnant women": "pregnancy", "during pregnancy": "pregnancy",
+    "breast-feeding": "breastfeeding", "nursing": "breastfeeding", "breastfeeding women": "breastfeeding",
+    "lactating": "lactation", "maois": "mao_inhibitors", "mao inhibitors": "mao_inhibitors",
+    "maoi": "mao_inhibitors", "monoamine oxidase inhibitors": "mao_inhibitors",
+    "ssri": "ssris", "ssri antidepressants": "ssris", "selective serotonin reuptake inhibitors": "ssris",
+    "blood thinners": "anticoagulants", "blood-thinning medicines": "anticoagulants", "anticoagulant": "anticoagulants",
+    "alcoholic drinks": "alcohol", "drinking alcohol": "alcohol", "children": "children", "kids": "children",
+    "thyroid medications": "thyroid_medication", "thyroid medicines": "thyroid_medication",
+    "psa": "psa", "prostate-specific antigen": "psa", "blood sugar": "blood_glucose", "blood glucose levels": "blood_glucose",
+    "blood sugar levels": "blood_glucose", "blood pressure levels": "blood_pressure",
+    "liver enzymes": "liver_function", "liver function tests": "liver_function", "kidney function tests": "kidney_function",
+    "renal function": "kidney_function", "hepatic function": "liver_function",
+}
+
+# Headings above a list of contraindications ("Contraindications", "Do not take", "Who should not use it").
+CONTRAINDICATION_HEADINGS = (
+    "contraindications", "contraindication", "do not take", "do not use", "who should not", "who should avoid",
+    "not suitable for", "do not take this medicine if", "do not use if", "do not take if", "when not to use",
+)
+INTERACTION_HEADINGS = ("interactions", "drug interactions", "do not combine with", "do not take with")
+MONITOR_HEADINGS = ("monitoring", "what to monitor", "monitor", "lab monitoring", "tests to monitor")
+
+
+def _alt(phrases: tuple[str, ...]) -> str:
+    return phrases_pattern(phrases)
+
+
+_I = re.IGNORECASE
+_CONTRA_RE = re.compile(_alt(CONTRAINDICATION_BEFORE_ITEMS), _I)
+_INTER_RE = re.compile(_alt(INTERACTION_BEFORE_ITEMS), _I)
+_AVOID_RE = re.compile(r"(?:" + _alt(INTERACTION_AVOID) + r")\s+(.{2,40}?)\s+(?:" + _alt(INTERACTION_AVOID_UNTIL) + ")", _I)
+_IF_TAKE_RE = re.compile(_alt(INTERACTION_IF_YOU_TAKE), _I)
+_INTER_CONTEXT_RE = re.compile(_alt(INTERACTION_CONTEXT), _I)
+_MON_BEFORE_RE = re.compile(r"(?:" + _alt(MONITOR_BEFORE_ITEMS) + r")(?!\s+(?:for|you|yourself|closely)\b)", _I)
+_MON_AFTER_RE = re.compile(_alt(MONITOR_AFTER_ITEMS), _I)
+_MON_FOR_RE = re.compile(r"\bmonitor(?:ing|ed)?\s+(?:\w+\s+)?for\b", _I)
+_STOP_RE = re.compile(r"\s+(?:" + _alt(ITEM_STOPS) + r")(?=\s|$)|[.;:!?()]|,\s+(?:as|because|since|so|which|and\s+(?:it|this|they|you|do|seek|stop|tell))\b"
+                      r"|\s+(?:but|then|and\s+(?:do|seek|stop|tell|talk|consult|call))\b", _I)
+_LEAD_RE = re.compile(r"^(?:(?:" + _alt(ITEM_LEADS) + r")\s+)+", _I)
+_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|nor|and/or|&)(?:\s+|$)|\s*/\s*", _I)
+_HEAD_CONTRA_RE = re.compile(r"^\W*(?:" + _alt(CONTRAINDICATION_HEADINGS) + r")", _I)
+_HEAD_INTER_RE = re.compile(r"^\W*(?:" + _alt(INTERACTION_HEADINGS) + r")\W*$", _I)
+_HEAD_MON_RE = re.compile(r"^\W*(?:" + _alt(MONITOR_HEADINGS) + r")\W*$", _I)
+_SUBJECT_BEFORE_RE = re.compile(r"(?:^|[;,:]\s*|\b(?:and|but)\s+)((?:[\w'-]+\s+){0,4}?[\w'-]+)\s+$", _I)
+_LABEL_LIST_RE = re.compile(r"^\W*(contraindications?|(?:drug\s+)?interactions|monitoring)\s*[:|]\s*", re.IGNORECASE)
+_NO_INTERACTION_RE = re.compile(r"\b(?:no|not|never|without|none)\b", _I)
+_NEGATED_TRIGGER_RE = re.compile(r"\b(?:no\s+need\s+to|not\s+necessary\s+to|need\s+not|needn't)\s+$", _I)
+_ANY_RE = re.compile(r"\bshould\s+avoid\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
+                     r"|\bavoid|\binteract|\bcombin|\bmonitor|\bcheck|\bkeep\b|\bhave\s+(?:your|their)\b|\bif\s+you\b|\bunsafe\b"
+                     r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b", _I)
+
+
+# Groups that a rule (not a medical reason) keeps off a substance, and generic "other medicines".
+NOT_MEDICAL = frozenset({"athletes", "competitive athletes", "competitors", "tested athletes", "sportspeople"})
+# Shop furniture that a trigger can precede ("monitor your order status", "do not combine discount codes").
+COMMERCE_WORDS = frozenset("order orders account email inbox spam shipping delivery package parcel tracking cart "
+                           "checkout discount discounts code codes coupon coupons offer offers promotion promotions "
+                           "voucher vouchers subscription password login basket newsletter".split())
+_GENERIC_DRUGS_RE = re.compile(r"^(?:other|any|all|prescription|your)\b|^(?:medications?|medicines?|drugs?)\s+(?:you|that|which)\b", _I)
+
+
+def _name(item: str) -> str | None:
+    item = " ".join(item.split()).strip(" ,.-–—'\"")
+    item = _LEAD_RE.sub("", item).strip(" ,.-–—")
+    low = item.lower()
+    if not low or low in ITEM_EMPTY or low in NOT_MEDICAL or len(low.split()) > 5 or not re.search(r"[a-z]", low):
+        return None
+    if _GENERIC_DRUGS_RE.search(low) or find_subject(low):  # "other medications you take", the substance itself
+        return None
+    if COMMERCE_WORDS.intersection(re.findall(r"[a-z]+", low)):
+        return None
+    if low in CANONICAL:
+        return CANONICAL[low]
+    m = EFFECT_RE.fullmatch(low)
+    if m:
+        return effect_name(m)
+    return re.sub(r"[^a-z0-9]+", "_", low).strip("_") or None
+
+
+def _items(text: str) -> list[str]:
+    """Names in a list that starts at the beginning of ``text`` and ends at the first stop."""
+    stop = _STOP_RE.search(text)
+    chunk = text[: stop.start()] if stop else text
+    names = []
+    for part in _SPLIT_RE.split(chunk):
+        if re.match(r"\s*(?:including|such\s+as|e\.g\.|especially|within|for|during)\b", part, _I) and names:
+            continue
+        n = _name(part)
+        if n and n not in names:
+            names.append(n)
+    return names
+
+
+def _subject_before(text: str, end: int) -> list[str]:
+    m = _SUBJECT_BEFORE_RE.search(text[:end])
+    return _items(m.group(1)) if m else []
+
+
+def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[str, str]]:
+    """``(aspect, name)`` pairs stated in ``text``; aspect is contraindication | interaction | monitor."""
+    out: list[tuple[str, str]] = []
+
+    def add(aspect: str, names: list[str]) -> None:
+        for n in names:
+            if (aspect, n) not in out:
+                out.append((aspect, n))
+
+    label = _LABEL_LIST_RE.match(text)
+    if label and not _ANY_RE.search(text, label.end()):  # "Contraindications: pregnancy, epilepsy."
+        aspect = "contraindication" if label.group(1).lower().startswith("contra") else (
+            "interaction" if label.group(1).lower().startswith("interact") else "monitor")
+        add(aspect, _items(text[label.end():].replace(",", " , ")))
+        return out
+    if kind == "list_item" and context:  # a list under a Contraindications / Interactions / Monitoring heading
+        for rx, aspect in ((_HEAD_CONTRA_RE, "contraindication"), (_HEAD_INTER_RE, "interaction"), (_HEAD_MON_RE, "monitor")):
+            if rx.search(context.strip()) and not _ANY_RE.search(text):
+                add(aspect, _items(text))
+                return out
+    if not _ANY_RE.search(text):
+        return out
+    for m in _INTER_RE.finditer(text):
+        if not _NO_INTERACTION_RE.search(text, max(0, m.start() - 30), m.start()):  # "no known interactions with"
+            add("interaction", _items(text[m.end():]))
+    for m in _CONTRA_RE.finditer(text):
+        if any(a == "interaction" for a, _ in out) and re.match(r"\s*with\b", text[m.end():], _I):
+            continue
+        add("contraindication", _items(text[m.end():]))
+    for m in _WHO_TAKE_RE.finditer(text):
+        add("interaction", _items(m.group(1)))
+    for m in _WHO_HAVE_RE.finditer(text):
+        add("contraindication", _items(m.group(1)))
+    for m in _AVOID_RE.finditer(text):
+        add("interaction", _items(m.group(1)))
+    if _INTER_CONTEXT_RE.search(text):
+        for m in _IF_TAKE_RE.finditer(text):
+            add("interaction", _items(text[m.end():]))
+    for m in _MON_AFTER_RE.finditer(text):
+        if not _NEGATED_TRIGGER_RE.search(text[: m.start()]):
+            add("monitor", _subject_before(text, m.start()))
+    for m in re.finditer(_HAVE_MONITORED, text, _I):
+        add("monitor", _items(m.group(1)))
+    for m in _MON_BEFORE_RE.finditer(text):
+        if _NEGATED_TRIGGER_RE.search(text[: m.start()]) or _MON_AFTER_RE.match(text, m.start()):
+            continue
+        rest = text[m.end():]
+        if re.match(r"\s*(?:monitored|checked|tested)\b", rest):
+            continue
+        if m.group(0).lower().startswith("check") and not re.search(r"\b(?:monitored|checked|tested|measured)\b|\bregularly\b", rest, _I):
+            continue
+        add("monitor", _items(rest))
+    for m in _MON_FOR_RE.finditer(text):
+        add("monitor", _items(text[m.end():]))
+    return out
