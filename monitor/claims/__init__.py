@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from monitor.models import Claim, TextUnit
 
-EXTRACTOR_VERSION = "9"
+EXTRACTOR_VERSION = "10"
 
 Extractor = Callable[[list[TextUnit]], list[Claim]]
 REGISTRY: dict[str, Extractor] = {}

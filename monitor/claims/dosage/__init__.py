@@ -1,0 +1,121 @@
+"""DOSAGE claims: how much, in what units, how often, when, by which route, for how long, the
+maximum, the package and the product strength.
+
+Why this shape: a dosing change ("300 mcg" -> "900 mcg", "1 softgel" -> "2 softgels", "twice" ->
+"six times a day") is the most dangerous thing a page can change, so each dosing statement
+becomes one claim whose ``value`` holds only what the text states, in canonical units, in the
+vocabulary of ``benchmarks/blind/CLAIM_MODEL.md`` (also listed in the README's claim model).
+
+The work is split along its seams:
+
+* ``vocabulary.yaml`` / ``vocabulary`` — words for dose forms, routes, timing, IU factors (data);
+* ``anchors`` — amounts, IU, volumes, strengths and counts found in a piece of text;
+* ``schedule`` — frequencies, intervals, alternate days, timing, course length, cycles;
+* ``roles`` — whether an amount is an intake, a maximum, a package content or a strength;
+* ``regimen`` — anchors grouped into statements, modifiers assigned, values and keys built.
+
+This module walks the text units: it skips headings, bibliography and questions ("Can I take
+2 mg?" states no dose), reads a table row line by line (a label line without a number prefixes
+the next line), and folds label/value rows that carry only a frequency, course or route
+("Frequency | twice daily", "Route | subcutaneous") into the dose row of the same table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from monitor.claims import register
+from monitor.claims.dosage.regimen import read, route_row
+from monitor.claims.lexicon import is_reference, make_claim
+from monitor.models import Claim, TextUnit
+
+__all__ = ["extract", "dosage_values", "unknown_subject"]
+
+_CANDIDATE_RE = re.compile(
+    r"\d|%|\b(?:once|twice|thrice|times|drops?|sprays?|puffs?|doses?|\w*grams?|\w*grammes?|\w*lit(?:er|re)s?|"
+    r"mcg|µg|μg|ug|ml|iu|every|daily|weekly|days?|weeks?|months?|alternate|capsules?|tablets?|softgels?|gumm(?:y|ies)|"
+    r"scoops?|patch(?:es)?|pumps?|lozenges?|sachets?|route)\b",
+    re.IGNORECASE,
+)
+_NAMED_RE = re.compile(
+    r"\b([A-Z][A-Za-z]{2,}(?:-[A-Z0-9][A-Za-z0-9]*)?)\s+(?:is|contains|dosage|dosing|doses?|should|nasal|spray|drops|injections?)\b"
+)
+_NOT_NAMES = frozenset(
+    "the this that these those each every it its our your their one recommended typical usual standard "
+    "maximum minimum daily total suggested adult adults children which what when where how there a an "
+    "any some most no this initial starting average".split()
+)
+_SCHEDULE_KINDS = ("frequency", "duration", "cycle")
+_ROWS = ("table_row", "list_item")
+
+
+@register("dosage")
+def extract(units: list[TextUnit]) -> list[Claim]:
+    """One claim per dosing statement in ``units`` (see module docstring)."""
+    claims: list[Claim] = []
+    row_dose: int | None = None  # index in ``claims`` of the dose stated by the current table block
+    block = None
+    for unit in units:
+        if unit.kind == "heading" or is_reference(unit):
+            row_dose, block = None, None
+            continue
+        if unit.kind not in _ROWS or block != unit.context:
+            row_dose = None
+        block = unit.context if unit.kind in _ROWS else None
+        found = [] if unit.text.rstrip().endswith("?") else dosage_values(unit.text, unit.kind == "table_row", unit.context)
+        if unit.kind in _ROWS:
+            route = route_row(unit.text) if not found else None
+            if route and row_dose is not None:
+                _fold(claims, row_dose, {"route": route})
+                continue
+            if row_dose is not None and found and all(k.split(":")[-1] in _SCHEDULE_KINDS for k, _ in found):
+                for _, value in found:
+                    _fold(claims, row_dose, value)
+                continue
+        for key, value in found:
+            claim = make_claim("dosage", key, unit, value)
+            if claim.subject is None:
+                claim = replace(claim, subject=unknown_subject(unit.text) or unknown_subject(unit.context))
+            claims.append(claim)
+            if unit.kind in _ROWS and key.split(":")[-1] in ("dose", "day", "week"):
+                row_dose = len(claims) - 1
+    return claims
+
+
+def _fold(claims: list[Claim], index: int, extra: dict[str, Any]) -> None:
+    """Add a neighbouring row's schedule or route to the table's dose claim."""
+    base = claims[index]
+    value = dict(base.value)
+    for k, v in extra.items():
+        value.setdefault(k, v)
+    key = base.key
+    if "route" in extra and key.split(":")[1] == "unspecified":
+        key = f"dosage:{value['route']}:{key.split(':')[-1]}"
+    claims[index] = replace(base, key=key, value={k: value[k] for k in sorted(value)})
+
+
+def unknown_subject(text: str) -> str | None:
+    """A substance not in the lexicon, named as "<Name> is/contains/dosage …" ("Dihexa-2 is …")."""
+    for m in _NAMED_RE.finditer(text or ""):
+        if m.group(1).lower() not in _NOT_NAMES:
+            return m.group(1)
+    return None
+
+
+def dosage_values(text: str, is_table_row: bool = False, context: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """``(key, value)`` for every dosing statement in one unit's text."""
+    if not _CANDIDATE_RE.search(text):
+        return []  # cheap pre-filter: no number with a unit and no frequency word
+    out: list[tuple[str, dict[str, Any]]] = []
+    label = ""
+    for line in text.split("\n") if is_table_row and "\n" in text.strip() else [text]:
+        if not line.strip():
+            continue
+        if not re.search(r"\d", line) and not _CANDIDATE_RE.search(line):
+            label = (label + " " + line).strip()  # "Serving Size" above "2 Softgels"
+            continue
+        out.extend(read(f"{label} {line}".strip() if label else line, context, is_table_row))
+        label = ""
+    return out

@@ -1,0 +1,478 @@
+"""Regimens: anchors grouped into statements, modifiers given to them, values and keys built.
+
+One piece of text (a sentence, a list item, one line of a table) can state several regimens
+("0.25-1 mg per day or 2-3 drops in each nostril"; "start with 3 mg, then increase to 7 mg";
+"10 mg, 2-3 times daily (maximum 30 mg a day)"). Anchors of different measures that stand
+together describe one intake ("1 tablet (400 mg)", "0.1 ml (250 mcg)", "5 drops (400 IU)");
+anything after a separator ("or", ";", "then", "increase", "plus") starts another.
+
+Values follow ``benchmarks/blind/CLAIM_MODEL.md``; the key is ``dosage:<route>:<kind>`` with
+kind ``dose``/``day``/``week`` (an intake per dose / day / week), ``limit``, ``package``,
+``strength``, ``frequency``, ``duration`` or ``cycle`` (those stated with no amount). Keys hold
+no numbers, so a changed amount aligns with its old version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.claims.dosage import roles, schedule
+from monitor.claims.dosage.anchors import Anchor, find_anchors, unglue
+from monitor.claims.dosage.schedule import Modifier
+from monitor.claims.dosage.vocabulary import IMPLIED_ROUTES, ROUTES, count_unit, iu_factor
+from monitor.claims.lexicon import find_subject
+from monitor.claims.units import sig6
+
+_I = re.IGNORECASE
+_SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\bup\s+to\b|\bincreas\w*|\bwent\b|\bplus\b"
+                           r"|\band\b(?!\s+(?:evening|morning|night))|\.\s|\bbut\b|\bvs\.?|\bversus\b", _I)
+_DOSE_CUE_RE = re.compile(
+    r"\b(?:dos(?:e|es|age|ages|ing)|take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|"
+    r"inject\w*|infus\w*|spray|put|place|give[ns]?|given|recommend\w*|regimen|protocol|start\w*|chew|dissolve|swallow|"
+    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|run|ran|pin|massage|insert|drink|mix|"
+    r"i['’]m\s+on|on\s+\d)\b",
+    _I,
+)
+_NOSTRIL_RE = re.compile(r"\b(?:in|into|per|for|up|each)\s+(?:each\s+|every\s+|either\s+|both\s+|the\s+)?nostrils?\b|\bper\s+nostril\b", _I)
+_ONE_NOSTRIL_RE = re.compile(r"\b(?:one|a\s+single|the\s+same)\s+nostril\b", _I)
+_PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?:per|in|within|over)\s+(?:any\s+|a\s+|one\s+)?24[\s-]*h\w*(?:\s+period)?)\b"
+                               r"|^\s*(?:a|per|each|/)\s*(?:day|d)\b", _I)
+_PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
+_PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
+_COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length)\b", _I)
+_ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
+_COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
+
+
+@dataclass
+class Regimen:
+    anchors: list[Anchor]
+    role: str = "dose"  # dose | limit | package | strength
+    value: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def start(self) -> int:
+        return self.anchors[0].start
+
+    @property
+    def end(self) -> int:
+        return self.anchors[-1].end
+
+
+def gap(reg: Regimen, start: int, end: int) -> int:
+    if end <= reg.start:
+        return reg.start - end
+    if start >= reg.end:
+        return start - reg.end
+    return 0
+
+
+def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """``(key, value)`` for every dosing statement in one piece of text."""
+    text = re.sub(r"\s", " ", unglue(text))
+    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a)]
+    freqs = schedule.frequencies(text)
+    regimens = _group(text, anchors, freqs, context, is_row)
+    cue = bool(_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context))
+    durations = schedule.durations(text, bool(_COURSE_CUE_RE.search(text) or _COURSE_CUE_RE.search(context)))
+    cycles = schedule.cycles(text)
+    limits = [m for m in freqs + durations if roles.limit_lead(text, m.start)]
+    out: list[tuple[str, dict[str, Any]]] = []
+    for m in limits:
+        fields = {k.replace("_min", "_max"): v for k, v in m.fields.items() if k.endswith(("_max", "_min"))}
+        if any(r.role == "limit" for r in regimens if gap(r, m.start, m.end) < 25):
+            continue
+        fields = {k: v for k, v in fields.items() if not k.startswith("interval")}
+        if fields:
+            value = {"limit": True, **fields}
+            out.append((f"dosage:{_route_of(text, value)}:limit", _sorted(value)))
+    freqs = [m for m in freqs if m not in limits]
+    durations = [m for m in durations if m not in limits]
+    doses = [r for r in regimens if r.role == "dose"]
+    if not doses:
+        only = _schedule_only(text, freqs, durations, cycles, cue or is_row)
+        if only:
+            out.append(only)
+    else:
+        _assign(text, doses, freqs, durations, cycles)
+    _assign_concentration(text, regimens)
+    _assign_phases(text, doses)
+    for reg in regimens:
+        if reg.role in ("dose", "limit"):
+            _assign_per(text, reg)
+        _assign_route(text, reg, regimens)
+        _convert(text, reg)
+        if reg.value:
+            out.append((_key(reg), _sorted(reg.value)))
+    return out
+
+
+def _sorted(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: value[k] for k in sorted(value)}
+
+
+# --- grouping ----------------------------------------------------------------------------------
+
+
+def _role(text: str, a: Anchor, freqs: list[Modifier], context: str, is_row: bool) -> str:
+    if roles.is_limit(text, a):
+        return "limit"
+    if a.kind in ("percent", "concentration"):
+        return "strength"
+    if roles.is_container(text, a):
+        return "package"
+    if a.kind == "count":
+        if a.unit == "dose" and (roles.after_contain(text, a) or roles.package_cue(text)):
+            return "package"
+        if a.unit in ("dose", "injection"):
+            return "skip"  # "a course of 20 injections", "4 doses": a frequency or a course, not an amount
+        if roles.package_cue(text) and (roles.after_contain(text, a) or not (freqs or _DOSE_CUE_RE.search(text))):
+            return "package"
+        if (a.high or 0) >= 10 and a.unit not in ("drop",) and not (freqs or _DOSE_CUE_RE.search(text)):
+            return "package"  # "120 softgels", "Ashwagandha … – 90 Count"
+        return "dose"
+    if a.kind in ("mass", "iu"):
+        if roles.each_unit(text, a):
+            return "strength"
+        if roles.unit_word_after(text, a) and not re.search(r"\b(?:take|use|inject|apply|chew|swallow)\b", text, _I):
+            return "strength"  # "Ashwagandha 500 mg Capsules"
+        if _ingredient_line(text, a, freqs, context):
+            return "strength"
+    return "dose"
+
+
+def _ingredient_line(text: str, a: Anchor, freqs: list[Modifier], context: str) -> bool:
+    """"Magnesium (as magnesium glycinate) 240 mg" on a label: composition, not an intake."""
+    if freqs or a.per or _DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context) and not _COMPOSITION_CONTEXT_RE.search(context):
+        return False
+    before = text[: a.start]
+    if not re.search(r"[A-Za-z]{3}", before) or len(text.split()) > 12:
+        return False
+    return bool(_COMPOSITION_CONTEXT_RE.search(context) or re.search(r"\(\s*as\s+[\w\s-]+\)\s*$", before, _I)
+                or re.match(r"^[A-Z][\w-]*(?:\s+[\w()-]+){0,5}\s*$", before) and not re.search(r"[.!?]", before))
+
+
+def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str, is_row: bool) -> list[Regimen]:
+    regimens: list[Regimen] = []
+    for a in anchors:
+        role = _role(text, a, freqs, context, is_row)
+        if role == "skip":
+            continue
+        prev = regimens[-1] if regimens else None
+        if prev and prev.role == role and _joins(text, prev, a, role):
+            prev.anchors.append(a)
+        else:
+            regimens.append(Regimen([a], role))
+    doses = [r for r in regimens if r.role == "dose"]
+    if not freqs and not _DOSE_CUE_RE.search(text) and any(r.role in ("strength", "package") for r in regimens):
+        for reg in doses:  # "Semax 0.1% nasal drops, 3 ml": next to a strength, a bare volume is the pack size
+            if [a.kind for a in reg.anchors] == ["volume"]:
+                reg.role = "package"
+    for reg in regimens:
+        reg.value = _values(text, reg)
+    return [r for r in regimens if r.value and (r.role != "dose" or _has_dose_context(text, r, freqs, context))]
+
+
+def _joins(text: str, prev: Regimen, a: Anchor, role: str) -> bool:
+    kinds = {x.kind for x in prev.anchors}
+    between = text[prev.end : a.start]
+    if role == "package":
+        return len(between) < 60 and not re.search(r"[.;]\s", between)
+    if a.kind in kinds or len(between) > 40 or _SEPARATOR_RE.search(between):
+        return False
+    return True
+
+
+def _has_dose_context(text: str, reg: Regimen, freqs: list[Modifier], context: str) -> bool:
+    kinds = {a.kind for a in reg.anchors}
+    if kinds & {"mass", "iu"}:
+        return True
+    if "count" in kinds:
+        return bool(_NOSTRIL_RE.search(text) or freqs or _DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context)
+                    or re.search(r"\bserving\s+size\b", text + " " + context, _I))
+    return bool(_DOSE_CUE_RE.search(text) or freqs or any(p.search(text) for _, p in ROUTES))
+
+
+# --- values --------------------------------------------------------------------------------------
+
+
+def _put(v: dict[str, Any], lo_key: str, hi_key: str, a: Anchor, limit: bool = False) -> None:
+    lo, hi = a.low, a.high
+    if limit:
+        v[hi_key] = hi if hi is not None else lo
+        return
+    if lo is not None:
+        v[lo_key] = lo
+    if hi is not None:
+        v[hi_key] = hi
+
+
+def _values(text: str, reg: Regimen) -> dict[str, Any]:
+    v: dict[str, Any] = {}
+    role = reg.role
+    if role == "package":
+        for a in reg.anchors:
+            if a.kind == "volume":
+                v["container_ml"] = a.high if a.high is not None else a.low
+            elif a.kind == "mass":
+                v["container_mg"] = a.high if a.high is not None else a.low
+            elif a.kind == "count" and a.unit == "dose":
+                v["doses_per_container"] = a.high
+            elif a.kind == "count":
+                v["container_count"], v["count_unit"] = a.high, a.unit
+        if set(v) == {"container_ml"} and not re.search(r"\b(?:vial|ampoule|bottle|pen|cartridge)s?\b", text, _I):
+            return {}  # a bottle size alone says nothing about the amount of substance
+        v["package"] = True
+        return v
+    limit = role == "limit"
+    for a in reg.anchors:
+        if a.kind == "percent":
+            v["concentration_percent"] = a.low if a.low is not None else a.high
+        elif a.kind == "concentration":
+            v["concentration_mg_per_ml"] = a.low if a.low is not None else a.high
+        elif a.kind == "mass":
+            if role == "strength" and roles.each_unit(text, a) not in (None, "ml"):
+                v["unit_mg"] = a.high
+                v["count_unit"] = count_unit(roles.each_unit(text, a) or "") or v.get("count_unit")
+            elif role == "strength" and roles.each_unit(text, a) == "ml":
+                v["concentration_mg_per_ml"] = a.high
+            elif role == "strength" and roles.unit_word_after(text, a):
+                v["unit_mg"] = a.high
+                v["count_unit"] = count_unit(roles.unit_word_after(text, a) or "")
+            else:
+                _put(v, "min_mg", "max_mg", a, limit)
+            if a.per == "kg":
+                v["per_kg"] = True
+            elif a.per == "m2":
+                v["per_m2"] = True
+            elif a.per in ("day", "week"):
+                v["per"] = a.per
+        elif a.kind == "iu":
+            _put(v, "min_iu", "max_iu", a, limit)
+            word = roles.unit_word_after(text, a) or roles.each_unit(text, a)
+            if role == "strength" and word and count_unit(word):
+                v["count_unit"] = count_unit(word)
+            if a.per in ("day", "week"):
+                v["per"] = a.per
+        elif a.kind == "volume":
+            _put(v, "min_ml", "max_ml", a, limit)
+            if a.per in ("day", "week"):
+                v["per"] = a.per
+        elif a.kind == "count":
+            _put(v, "count_min", "count_max", a, limit)
+            v["count_unit"] = a.unit
+            if a.each is not None:
+                key = "unit_mg" if a.each.kind == "mass" else "unit_iu"
+                v[key] = a.each.high
+    if "count_min" in v or "count_max" in v:
+        _count_amounts(text, reg, v)
+    if role == "strength":
+        v.pop("unit_iu", None)
+        v["strength"] = True
+    if limit:
+        v.pop("unit_iu", None)
+        v["limit"] = True
+    return v
+
+
+def _count_amounts(text: str, reg: Regimen, v: dict[str, Any]) -> None:
+    """"2 capsules of 500 mg" = 1,000 mg with unit_mg 500; "1 tablet (400 mg)" = 400 mg, unit_mg 400."""
+    count = next(a for a in reg.anchors if a.kind == "count")
+    lo, hi = v.get("count_min"), v.get("count_max")
+    mass = next((a for a in reg.anchors if a.kind == "mass"), None)
+    if mass is not None and "unit_mg" not in v:
+        between = text[count.end : mass.start]
+        each_after = re.match(r"^\s*(?:each|per\s+\w+|apiece)\b", text[mass.end : mass.end + 15], _I)
+        if re.match(r"^\s*of\s*$", between) or each_after:
+            v["unit_mg"] = mass.high
+            v.pop("min_mg", None), v.pop("max_mg", None)
+        elif lo is not None and lo == hi and mass.low == mass.high and mass.high is not None:
+            v["unit_mg"] = sig6(mass.high / lo)
+    if "unit_mg" in v and "min_mg" not in v and "max_mg" not in v:
+        if lo is not None:
+            v["min_mg"] = sig6(lo * v["unit_mg"])
+        if hi is not None:
+            v["max_mg"] = sig6(hi * v["unit_mg"])
+    if "unit_iu" in v:
+        unit_iu = v.pop("unit_iu")
+        if "min_iu" not in v and "max_iu" not in v:
+            if lo is not None:
+                v["min_iu"] = sig6(lo * unit_iu)
+            if hi is not None:
+                v["max_iu"] = sig6(hi * unit_iu)
+
+
+def _convert(text: str, reg: Regimen) -> None:
+    """mL -> mg with a stated concentration; IU <-> mg only for substances in the factor table."""
+    v = reg.value
+    conc = v.get("concentration_mg_per_ml")
+    if conc and reg.role in ("dose", "limit") and ("min_ml" in v or "max_ml" in v) and "min_mg" not in v and "max_mg" not in v:
+        for ml, mg in (("min_ml", "min_mg"), ("max_ml", "max_mg")):
+            if ml in v:
+                v[mg] = sig6(v[ml] * conc)
+    if reg.role == "package":
+        return
+    window = text[max(0, reg.start - 60) : reg.end + 60]
+    factor = iu_factor(window)
+    if not factor:
+        return
+    for iu, mg in (("min_iu", "min_mg"), ("max_iu", "max_mg")):
+        if iu in v and mg not in v:
+            v[mg] = sig6(v[iu] * factor)
+        elif mg in v and iu not in v and "unit_mg" not in v:
+            v[iu] = sig6(v[mg] / factor)
+
+
+# --- modifiers -------------------------------------------------------------------------------------
+
+
+def _target(regs: list[Regimen], m: Modifier, text: str, prefer_before: bool = True) -> Regimen:
+    lo = roles.clause_start(text, m.start)
+    before = [r for r in regs if r.end <= m.start and r.start >= lo]
+    if prefer_before and before:
+        return before[-1]
+    return min(regs, key=lambda r: (gap(r, m.start, m.end), r.start > m.start))
+
+
+def _assign(text: str, doses: list[Regimen], freqs: list[Modifier], durations: list[Modifier], cycles: list[Modifier]) -> None:
+    for m in freqs:
+        target = min(doses, key=lambda r: (gap(r, m.start, m.end), r.start > m.start))
+        for k, x in m.fields.items():
+            target.value.setdefault(k, x)
+    for m in schedule.timings(text):
+        target = min(doses, key=lambda r: (gap(r, m.start, m.end), r.start > m.start))
+        target.value["timing"] = schedule.merge_timing(target.value.get("timing", []), m.fields["timing"])
+    for m in durations + cycles:
+        target = _target(doses, m, text)
+        for k, x in m.fields.items():
+            target.value.setdefault(k, x)
+    for m in _NOSTRIL_RE.finditer(text):
+        reg = min(doses, key=lambda r: (gap(r, m.start(), m.end()), r.start > m.start()))
+        if reg.value.get("count_unit") in ("drop", "spray", "puff") and not _ONE_NOSTRIL_RE.search(text[m.start() : m.end()]):
+            reg.value["per_nostril"] = True
+
+
+def _assign_concentration(text: str, regimens: list[Regimen]) -> None:
+    """A strength written next to a dose ("0.15% nasal drops: instil 2-3 drops") is part of the dose."""
+    doses = [r for r in regimens if r.role == "dose"]
+    if not doses:
+        return
+    for reg in [r for r in regimens if r.role == "strength" and set(r.value) <= {"concentration_percent", "concentration_mg_per_ml", "strength"}]:
+        target = min(doses, key=lambda r: gap(r, reg.start, reg.end))
+        for k, x in reg.value.items():
+            if k != "strength":
+                target.value.setdefault(k, x)
+        reg.value = {}
+
+
+def _assign_phases(text: str, doses: list[Regimen]) -> None:
+    prev_end = 0
+    for reg in doses:
+        lo = max(prev_end, reg.start - 50)
+        phase = roles.phase_before(text, reg.start, lo)
+        if phase:
+            reg.value["phase"] = phase
+        prev_end = reg.end
+    if any(r.value.get("phase") == "increase" for r in doses):
+        first = doses[0]
+        if "phase" not in first.value:
+            first.value["phase"] = "start"
+
+
+def _assign_per(text: str, reg: Regimen) -> None:
+    v = reg.value
+    if "per" in v or not ({"min_mg", "max_mg", "min_ml", "max_ml", "min_iu", "max_iu", "count_min", "count_max"} & set(v)):
+        return
+    main = reg.anchors[-1]
+    after = text[main.end : main.end + 60]
+    words = re.match(r"^(?:\s+of)?(?:\s+[\w()-]+){0,4}?\s*(?=,?\s*(?:daily|every|each|per|a|in|within|/)\b)", after, _I)
+    if words and not re.search(r"\b(?:once|twice|thrice|times|every\s+\d)\b", words.group(0), _I):
+        after = after[words.end() :]  # "200 mcg of BPC-157 per day"
+    if _PER_DAY_AFTER_RE.match(after) or _PER_DAY_BEFORE_RE.search(text[max(0, reg.start - 60) : reg.start]):
+        if not re.match(r"^\s*(?:every|each)\s+day\b", after, _I) or not any(k.startswith("times_per") for k in v):
+            v["per"] = "day"
+    elif _PER_WEEK_AFTER_RE.match(after):
+        v["per"] = "week"
+
+
+def _route_mentions(text: str) -> list[tuple[str, int, int]]:
+    mentions: list[tuple[str, int, int]] = []
+    for name, rx in ROUTES:
+        for m in rx.finditer(text):
+            if not any(m.start() < e and s < m.end() for _, s, e in mentions):
+                mentions.append((name, m.start(), m.end()))
+    return mentions
+
+
+def _assign_route(text: str, reg: Regimen, regimens: list[Regimen]) -> None:
+    mentions = _route_mentions(text)
+    if len(regimens) > 1:
+        mentions = [mm for mm in mentions if min(regimens, key=lambda r: (gap(r, mm[1], mm[2]), r.start > mm[1])) is reg]
+    specific = [mm for mm in mentions if mm[0] != "injection"] or mentions
+    if specific:
+        reg.value["route"] = min(specific, key=lambda mm: gap(reg, mm[1], mm[2]))[0]
+    elif reg.value.get("count_unit") in IMPLIED_ROUTES and reg.role in ("dose", "limit"):
+        reg.value["route"] = IMPLIED_ROUTES[reg.value["count_unit"]]
+    elif reg.role == "dose" and re.search(r"\bsprays?\b", text, _I) and not re.search(r"\b(?:throat|oral|mouth)\s+spray", text, _I):
+        reg.value["route"] = "intranasal"
+
+
+def _route_of(text: str, value: dict[str, Any]) -> str:
+    mentions = _route_mentions(text)
+    specific = [mm for mm in mentions if mm[0] != "injection"] or mentions
+    if specific:
+        value["route"] = specific[0][0]
+        return specific[0][0]
+    return "unspecified"
+
+
+def route_row(text: str) -> str | None:
+    """The route a "Route | subcutaneous" row states, else None."""
+    m = _ROUTE_ROW_RE.match(text)
+    if not m:
+        return None
+    mentions = _route_mentions(text[m.end() :])
+    return mentions[0][0] if len(mentions) == 1 else None
+
+
+def _schedule_only(text: str, freqs: list[Modifier], durations: list[Modifier], cycles: list[Modifier],
+                   cue: bool) -> tuple[str, dict[str, Any]] | None:
+    """A frequency, course or cycle with no amount is a claim only with a dosing cue."""
+    if not cue:
+        return None
+    value: dict[str, Any] = {}
+    periodic = [f for f in freqs if f.extra.get("period")]
+    if periodic:
+        value.update(periodic[0].fields)
+    for t in schedule.timings(text):
+        if value:
+            value["timing"] = schedule.merge_timing(value.get("timing", []), t.fields["timing"])
+    kind = "frequency"
+    for m in cycles[:1]:
+        value.update(m.fields)
+        kind = kind if periodic else "cycle"
+    for m in durations[:1]:
+        value.update(m.fields)
+        kind = kind if periodic or cycles else "duration"
+    if not value:
+        return None
+    route = _route_of(text, value)
+    return f"dosage:{route}:{kind}", _sorted(value)
+
+
+def _key(reg: Regimen) -> str:
+    v = reg.value
+    route = v.get("route") or "unspecified"
+    if reg.role in ("package", "strength", "limit"):
+        kind = reg.role
+    elif v.get("per") in ("day", "week"):
+        kind = v["per"]
+    else:
+        kind = "dose"
+    return f"dosage:{route}:{kind}"
+
+
+def subject_near(text: str) -> str | None:
+    return find_subject(text)
