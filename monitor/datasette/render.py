@@ -21,9 +21,15 @@ _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 _RANGES: tuple[tuple[str, str, str], ...] = (
     ("min_mg", "max_mg", " mg"),
     ("mg_min", "mg_max", " mg"),
+    ("min_iu", "max_iu", " IU"),
+    ("min_ml", "max_ml", " ml"),
+    ("count_min", "count_max", ""),  # the count's unit follows (" capsules", " drops")
     ("drops_min", "drops_max", " drops"),
     ("sprays_min", "sprays_max", " sprays"),
     ("times_per_day_min", "times_per_day_max", "×/day"),
+    ("times_per_week_min", "times_per_week_max", "×/week"),
+    ("interval_hours_min", "interval_hours_max", " h apart"),
+    ("duration_days_min", "duration_days_max", " days"),
     ("days_min", "days_max", " days"),
     ("weeks_min", "weeks_max", " weeks"),
 )
@@ -108,6 +114,10 @@ def value_labels(value: dict[str, Any]) -> list[str]:
     used: set[str] = set(_SKIP)
     for lo_key, hi_key, suffix in _RANGES:
         if lo_key in value or hi_key in value:
+            if lo_key == "count_min":
+                unit = str(value.get("count_unit") or "unit")
+                suffix = " " + (unit if value.get(lo_key) == value.get(hi_key) == 1 else unit + ("es" if unit.endswith(("ch", "sh")) else "s"))
+                used.add("count_unit")
             text = _range(value.get(lo_key), value.get(hi_key), suffix)
             if text:
                 (amounts if suffix == " mg" else counts).append(text)

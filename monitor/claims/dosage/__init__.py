@@ -28,15 +28,15 @@ from typing import Any
 
 from monitor.claims import register
 from monitor.claims.dosage.regimen import read, route_row
+from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT
 from monitor.claims.lexicon import is_reference, make_claim
 from monitor.models import Claim, TextUnit
 
 __all__ = ["extract", "dosage_values", "unknown_subject"]
 
 _CANDIDATE_RE = re.compile(
-    r"\d|%|\b(?:once|twice|thrice|times|drops?|sprays?|puffs?|doses?|\w*grams?|\w*grammes?|\w*lit(?:er|re)s?|"
-    r"mcg|µg|μg|ug|ml|iu|every|daily|weekly|days?|weeks?|months?|alternate|capsules?|tablets?|softgels?|gumm(?:y|ies)|"
-    r"scoops?|patch(?:es)?|pumps?|lozenges?|sachets?|route)\b",
+    r"\d|%|\b(?:once|twice|thrice|times|\w*grams?|\w*grammes?|\w*lit(?:er|re)s?|"
+    rf"mcg|µg|μg|ug|ml|iu|every|daily|weekly|days?|weeks?|months?|alternate|route|nasal|{COUNT_UNIT_ALT})\b",
     re.IGNORECASE,
 )
 _NAMED_RE = re.compile(
@@ -58,8 +58,13 @@ def extract(units: list[TextUnit]) -> list[Claim]:
     row_dose: int | None = None  # index in ``claims`` of the dose stated by the current table block
     block = None
     for unit in units:
-        if unit.kind == "heading" or is_reference(unit):
+        if is_reference(unit):
+            continue
+        if unit.kind == "heading":  # a product title states a strength or a pack size, never an intake
             row_dose, block = None, None
+            for key, value in dosage_values(unit.text, False, ""):
+                if key.split(":")[-1] in ("strength", "package"):
+                    claims.append(make_claim("dosage", key, unit, value))
             continue
         if unit.kind not in _ROWS or block != unit.context:
             row_dose = None

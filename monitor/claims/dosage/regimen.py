@@ -31,14 +31,15 @@ _SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\b
 _DOSE_CUE_RE = re.compile(
     r"\b(?:dos(?:e|es|age|ages|ing)|take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|"
     r"inject\w*|infus\w*|spray|put|place|give[ns]?|given|recommend\w*|regimen|protocol|start\w*|chew|dissolve|swallow|"
-    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|run|ran|pin|massage|insert|drink|mix|"
+    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|"
     r"i['’]m\s+on|on\s+\d)\b",
     _I,
 )
 _NOSTRIL_RE = re.compile(r"\b(?:in|into|per|for|up|each)\s+(?:each\s+|every\s+|either\s+|both\s+|the\s+)?nostrils?\b|\bper\s+nostril\b", _I)
 _ONE_NOSTRIL_RE = re.compile(r"\b(?:one|a\s+single|the\s+same)\s+nostril\b", _I)
-_PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?:per|in|within|over)\s+(?:any\s+|a\s+|one\s+)?24[\s-]*h\w*(?:\s+period)?)\b"
+_PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?:in|within|over)\s+(?:any\s+|a\s+|one\s+|a\s+single\s+)day|(?:per|in|within|over)\s+(?:any\s+|a\s+|one\s+)?24[\s-]*h\w*(?:\s+period)?)\b"
                                r"|^\s*(?:a|per|each|/)\s*(?:day|d)\b", _I)
+_PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administration|injection|application|serving)\b", _I)
 _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
 _COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length)\b", _I)
@@ -88,18 +89,38 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
         if fields:
             value = {"limit": True, **fields}
             out.append((f"dosage:{_route_of(text, value)}:limit", _sorted(value)))
+    max_days = roles.limit_duration(text)
+    if max_days is not None and not any(k.endswith(":limit") and "duration_days_max" in v for k, v in out):
+        value = {"limit": True, "duration_days_max": max_days}
+        out.append((f"dosage:{_route_of(text, value)}:limit", _sorted(value)))
+        durations = [m for m in durations if not re.search(r"\bthan\s*$", text[max(0, m.start - 10) : m.start])]
     freqs = [m for m in freqs if m not in limits]
     durations = [m for m in durations if m not in limits]
     doses = [r for r in regimens if r.role == "dose"]
-    if not doses:
-        only = _schedule_only(text, freqs, durations, cycles, cue or is_row)
+    _package_extras(text, regimens)
+    if not doses and not any(r.role == "package" for r in regimens):
+        course = bool(_COURSE_CUE_RE.search(text) or _COURSE_CUE_RE.search(context))
+        only = _schedule_only(text, freqs, durations if course or cue else [], cycles, cue or is_row or course)
         if only:
+            for reg in regimens:  # "apply a 2% cream twice daily": the strength is part of the dose
+                if reg.role == "strength" and set(reg.value) <= {"concentration_percent", "concentration_mg_per_ml", "strength"}:
+                    only = (only[0], _sorted({**only[1], **{k: x for k, x in reg.value.items() if k != "strength"}}))
+                    reg.value = {}
             out.append(only)
-    else:
+        elif not regimens and not out:
+            at = roles.route_only_at(text)
+            near = [mm for mm in _route_mentions(text) if at is not None and 0 <= mm[1] - at <= 30]
+            route = min(near, key=lambda mm: mm[1])[0] if near else "unspecified"
+            if route != "unspecified":
+                out.append((f"dosage:{route}:route", {"route": route}))
+    elif doses:
         _assign(text, doses, freqs, durations, cycles)
     _assign_concentration(text, regimens)
     _assign_phases(text, doses)
+    strengths = any(r.role == "strength" and r.value for r in regimens)
     for reg in regimens:
+        if not reg.value or (reg.role == "package" and set(reg.value) == {"container_ml", "package"} and not strengths):
+            continue  # a bottle size alone says nothing about the amount of substance
         if reg.role in ("dose", "limit"):
             _assign_per(text, reg)
         _assign_route(text, reg, regimens)
@@ -107,6 +128,29 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
         if reg.value:
             out.append((_key(reg), _sorted(reg.value)))
     return out
+
+
+def _package_extras(text: str, regimens: list[Regimen]) -> None:
+    """Supply days and servings per container belong to the package claim (made when missing)."""
+    extra: dict[str, Any] = {}
+    days = roles.supply_days(text)
+    if days is not None:
+        extra["supply_days"] = days
+    m = roles.SERVINGS_PER_RE.search(text)
+    if m:
+        from monitor.claims.units import parse_number
+        n = parse_number(m.group("n"))
+        if n is not None:
+            extra["doses_per_container"] = n
+    if not extra:
+        return
+    pack = next((r for r in regimens if r.role == "package" and r.value), None)
+    if pack is None:
+        pack = Regimen([Anchor("count", None, None, "dose", m.start() if m else 0, m.end() if m else 0)], "package",
+                       {"package": True})
+        regimens.append(pack)
+    for k, x in extra.items():
+        pack.value.setdefault(k, x)
 
 
 def _sorted(value: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +164,8 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str, is_row: boo
     if roles.is_limit(text, a):
         return "limit"
     if a.kind in ("percent", "concentration"):
+        return "strength" if roles.is_solution_strength(text, a) else "skip"
+    if a.kind in ("mass", "iu") and roles.each_unit(text, a):
         return "strength"
     if roles.is_container(text, a):
         return "package"
@@ -160,7 +206,22 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
         role = _role(text, a, freqs, context, is_row)
         if role == "skip":
             continue
+        if role == "package" and a.kind == "count" and a.unit in ("vial", "ampoule", "sachet") and re.search(
+                r"\bcontents\s+of\s+(?:\w+\s+)?$", text[max(0, a.start - 20) : a.start], _I) and _DOSE_CUE_RE.search(text):
+            role = "dose"  # "inject the contents of one vial"
+        if a.kind == "count" and a.unit == "dose" and a.each is not None and role == "package":
+            # "ten 200 mcg doses": the package holds ten doses, each dose is 200 mcg
+            e = a.each
+            pack = next((r for r in reversed(regimens) if r.role == "package"), None)
+            if pack and _joins(text, pack, a, role):
+                pack.anchors.append(a)
+            else:
+                regimens.append(Regimen([a], role))
+            regimens.append(Regimen([Anchor(e.kind, e.low, e.high, e.unit, e.start, e.end)], "dose"))
+            continue
         prev = regimens[-1] if regimens else None
+        if role == "package":
+            prev = next((r for r in reversed(regimens) if r.role == "package"), None)
         if prev and prev.role == role and _joins(text, prev, a, role):
             prev.anchors.append(a)
         else:
@@ -179,7 +240,7 @@ def _joins(text: str, prev: Regimen, a: Anchor, role: str) -> bool:
     kinds = {x.kind for x in prev.anchors}
     between = text[prev.end : a.start]
     if role == "package":
-        return len(between) < 60 and not re.search(r"[.;]\s", between)
+        return len(between) < 60 and not re.search(r";|\.\s+[A-Z]", between)
     if a.kind in kinds or len(between) > 40 or _SEPARATOR_RE.search(between):
         return False
     return True
@@ -191,6 +252,7 @@ def _has_dose_context(text: str, reg: Regimen, freqs: list[Modifier], context: s
         return True
     if "count" in kinds:
         return bool(_NOSTRIL_RE.search(text) or freqs or _DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context)
+                    or schedule.timings(text)
                     or re.search(r"\bserving\s+size\b", text + " " + context, _I))
     return bool(_DOSE_CUE_RE.search(text) or freqs or any(p.search(text) for _, p in ROUTES))
 
@@ -222,8 +284,6 @@ def _values(text: str, reg: Regimen) -> dict[str, Any]:
                 v["doses_per_container"] = a.high
             elif a.kind == "count":
                 v["container_count"], v["count_unit"] = a.high, a.unit
-        if set(v) == {"container_ml"} and not re.search(r"\b(?:vial|ampoule|bottle|pen|cartridge)s?\b", text, _I):
-            return {}  # a bottle size alone says nothing about the amount of substance
         v["package"] = True
         return v
     limit = role == "limit"
@@ -395,6 +455,8 @@ def _assign_per(text: str, reg: Regimen) -> None:
             v["per"] = "day"
     elif _PER_WEEK_AFTER_RE.match(after):
         v["per"] = "week"
+    elif _PER_DOSE_NEAR_RE.search(text[max(0, reg.start - 30) : main.end + 30]):
+        v["per"] = "dose"
 
 
 def _route_mentions(text: str) -> list[tuple[str, int, int]]:
@@ -425,6 +487,9 @@ def _route_of(text: str, value: dict[str, Any]) -> str:
     if specific:
         value["route"] = specific[0][0]
         return specific[0][0]
+    if re.search(r"\bsprays?\b", text, _I) and not re.search(r"\b(?:throat|oral|mouth)\s+spray", text, _I):
+        value["route"] = "intranasal"
+        return "intranasal"
     return "unspecified"
 
 

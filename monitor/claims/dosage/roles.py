@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from monitor.claims.dosage.anchors import Anchor
-from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT
+from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT, count_unit
 from monitor.claims.units import NUMBER, parse_number
 
 _I = re.IGNORECASE
@@ -23,6 +23,7 @@ _CONTAINER_BEFORE_RE = re.compile(
     rf"\b(?:{_CONTAINER}|package|contents|pack\s+size)\b[^.;]{{0,40}}\b(?:contains?|holds?|has|of|with|provides?|includes?|:)\s*"
     r"(?:about|approximately|approx\.?|roughly|around|~)?\s*$"
     rf"|\b(?:per|each|in\s+(?:each|one|a|the))\s+{_CONTAINER}\s*$"
+    rf"|\b{_CONTAINER}\s*[(,:–-]?\s*(?:approx\.?|about|~|roughly)\s*$"
     r"|\b(?:contents|pack\s+size|contains|comes\s+with|includes)\s*:?\s*(?:about|approximately|approx\.?)?\s*$",
     _I,
 )
@@ -34,7 +35,7 @@ SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:a
 # "each tablet contains", "each mL of solution contains", "every softgel provides"
 _EACH_UNIT_RE = re.compile(
     rf"\b(?:each|every|one|per|1)\s+(?:[\w-]+\s+){{0,2}}?(?P<u>{COUNT_UNIT_ALT}|ml|mL|millilit(?:er|re))\b(?:\s+of\s+(?:the\s+)?[\w%.-]+(?:\s+[\w-]+)?)?"
-    r"\s*(?:contains?|supplies|supply|provides?|delivers?|has|gives?|equals?|=|:)\s*(?:about|approximately|approx\.?|~)?\s*$",
+    r"\s*(?:also\s+|only\s+|typically\s+)?(?:contains?|supplies|supply|provides?|delivers?|has|gives?|equals?|=|:)\s*(?:about|approximately|approx\.?|~)?\s*$",
     _I,
 )
 _PER_UNIT_AFTER_RE = re.compile(rf"^\s*(?:per|/|in\s+(?:each|every|one|a))\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*each\b", _I)
@@ -62,6 +63,24 @@ def clause_start(text: str, pos: int) -> int:
     for m in re.finditer(r"[;.!?](?:\s+|$)|\n|\bthen\b|\bbut\b", text[:pos]):
         pass
     return m.end() if m else 0
+
+
+_FORM = r"(?:solution|drops?|sprays?|nasal|concentration|strength|formulation|vials?|bottles?|ampoules?|injection|gel|cream|liquid|serum|lotion|ointment|w/v|w/w)"
+_STRENGTH_AFTER_RE = re.compile(rf"^\s*(?:[\w-]+\s+){{0,2}}?{_FORM}\b", _I)
+_STRENGTH_BEFORE_RE = re.compile(rf"(?:\b{_FORM}|\bdilut\w*|\b[A-Z][\w-]+)\s*(?:of|is|at|:|=)?\s*(?:about|approximately|~)?\s*$")
+
+
+def is_solution_strength(text: str, a: Anchor) -> bool:
+    """A percentage that is a solution strength ("0.1% solution", "Semax 1%"), not "Save 20%"."""
+    if a.kind == "concentration":
+        return True
+    if a.kind != "percent" or a.low is None or a.low > 20:
+        return False
+    after, before = text[a.end : a.end + 30], text[max(0, a.start - 30) : a.start]
+    if re.match(r"^\s*(?:off|discount|of\s+(?:customers|users|people|patients|orders))\b", after, _I) or re.search(
+            r"\b(?:save|off|over|discount|up\s+to)\s*$", before, _I):
+        return False
+    return bool(_STRENGTH_AFTER_RE.match(after) or _STRENGTH_BEFORE_RE.search(before))
 
 
 def is_limit(text: str, a: Anchor) -> bool:
@@ -103,10 +122,12 @@ def each_unit(text: str, a: Anchor) -> str | None:
     m = _EACH_UNIT_RE.search(text[max(0, a.start - 80) : a.start])
     if m:
         u = m.group("u").lower()
+        if u.startswith(("vial", "ampoule", "ampule", "ampul")) or count_unit(u) in ("dose", "injection"):
+            return None  # "each vial contains 10 mg": a package content
         return "ml" if u.startswith(("ml", "millilit")) else u
     m = _PER_UNIT_AFTER_RE.match(text[a.end : a.end + 30])
-    if m and a.kind in ("mass", "iu"):
-        return m.group("u").lower() if m.group("u") else "unit"
+    if m and a.kind in ("mass", "iu") and count_unit(m.group("u") or "x") not in ("dose", "injection"):
+        return m.group("u").lower() if m.group("u") else None
     return None
 
 
@@ -132,3 +153,27 @@ def phase_before(text: str, start: int, lo: int) -> str | None:
     if _START_RE.search(lead):
         return "start"
     return None
+
+
+_ROUTE_ONLY_RE = re.compile(
+    r"\b(?:administered|given|taken|used|delivered|applied|dosed|supplied)\s+(?:as|by|via|through|in|with)\s+(?:an?\s+|the\s+)?", _I)
+_LIMIT_DURATION_RE = re.compile(
+    rf"\b(?:do\s+not|don['’]t|never|must\s+not|should\s+not)\s+(?:use|take|continue|apply|give)\w*\b[^.;]{{0,40}}?"
+    rf"\bfor\s+(?:more|longer)\s+than\s+(?P<n>{NUMBER})\s*(?P<u>days?|weeks?|months?)\b", _I)
+
+
+def route_only_at(text: str) -> int | None:
+    """Where "administered as a nasal spray" names a way of taking it (a route alone), else None."""
+    m = _ROUTE_ONLY_RE.search(text)
+    if not m or re.search(r"\b(?:also|alternatively|instead|rather|rarely|sometimes|occasionally)\b", text[: m.start()], _I):
+        return None  # "can also be given as an injection": an alternative, not the way it is taken
+    return m.end()
+
+
+def limit_duration(text: str) -> float | None:
+    """"Do not use for more than 3 days" -> 3 (a maximum course length, in days)."""
+    m = _LIMIT_DURATION_RE.search(text)
+    if not m:
+        return None
+    n = parse_number(m.group("n"))
+    return None if n is None else n * {"d": 1, "w": 7, "m": 30}[m.group("u")[0].lower()]
