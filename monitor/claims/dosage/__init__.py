@@ -109,13 +109,27 @@ def unknown_subject(text: str) -> str | None:
     return None
 
 
+def _lines(text: str) -> list[str]:
+    """Lines of a table row, with a sentence wrapped over several lines put back together."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        prev = lines[-1] if lines else ""
+        if prev and not re.search(r"[.!?:|]\s*$", prev) and (re.match(r"\s*[a-z(]", line) or len(prev.split()) > 6):
+            lines[-1] = prev + " " + line
+        else:
+            lines.append(line)
+    return lines
+
+
 def dosage_values(text: str, is_table_row: bool = False, context: str = "") -> list[tuple[str, dict[str, Any]]]:
     """``(key, value)`` for every dosing statement in one unit's text."""
     if not _CANDIDATE_RE.search(text):
         return []  # cheap pre-filter: no number with a unit and no frequency word
     out: list[tuple[str, dict[str, Any]]] = []
     label = ""
-    for line in text.split("\n") if is_table_row and "\n" in text.strip() else [text]:
+    for line in _lines(text) if is_table_row and "\n" in text.strip() else [text]:
         if not line.strip():
             continue
         if not re.search(r"\d", line) and not _CANDIDATE_RE.search(line):

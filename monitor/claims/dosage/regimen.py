@@ -31,7 +31,7 @@ _SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\b
 _DOSE_CUE_RE = re.compile(
     r"\b(?:dos(?:e|es|age|ages|ing)|take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|"
     r"inject\w*|infus\w*|spray|put|place|give[ns]?|given|recommend\w*|regimen|protocol|start\w*|chew|dissolve|swallow|"
-    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|"
+    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|"
     r"i['’]m\s+on|on\s+\d)\b",
     _I,
 )
@@ -43,6 +43,8 @@ _PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administr
 _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
 _COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length)\b", _I)
+_WORD_AND_DIGIT_RE = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*\((\d+)\)", _I)
+_COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b", _I)
 _ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
 _COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
 
@@ -73,7 +75,8 @@ def gap(reg: Regimen, start: int, end: int) -> int:
 def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, dict[str, Any]]]:
     """``(key, value)`` for every dosing statement in one piece of text."""
     text = re.sub(r"\s", " ", unglue(text))
-    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a)]
+    text = _WORD_AND_DIGIT_RE.sub(lambda m: m.group(2) + " " * (len(m.group(0)) - len(m.group(2))), text)
+    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a) and not _article_amount(text, a)]
     freqs = schedule.frequencies(text)
     regimens = _group(text, anchors, freqs, context, is_row)
     cue = bool(_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context))
@@ -118,6 +121,7 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
     _assign_concentration(text, regimens)
     _assign_phases(text, doses)
     strengths = any(r.role == "strength" and r.value for r in regimens)
+    regimens = [r for r in regimens if r.value]
     for reg in regimens:
         if not reg.value or (reg.role == "package" and set(reg.value) == {"container_ml", "package"} and not strengths):
             continue  # a bottle size alone says nothing about the amount of substance
@@ -136,6 +140,12 @@ def _package_extras(text: str, regimens: list[Regimen]) -> None:
     days = roles.supply_days(text)
     if days is not None:
         extra["supply_days"] = days
+    c = _COUNT_WORD_RE.search(text)
+    if c:
+        unit = next((count_unit(w) for w in re.findall(r"[A-Za-z-]+", text) if count_unit(w) not in (None, "dose", "injection")), None)
+        extra["container_count"] = float(c.group("n"))
+        if unit:
+            extra["count_unit"] = unit
     m = roles.SERVINGS_PER_RE.search(text)
     if m:
         from monitor.claims.units import parse_number
@@ -146,11 +156,17 @@ def _package_extras(text: str, regimens: list[Regimen]) -> None:
         return
     pack = next((r for r in regimens if r.role == "package" and r.value), None)
     if pack is None:
-        pack = Regimen([Anchor("count", None, None, "dose", m.start() if m else 0, m.end() if m else 0)], "package",
-                       {"package": True})
+        at = (m or c).start() if (m or c) else 0
+        pack = Regimen([Anchor("count", None, None, "dose", at, at + 1)], "package", {"package": True})
         regimens.append(pack)
     for k, x in extra.items():
         pack.value.setdefault(k, x)
+
+
+def _article_amount(text: str, a: Anchor) -> bool:
+    """"a gram", "a milligram": a unit being named or defined, not an amount."""
+    return a.kind in ("mass", "volume", "iu") and bool(re.match(r"(?:an?|one)\s", text[a.start : a.end], _I)) and not \
+        _DOSE_CUE_RE.search(text[max(0, a.start - 25) : a.start])
 
 
 def _sorted(value: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +189,7 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str, is_row: boo
         if a.unit == "dose" and (roles.after_contain(text, a) or roles.package_cue(text)):
             return "package"
         if a.unit in ("dose", "injection"):
-            return "skip"  # "a course of 20 injections", "4 doses": a frequency or a course, not an amount
+            return "limit" if roles.is_limit(text, a) else "skip"  # "a course of 20 injections", "4 doses": a frequency or a course, not an amount
         if roles.package_cue(text) and (roles.after_contain(text, a) or not (freqs or _DOSE_CUE_RE.search(text))):
             return "package"
         if (a.high or 0) >= 10 and a.unit not in ("drop",) and not (freqs or _DOSE_CUE_RE.search(text)):
@@ -204,6 +220,8 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
     regimens: list[Regimen] = []
     for a in anchors:
         role = _role(text, a, freqs, context, is_row)
+        if regimens and re.match(r"^\s*[(\[]\s*(?:=\s*|approx\.?\s*|about\s*)?$", text[regimens[-1].end : a.start]):
+            role = regimens[-1].role  # "50 mcg (2,000 IU)": the same amount restated in other units
         if role == "skip":
             continue
         if role == "package" and a.kind == "count" and a.unit in ("vial", "ampoule", "sachet") and re.search(
@@ -334,6 +352,11 @@ def _values(text: str, reg: Regimen) -> dict[str, Any]:
     if limit:
         v.pop("unit_iu", None)
         v["limit"] = True
+        if v.get("count_unit") in ("dose", "injection") and "count_max" in v:  # "no more than 4 doses in 24 hours"
+            n = v.pop("count_max")
+            v.pop("count_unit")
+            period = "week" if re.search(r"\b(?:a|per|in\s+(?:a|any|one))\s+week\b", text[reg.end : reg.end + 30], _I) else "day"
+            v[f"times_per_{period}_max"] = n
     return v
 
 
@@ -447,8 +470,8 @@ def _assign_per(text: str, reg: Regimen) -> None:
         return
     main = reg.anchors[-1]
     after = text[main.end : main.end + 60]
-    words = re.match(r"^(?:\s+of)?(?:\s+[\w()-]+){0,4}?\s*(?=,?\s*(?:daily|every|each|per|a|in|within|/)\b)", after, _I)
-    if words and not re.search(r"\b(?:once|twice|thrice|times|every\s+\d)\b", words.group(0), _I):
+    words = re.match(r"^[\s,)]*(?:of\b)?(?:[\s,)]+[\w()-]+){0,4}?[\s,)]*(?=(?:daily|every|each|per|a|in|within|/)\b|/)", after, _I)
+    if words and not re.search(r"\b(?:once|twice|thrice|times|every\s+\d)\b|\d\s*[x×]", words.group(0), _I):
         after = after[words.end() :]  # "200 mcg of BPC-157 per day"
     if _PER_DAY_AFTER_RE.match(after) or _PER_DAY_BEFORE_RE.search(text[max(0, reg.start - 60) : reg.start]):
         if not re.match(r"^\s*(?:every|each)\s+day\b", after, _I) or not any(k.startswith("times_per") for k in v):

@@ -31,7 +31,7 @@ _CONTAINER_PER_AFTER_RE = re.compile(rf"^\s*(?:per|in\s+(?:each|one|a|the)|each)
 _CONTAIN_VERB_RE = re.compile(r"\b(?:contains?|holds?|yields?|provides?|lasts?\s+for|makes?|enough\s+for|equals?)\b", _I)
 SUPPLY_RE = re.compile(rf"\b(?P<n>{NUMBER})[\s-]*(?:-|–)?\s*(?P<u>days?|weeks?|months?)['’]?\s*(?:-|–)?\s*supply\b"
                        rf"|\blasts?\s+(?:about\s+|up\s+to\s+)?(?P<n2>{NUMBER})\s*(?P<u2>days?|weeks?|months?)\b", _I)
-SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:age)?|box|tub|jar)\s*:?\s*(?P<n>{NUMBER})\b", _I)
+SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:age)?|box|tub|jar)\s*[:|]?\s*(?:about\s+)?(?P<n>{NUMBER})\b", _I)
 # "each tablet contains", "each mL of solution contains", "every softgel provides"
 _EACH_UNIT_RE = re.compile(
     rf"\b(?:each|every|one|per|1)\s+(?:[\w-]+\s+){{0,2}}?(?P<u>{COUNT_UNIT_ALT}|ml|mL|millilit(?:er|re))\b(?:\s+of\s+(?:the\s+)?[\w%.-]+(?:\s+[\w-]+)?)?"

@@ -64,7 +64,8 @@ _COURSE_BEFORE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen)s?
                                r"(?:typically\s+|usually\s+|about\s+|around\s+)?$", _I)
 _DURATION_AFTER_RE = re.compile(r"^[\s-]*(?:course|cycle|treatment|protocol|regimen|total|in\s+total)\b", _I)
 _CYCLE_RE = re.compile(
-    rf"\b(?P<on>{NUMBER})\s*(?P<u1>days?|weeks?|months?)?\s+on\s*(?:,|/|and|-|–)?\s*(?P<off>{NUMBER})\s*(?P<u2>days?|weeks?|months?)?\s+off\b",
+    rf"\b(?P<on>{NUMBER})\s*(?P<u1>days?|weeks?|months?)?\s+on\b\s*(?:,|/|and|-|–)?\s*(?:(?:then|and|followed\s+by|take|with)\s+){{0,3}}"
+    rf"(?P<off>{NUMBER})\s*(?P<u2>days?|weeks?|months?)?\s+off\b",
     _I,
 )
 _FIRST_PERIOD_RE = re.compile(r"\b(?:for|during|in)\s+the\s+first\s+(?P<u>day|week|month)\b", _I)
@@ -112,7 +113,7 @@ def frequencies(text: str) -> list[Modifier]:
         if not (every or minimum or _BETWEEN_AFTER_RE.match(after)):
             continue
         start = t.start - (len(before) - (every or minimum).start()) if (every or minimum) else t.start
-        if every and t.low == t.high and t.low >= 2880 and "day" in text[t.start : t.end].lower():
+        if every and t.low == t.high and t.low >= 2880 and re.search(r"day|week", text[t.start : t.end], _I):
             value = {"every_days": sig6(t.low / 1440)}  # "every 10 days"
         elif every and t.low == t.high == 1440:
             continue  # "every day" is per day, read with the amount
