@@ -185,3 +185,19 @@ def test_unknown_substance_named_by_pattern() -> None:
     assert claim.subject == "Adamax"
     (claim,) = dosage("The usual dose is 500 mcg per day.")
     assert claim.subject is None
+
+
+def test_dosage_route_hint_is_implied_by_every_route_pattern() -> None:
+    """The route pre-filter never hides a route: every spelling a route pattern matches contains a hint."""
+    from monitor.claims.dosage import regimen
+    from monitor.claims.dosage.vocabulary import ROUTES
+
+    samples = ["sublingually", "under the tongue", "buccally", "inside the cheek", "intranasal", "nasally", "nostril",
+               "into the nose", "subcutaneous", "subq", "sub-q", "subcut", "s.c.", "s/c", "SC injection", "SQ",
+               "under the skin", "intramuscular", "i.m.", "IM", "into the muscle", "intravenous", "into a vein", "i.v.",
+               "IV", "infusion", "infused", "drip", "inhale", "nebulised", "rectally", "suppository", "per rectum",
+               "transdermal", "topically", "to the skin", "onto clean, dry skin", "cream", "ointment", "lotion", "serum",
+               "gel", "massage", "orally", "by mouth", "swallow", "p.o.", "chewed", "drink", "injected", "shots", "pin"]
+    for text in samples:
+        assert any(rx.search(text) for _, rx in ROUTES), text
+        assert regimen._ROUTE_HINT_RE.search(text), text

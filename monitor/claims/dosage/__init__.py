@@ -28,17 +28,30 @@ from typing import Any
 
 from monitor.claims import register
 from monitor.claims.dosage.regimen import read, route_row
-from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT
+from monitor.claims.dosage.vocabulary import COUNT_WORDS
+from monitor.claims.units import MASS_TO_MG, VOLUME_TO_ML
 from monitor.claims.lexicon import is_reference, make_claim
 from monitor.models import Claim, TextUnit
 
 __all__ = ["extract", "dosage_values", "unknown_subject"]
 
-_CANDIDATE_RE = re.compile(
-    r"\d|%|\b(?:once|twice|thrice|times|\w*grams?|\w*grammes?|\w*lit(?:er|re)s?|"
-    rf"mcg|µg|μg|ug|ml|iu|every|daily|weekly|days?|weeks?|months?|alternate|route|nasal|{COUNT_UNIT_ALT})\b",
-    re.IGNORECASE,
+# Cheap pre-filter: a digit or percent sign, or one of these words (number words are checked by
+# the words they count: "one tablet", "twice daily"). A set lookup per word is much faster than
+# one big alternation tried at every character.
+_DIGIT_RE = re.compile(r"[\d%]")
+_WORD_RE = re.compile(r"[a-zµμ]+")
+_TRIGGERS = frozenset(
+    "once twice thrice times every daily weekly alternate route nasal nostril nostrils mcg iu day days week weeks "
+    "month months".split()
+    + [w.split()[-1] for w in COUNT_WORDS]
+    + [w for w in (*MASS_TO_MG, *VOLUME_TO_ML) if w.isalpha()]
 )
+
+
+def _candidate(text: str) -> bool:
+    return bool(_DIGIT_RE.search(text)) or not _TRIGGERS.isdisjoint(_WORD_RE.findall(text.lower()))
+
+
 _NAMED_RE = re.compile(
     r"\b([A-Z][A-Za-z]{2,}(?:-[A-Z0-9][A-Za-z0-9]*)?)\s+(?:is|contains|dosage|dosing|doses?|should|nasal|spray|drops|injections?)\b"
 )
@@ -125,14 +138,14 @@ def _lines(text: str) -> list[str]:
 
 def dosage_values(text: str, is_table_row: bool = False, context: str = "") -> list[tuple[str, dict[str, Any]]]:
     """``(key, value)`` for every dosing statement in one unit's text."""
-    if not _CANDIDATE_RE.search(text):
+    if not _candidate(text):
         return []  # cheap pre-filter: no number with a unit and no frequency word
     out: list[tuple[str, dict[str, Any]]] = []
     label = ""
     for line in _lines(text) if is_table_row and "\n" in text.strip() else [text]:
         if not line.strip():
             continue
-        if not re.search(r"\d", line) and not _CANDIDATE_RE.search(line):
+        if not re.search(r"\d", line) and not _candidate(line):
             label = (label + " " + line).strip()  # "Serving Size" above "2 Softgels"
             continue
         out.extend(read(f"{label} {line}".strip() if label else line, context, is_table_row))

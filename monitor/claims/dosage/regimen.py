@@ -14,6 +14,7 @@ no numbers, so a changed amount aligns with its old version.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,10 @@ _PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administr
 _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
 _COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length)\b", _I)
+# Every route pattern contains one of these stems (checked by test_dosage_vocabulary_hint).
+_ROUTE_HINT_RE = re.compile(r"lingual|tongue|buccal|cheek|nas|nostril|nose|cut|sub|s\.c|s/c|(?-i:SC|SQ|IM|IV)|skin|muscul|i\.m|muscle|vein|"
+                            r"ven|i\.v|infus|drip|inhal|nebuli|rect|suppositor|dermal|topical|area|cream|ointment|lotion|"
+                            r"serum|gel|massage|oral|mouth|swallow|p\.o|chew|drink|inject|shot|pin", _I)
 _WORD_AND_DIGIT_RE = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*\((\d+)\)", _I)
 _COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b", _I)
 _ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
@@ -482,13 +487,17 @@ def _assign_per(text: str, reg: Regimen) -> None:
         v["per"] = "dose"
 
 
-def _route_mentions(text: str) -> list[tuple[str, int, int]]:
+@functools.lru_cache(maxsize=512)
+def _route_mentions(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Route words in ``text`` (first pattern wins where two overlap); cached: asked per regimen."""
+    if not _ROUTE_HINT_RE.search(text):
+        return ()
     mentions: list[tuple[str, int, int]] = []
     for name, rx in ROUTES:
         for m in rx.finditer(text):
             if not any(m.start() < e and s < m.end() for _, s, e in mentions):
                 mentions.append((name, m.start(), m.end()))
-    return mentions
+    return tuple(mentions)
 
 
 def _assign_route(text: str, reg: Regimen, regimens: list[Regimen]) -> None:

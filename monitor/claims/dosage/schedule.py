@@ -11,12 +11,20 @@ waking hours a page assumes are not stated); "for 2 weeks" (duration_days 14-14)
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.claims.dosage.vocabulary import TIMING, TIMING_ORDER
-from monitor.claims.units import NUMBER, find_times, parse_number, sig6
+from monitor.claims.units import NUMBER, parse_number, sig6
+from monitor.claims.units import find_times as _find_times
+
+
+@functools.lru_cache(maxsize=256)
+def find_times(text: str) -> tuple:  # type: ignore[type-arg]
+    """Time spans of ``text`` (cached: frequencies and durations both ask)."""
+    return tuple(_find_times(text))
 
 _I = re.IGNORECASE
 _SEP = r"\s*(?:-|–|—|to|or)\s*"
@@ -136,14 +144,19 @@ def _freq_value(m: re.Match[str]) -> dict[str, float]:
     return {f"times_per_{unit}_min": sig6(a), f"times_per_{unit}_max": sig6(b)}
 
 
-def timings(text: str) -> list[Modifier]:
-    """Timing words ("in the morning", "with food", "as needed"), one modifier per mention."""
-    out = []
+@functools.lru_cache(maxsize=256)
+def _timings(text: str) -> tuple[Modifier, ...]:
+    out: list[Modifier] = []
     for name, rx in TIMING:
         for m in rx.finditer(text):
             if not any(m.start() < o.end and o.start < m.end() for o in out):
                 out.append(Modifier("timing", {"timing": [name]}, m.start(), m.end()))
-    return sorted(out, key=lambda m: m.start)
+    return tuple(sorted(out, key=lambda m: m.start))
+
+
+def timings(text: str) -> list[Modifier]:
+    """Timing words ("in the morning", "with food", "as needed"), one modifier per mention."""
+    return list(_timings(text))
 
 
 def merge_timing(old: list[str], new: list[str]) -> list[str]:
