@@ -70,7 +70,7 @@ def extract(units: list[TextUnit]) -> list[Claim]:
     claims: list[Claim] = []
     row_dose: int | None = None  # index in ``claims`` of the dose stated by the current table block
     block = None
-    for unit in units:
+    for unit in _rejoined(units):
         if is_reference(unit):
             continue
         if unit.kind == "heading":  # a product title states a strength or a pack size, never an intake
@@ -100,6 +100,26 @@ def extract(units: list[TextUnit]) -> list[Claim]:
             if unit.kind in _ROWS and key.split(":")[-1] in ("dose", "day", "week"):
                 row_dose = len(claims) - 1
     return claims
+
+
+_OPEN_END_RE = re.compile(r"[^.!?:;|)\]]\s*$")
+_CONTINUES_RE = re.compile(r"^\s*(?:[a-z(]|\d+\s*(?:hours?|h|days?|weeks?|times|x)\b)")
+
+
+def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
+    """Put back a sentence that a line break inside it split into two units ("Do not take\nmore
+    than 3 tablets", "take one 10 mg\ntablet once a day"): a unit with no closing punctuation
+    directly followed (one character apart, a line break) by one that starts in lower case."""
+    out: list[TextUnit] = []
+    for unit in units:
+        prev = out[-1] if out else None
+        if (prev is not None and unit.start - prev.end == 1 and prev.kind in ("sentence", "heading", "faq")
+                and unit.kind in ("sentence", "faq") and _OPEN_END_RE.search(prev.text) and _CONTINUES_RE.match(unit.text)):
+            kind = unit.kind if prev.kind == "heading" else prev.kind
+            out[-1] = TextUnit(prev.text + "\n" + unit.text, prev.start, unit.end, kind, prev.context)
+        else:
+            out.append(unit)
+    return out
 
 
 def _fold(claims: list[Claim], index: int, extra: dict[str, Any]) -> None:

@@ -117,7 +117,8 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
             out.append(only)
         elif not regimens and not out:
             at = roles.route_only_at(text)
-            near = [mm for mm in _route_mentions(text) if at is not None and 0 <= mm[1] - at <= 30]
+            near = [mm for mm in _route_mentions(text) if at is not None and 0 <= mm[1] - at <= 40]
+            near = [mm for mm in near if mm[0] != "injection"] or near  # "an injection under the skin"
             route = min(near, key=lambda mm: mm[1])[0] if near else "unspecified"
             if route != "unspecified":
                 out.append((f"dosage:{route}:route", {"route": route}))
