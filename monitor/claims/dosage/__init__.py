@@ -88,7 +88,8 @@ def extract(units: list[TextUnit]) -> list[Claim]:
             if route and row_dose is not None:
                 _fold(claims, row_dose, {"route": route})
                 continue
-            if row_dose is not None and found and all(k.split(":")[-1] in _SCHEDULE_KINDS for k, _ in found):
+            if row_dose is not None and found and all(k.split(":")[-1] in _SCHEDULE_KINDS for k, _ in found) \
+                    and _LABEL_ROW_RE.match(unit.text):  # "Frequency | twice daily", "Duration: 2-3 weeks"
                 for _, value in found:
                     _fold(claims, row_dose, value)
                 continue
@@ -103,7 +104,8 @@ def extract(units: list[TextUnit]) -> list[Claim]:
 
 
 _OPEN_END_RE = re.compile(r"[^.!?:;|)\]]\s*$")
-_CONTINUES_RE = re.compile(r"^\s*(?:[a-z(]|\d+\s*(?:hours?|h|days?|weeks?|times|x)\b)")
+_CONTINUES_RE = re.compile(r"^\s*(?:[a-z(]|\d+[\s-]*(?:hours?|h|days?|weeks?|times|x)\b)")
+_LABEL_ROW_RE = re.compile(r"^\s*[^:|\n]{1,30}\s*[:|]|^\s*\S+(?:\s+\S+){0,3}\s*$")
 
 
 def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
@@ -113,8 +115,8 @@ def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
     out: list[TextUnit] = []
     for unit in units:
         prev = out[-1] if out else None
-        if (prev is not None and unit.start - prev.end == 1 and prev.kind in ("sentence", "heading", "faq")
-                and unit.kind in ("sentence", "faq") and _OPEN_END_RE.search(prev.text) and _CONTINUES_RE.match(unit.text)):
+        if (prev is not None and unit.start - prev.end == 1 and prev.kind in ("sentence", "heading", "faq", "list_item")
+                and unit.kind in ("sentence", "faq", "list_item") and _OPEN_END_RE.search(prev.text) and _CONTINUES_RE.match(unit.text)):
             kind = unit.kind if prev.kind == "heading" else prev.kind
             out[-1] = TextUnit(prev.text + "\n" + unit.text, prev.start, unit.end, kind, prev.context)
         else:

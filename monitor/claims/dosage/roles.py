@@ -30,7 +30,7 @@ _CONTAINER_BEFORE_RE = re.compile(
 _CONTAINER_PER_AFTER_RE = re.compile(rf"^\s*(?:per|in\s+(?:each|one|a|the)|each)\s+{_CONTAINER}\b|^\s*(?:count|ct)\b", _I)
 _CONTAIN_VERB_RE = re.compile(r"\b(?:contains?|holds?|yields?|provides?|lasts?\s+for|makes?|enough\s+for|equals?)\b", _I)
 SUPPLY_RE = re.compile(rf"\b(?P<n>{NUMBER})[\s-]*(?:-|–)?\s*(?P<u>days?|weeks?|months?)['’]?\s*(?:-|–)?\s*supply\b"
-                       rf"|\blasts?\s+(?:about\s+|up\s+to\s+)?(?P<n2>{NUMBER})\s*(?P<u2>days?|weeks?|months?)\b", _I)
+                       rf"|\b(?:lasts|will\s+last|should\s+last|enough\s+for)\s+(?:about\s+|up\s+to\s+)?(?P<n2>{NUMBER})\s*(?P<u2>days?|weeks?|months?)\b", _I)
 SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:age)?|box|tub|jar)\s*[:|]?\s*(?:about\s+)?(?P<n>{NUMBER})\b", _I)
 # "each tablet contains", "each mL of solution contains", "every softgel provides"
 _EACH_UNIT_RE = re.compile(
@@ -39,7 +39,7 @@ _EACH_UNIT_RE = re.compile(
     _I,
 )
 _PER_UNIT_AFTER_RE = re.compile(rf"^\s*(?:per|/|in\s+(?:each|every|one|a))\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*each\b", _I)
-_UNIT_WORD_AFTER_RE = re.compile(rf"^\s*(?P<u>{COUNT_UNIT_ALT})\b", _I)
+_UNIT_WORD_AFTER_RE = re.compile(rf"^\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*(?:[\w-]+\s+){{1,2}}?(?P<u2>capsules?|tablets?|caplets?|softgels?|gumm(?:y|ies)|lozenges?|patch(?:es)?)\b", _I)
 _LIMIT_LEAD_RE = re.compile(
     r"(?:\b(?:do\s+not|don['’]t|never|must\s+not|should\s+not|shouldn['’]t|not\s+to|cannot|may\s+not)\s+"
     r"(?:(?:take|use|give|have|apply|inhale|inject|administer|exceed|go\s+(?:over|above|beyond)|consume|chew|swallow)\w*\s+)?"
@@ -133,8 +133,8 @@ def each_unit(text: str, a: Anchor) -> str | None:
 
 def unit_word_after(text: str, a: Anchor) -> str | None:
     """"500 mg Capsules": the count unit right after an amount (a product strength)."""
-    m = _UNIT_WORD_AFTER_RE.match(text[a.end : a.end + 30])
-    return m.group("u") if m else None
+    m = _UNIT_WORD_AFTER_RE.match(text[a.end : a.end + 40])
+    return (m.group("u") or m.group("u2")) if m else None
 
 
 def supply_days(text: str) -> float | None:
