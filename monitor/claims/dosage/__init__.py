@@ -111,14 +111,15 @@ _LABEL_ROW_RE = re.compile(r"^\s*[^:|\n]{1,30}\s*[:|]|^\s*\S+(?:\s+\S+){0,3}\s*$
 def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
     """Put back a sentence that a line break inside it split into two units ("Do not take\nmore
     than 3 tablets", "take one 10 mg\ntablet once a day"): a unit with no closing punctuation
-    directly followed (one character apart, a line break) by one that starts in lower case."""
+    directly followed (one or two line breaks apart) by one that starts in lower case."""
     out: list[TextUnit] = []
     for unit in units:
         prev = out[-1] if out else None
-        if (prev is not None and unit.start - prev.end == 1 and prev.kind in ("sentence", "heading", "faq", "list_item")
+        gap = unit.start - prev.end if prev is not None else 0
+        if (prev is not None and gap in (1, 2) and prev.kind in ("sentence", "heading", "faq", "list_item")
                 and unit.kind in ("sentence", "faq", "list_item") and _OPEN_END_RE.search(prev.text) and _CONTINUES_RE.match(unit.text)):
             kind = unit.kind if prev.kind == "heading" else prev.kind
-            out[-1] = TextUnit(prev.text + "\n" + unit.text, prev.start, unit.end, kind, prev.context)
+            out[-1] = TextUnit(prev.text + "\n" * gap + unit.text, prev.start, unit.end, kind, prev.context)
         else:
             out.append(unit)
     return out

@@ -108,7 +108,7 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
     _package_extras(text, regimens)
     if not doses and not any(r.role == "package" for r in regimens):
         course = bool(_COURSE_CUE_RE.search(text) or _COURSE_CUE_RE.search(context))
-        only = _schedule_only(text, freqs, durations if course or cue else [], cycles, cue or is_row or course)
+        only = _schedule_only(text, freqs, durations if course or freqs else [], cycles, cue or is_row or course)
         if only:
             for reg in regimens:  # "apply a 2% cream twice daily": the strength is part of the dose
                 if reg.role == "strength" and set(reg.value) <= {"concentration_percent", "concentration_mg_per_ml", "strength"}:

@@ -44,7 +44,7 @@ _LIMIT_LEAD_RE = re.compile(
     r"(?:\b(?:do\s+not|don['’]t|never|must\s+not|should\s+not|shouldn['’]t|not\s+to|cannot|may\s+not)\s+"
     r"(?:(?:take|use|give|have|apply|inhale|inject|administer|exceed|go\s+(?:over|above|beyond)|consume|chew|swallow)\w*\s+)?"
     r"(?:(?:more\s+than|over|above|beyond|in\s+excess\s+of)\s+)?(?:a\s+total\s+of\s+)?"
-    r"|\b(?:no|not)\s+more\s+than\s+|\bmaximum(?:\s+(?:daily|total|single|recommended))?(?:\s+(?:dose|dosage|amount|intake))?(?:\s+(?:is|of))?\s*:?\s*"
+    r"|\b(?:no|not)\s+more\s+than\s+|\bmaximum(?:\s+(?:daily|total|single|recommended))?(?:\s+(?:dose|dosage|amount|intake))?(?:\s+(?:is|of)|\s+[^.;:]{0,40}?\s+is)?\s*:?\s*"
     r"|\bmax\.?\s*(?:daily\s+)?(?:dose\s*)?:?\s*|\bup\s+to\s+a\s+(?:maximum|max)\s+of\s+|\b(?:upper\s+limit|limit)\s+(?:is|of)\s+"
     r"|\bexceed(?:ing)?\s+)$",
     _I,
