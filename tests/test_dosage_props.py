@@ -142,3 +142,35 @@ def test_extraction_never_raises_and_diff_of_itself_is_silent(text: str) -> None
     assert [c for c in diff_claims(claims, claims) if c.material] == []
     for claim in claims:
         assert text[claim.start : claim.end] == claim.text
+
+
+# Two wordings of the same dose: the diff must be silent (issue 13, "one value for equivalent wordings").
+EQUIVALENT = [
+    ("Take 2 capsules twice daily.", "Take two capsules two times a day."),
+    ("Take 2 capsules twice daily.", "Take 2 capsules 2x/day."),
+    ("Inject 300 mcg subcutaneously.", "Inject 0.3 mg subcutaneously."),
+    ("Inject 300 mcg subcutaneously.", "Inject 300 µg subcutaneously."),
+    ("Use 4–6 mg per day.", "Use 4 to 6 mg per day."),
+    ("Use 4-6 mg per day.", "Use 4–6 mg per day."),
+    ("Take 1,000 mg daily.", "Take 1000 mg daily."),
+    ("Give 10 mg per kg of body weight.", "Give 10 mg/kg."),
+    ("Inject 2 mg on alternate days.", "Inject 2 mg every other day."),
+    ("Draw up 0.5 mL.", "Draw up 0.5 ml."),
+    ("Draw up 0.5 mL and inject it.", "Draw up 0.5 cc and inject it."),
+    ("Take 1 tablet every 4 to 6 hours.", "Take one tablet every 4-6 hours."),
+    ("Use it for 2 weeks at 1 mg a day.", "Use it for fourteen days at 1 mg a day."),
+    ("Do not exceed 4 g in 24 hours.", "Do not take more than 4,000 mg in any 24-hour period."),
+    ("Take 1 softgel with a meal.", "Take one softgel with food."),
+    ("Take 1,000 IU of vitamin D3 daily.", "Take 1000 IU of vitamin D3 daily."),
+    ("Take 2 capsules in the morning.\nEach capsule contains 500 mg.",
+     "Each capsule contains 500 mg.\nTake 2 capsules in the morning."),
+    ("Take 10 mg by mouth once a day for 7 days, then stop.",
+     "Take 10 mg\nby mouth once a day for 7 days, then stop."),
+]
+
+
+@pytest.mark.parametrize("old, new", EQUIVALENT, ids=[f"{a[:30]}|{b[:30]}" for a, b in EQUIVALENT])
+def test_rephrasing_the_same_dose_is_silent(old: str, new: str) -> None:
+    a, b = _dosage(old), _dosage(new)
+    assert a and b
+    assert [c.summary for c in diff_claims(a, b) if c.material] == []

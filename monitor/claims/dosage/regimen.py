@@ -32,7 +32,7 @@ _SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\b
 _DOSE_CUE_RE = re.compile(
     r"\b(?:dos(?:e|es|age|ages|ing)|take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|"
     r"inject\w*|infus\w*|spray|put|place|give[ns]?|given|recommend\w*|regimen|protocol|start\w*|chew|dissolve|swallow|"
-    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|"
+    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|draw\s+up|"
     r"i['’]m\s+on|on\s+\d)\b",
     _I,
 )
