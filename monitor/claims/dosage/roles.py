@@ -108,8 +108,8 @@ def is_container(text: str, a: Anchor) -> bool:
 
 
 def package_cue(text: str) -> bool:
-    return bool(re.search(_CONTAINER, text, _I) and _CONTAIN_VERB_RE.search(text)) or bool(
-        SUPPLY_RE.search(text) or SERVINGS_PER_RE.search(text))
+    return bool(re.search(_CONTAINER, text, _I) and _CONTAIN_VERB_RE.search(text)) or supply_days(text) is not None \
+        or bool(SERVINGS_PER_RE.search(text))
 
 
 def after_contain(text: str, a: Anchor) -> bool:
@@ -138,6 +138,10 @@ def unit_word_after(text: str, a: Anchor) -> str | None:
 
 
 def supply_days(text: str) -> float | None:
+    """"a 30-day supply", "lasts 2 months" -> days; None when not stated."""
+    low = text.lower()
+    if "suppl" not in low and "last" not in low and "enough" not in low:
+        return None  # cheap: SUPPLY_RE needs one of these words
     m = SUPPLY_RE.search(text)
     if not m:
         return None
