@@ -20,6 +20,7 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from monitor import store
+from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.config import Config
 from monitor.diff import canonical_value
 from monitor.models import Change, Claim
@@ -40,6 +41,18 @@ def claimset_hash(claims: Iterable[Claim]) -> str:
 
 def _statements(claims: Iterable[Claim]) -> set[tuple[str, str]]:
     return {(c.key, canonical_value(c.value)) for c in claims}
+
+
+def claims_now(db: sqlite_utils.Database, version: dict[str, Any]) -> tuple[Claim, ...]:
+    """A stored version's claims as today's extractor reads its text.
+
+    Stored claims are used when they were extracted by the current extractor version; otherwise
+    the version's stored main text is read again, so that an extractor upgrade (new value
+    vocabulary, a field moved to another claim) never shows up as a change of the page.
+    """
+    if version.get("extractor_version") == EXTRACTOR_VERSION or not version.get("text"):
+        return tuple(store.version_claims(db, version["id"]))
+    return tuple(extract_claims(version["text"]))
 
 
 def plan_version(db: sqlite_utils.Database, config: Config, source_id: str, number: int,
@@ -63,7 +76,7 @@ def plan_version(db: sqlite_utils.Database, config: Config, source_id: str, numb
         baseline = confirmed[0]
         note = f"compared with version {baseline['number']}: version {previous['number']} was never confirmed"
 
-    baseline_claims = tuple(store.version_claims(db, baseline["id"]))
+    baseline_claims = claims_now(db, baseline)
     new_set = claimset_hash(claims)
     window = history[1:config.settings.repeat_window + 1]
     for older in window:
