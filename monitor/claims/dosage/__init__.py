@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from monitor.claims import register
+from monitor.claims.dosage.anchors import unglue
 from monitor.claims.dosage.regimen import read, route_row
 from monitor.claims.dosage.vocabulary import COUNT_WORDS
 from monitor.claims.units import MASS_TO_MG, VOLUME_TO_ML
@@ -60,6 +61,7 @@ _NOT_NAMES = frozenset(
     "maximum minimum daily total suggested adult adults children which what when where how there a an "
     "any some most no this initial starting average".split()
 )
+_DOSE_LABEL_RE = re.compile(r"\b(?:serving\s+size|dos(?:e|age|ing)|directions|suggested\s+use|take|frequency|cycle\s+length)\b", re.IGNORECASE)
 _SCHEDULE_KINDS = ("frequency", "duration", "cycle")
 _ROWS = ("table_row", "list_item")
 
@@ -73,10 +75,13 @@ def extract(units: list[TextUnit]) -> list[Claim]:
     for unit in _rejoined(units):
         if is_reference(unit):
             continue
-        if unit.kind == "heading":  # a product title states a strength or a pack size, never an intake
+        if unit.kind == "heading":
+            # A product title states a strength or a pack size, not an intake; a short line that
+            # names a dose ("Serving Size 2 Capsules", "Recommended Dose 200 mcg") is a table row.
             row_dose, block = None, None
+            labelled = bool(_DOSE_LABEL_RE.search(unglue(unit.text)))
             for key, value in dosage_values(unit.text, False, ""):
-                if key.split(":")[-1] in ("strength", "package"):
+                if labelled or key.split(":")[-1] in ("strength", "package"):
                     claims.append(make_claim("dosage", key, unit, value))
             continue
         if unit.kind not in _ROWS or block != unit.context:
