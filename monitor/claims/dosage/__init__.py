@@ -12,7 +12,8 @@ The work is split along its seams:
 * ``anchors`` — amounts, IU, volumes, strengths and counts found in a piece of text;
 * ``schedule`` — frequencies, intervals, alternate days, timing, course length, cycles;
 * ``roles`` — whether an amount is an intake, a maximum, a package content or a strength;
-* ``regimen`` — anchors grouped into statements, modifiers assigned, values and keys built.
+* ``regimen`` — anchors grouped into statements, modifiers assigned, keys built;
+* ``values`` — a regimen's fields: counts times per-unit strength, mL -> mg, IU <-> mg (listed factors).
 
 This module walks the text units: it skips headings, bibliography and questions ("Can I take
 2 mg?" states no dose), reads a table row line by line (a label line without a number prefixes

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.claims.dosage.vocabulary import TIMING, TIMING_ORDER
-from monitor.claims.units import NUMBER, parse_number, sig6
+from monitor.claims.units import NUMBER, Quantity, parse_number, sig6
 from monitor.claims.units import find_times as _find_times
 
 
 @functools.lru_cache(maxsize=256)
-def find_times(text: str) -> tuple:  # type: ignore[type-arg]
+def find_times(text: str) -> tuple[Quantity, ...]:
     """Time spans of ``text`` (cached: frequencies and durations both ask)."""
     return tuple(_find_times(text))
 
