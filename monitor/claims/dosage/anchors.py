@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT, count_unit
+from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT, COUNT_WORDS, count_unit
 from monitor.claims.units import NUMBER, UNIT_WORDS_ALT, Quantity, find_quantities, parse_number, sig6
 
 _I = re.IGNORECASE
@@ -79,8 +79,14 @@ def _plausible(q: Quantity) -> bool:
     return q.kind != "mass" or q.per not in ("minute", "hour", "month")
 
 
+_COUNT_HINTS = frozenset(w.split()[-1] for w in COUNT_WORDS)
+_WORD_RE = re.compile(r"[a-z]+")
+
+
 def _counts(text: str) -> list[Anchor]:
     out: list[Anchor] = []
+    if _COUNT_HINTS.isdisjoint(_WORD_RE.findall(text.lower())):
+        return out  # cheap: no count word at all
     for m in _COUNT_RE.finditer(text):
         unit = count_unit(m.group("u"))
         lo_raw = m.group("lo").lower()

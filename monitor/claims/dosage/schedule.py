@@ -57,6 +57,8 @@ _FREQ_RES: tuple[re.Pattern[str], ...] = (
         _I,
     ),
 )
+_FREQ_HINTS: tuple[tuple[str, ...], ...] = (("times", "x", "×"), ("once", "twice", "thrice"), ("week",),
+                                           ("divided", "separate", "equal", "split"), ("divided", "split", "spread"))
 _WEEKLY_RE = re.compile(r"\b(?:weekly|every\s+week|each\s+week|once\s+a\s+week)\b", _I)
 _ORDINALS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
 _EVERY_NTH_RE = re.compile(r"\bevery\s+(?P<n>other|second|third|fourth|fifth|sixth|seventh)\s+day\b|\b(?:on\s+)?alternate\s+days\b", _I)
@@ -98,17 +100,20 @@ def frequencies(text: str) -> list[Modifier]:
     def free(s: int, e: int) -> bool:
         return not any(s < m.end and m.start < e for m in found)
 
-    for rx in _FREQ_RES:
+    low = text.lower()
+    for rx, hint in zip(_FREQ_RES, _FREQ_HINTS):
+        if not any(h in low for h in hint):
+            continue  # cheap: each pattern needs one of its hint words
         for m in rx.finditer(text):
             if free(m.start(), m.end()):
                 value = _freq_value(m)
                 if value:
                     found.append(Modifier("frequency", value, m.start(), m.end(), {"period": bool(m.group("p"))}))
-    for m in _WEEKLY_RE.finditer(text):
+    for m in _WEEKLY_RE.finditer(text) if "week" in low else ():
         if free(m.start(), m.end()):
             found.append(Modifier("frequency", {"times_per_week_min": 1.0, "times_per_week_max": 1.0}, m.start(), m.end(),
                                   {"period": True}))
-    for m in _EVERY_NTH_RE.finditer(text):
+    for m in _EVERY_NTH_RE.finditer(text) if "every" in low or "alternate" in low else ():
         if free(m.start(), m.end()):
             n = _ORDINALS.get((m.group("n") or "other").lower(), 2)
             found.append(Modifier("frequency", {"every_days": float(n)}, m.start(), m.end(), {"period": True}))
@@ -188,7 +193,10 @@ def durations(text: str, course_cue: bool) -> list[Modifier]:
 
 def cycles(text: str) -> list[Modifier]:
     """"5 days on, 2 days off", "8 weeks on / 4 off" (units default to the other side's, else days)."""
-    out = []
+    out: list[Modifier] = []
+    low = text.lower()
+    if " on" not in low or " off" not in low:
+        return out
     for m in _CYCLE_RE.finditer(text):
         on, off = parse_number(m.group("on")), parse_number(m.group("off"))
         u1 = (m.group("u1") or m.group("u2") or "days").lower()
