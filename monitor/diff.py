@@ -206,6 +206,9 @@ def severity_of(kind: str, old: Fact | None, new: Fact | None) -> tuple[str, boo
             if schema.profile_class(name, before) == schema.profile_class(name, after):
                 return "low", False
     if fact.category == "legality" and aspect.name == "status":
+        if old is not None and new is not None and \
+                schema.status_class(old.value.get("status")) == schema.status_class(new.value.get("status")):
+            return "low", False
         return "high", True
     return aspect.severity, aspect.alerted
 

@@ -97,7 +97,7 @@ def upgrade_value(category: str, value: dict[str, Any]) -> dict[str, Any]:
     """Older extractor field names read in today's vocabulary (drops_min → count_min …)."""
     if category != "dosage":
         return value
-    v = dict(value)
+    v = schema.upgrade_dosage(value)
     for lo, hi, unit in schema.LEGACY_COUNTS:
         if lo in v or hi in v:
             v["count_min"], v["count_max"] = v.pop(lo, v.get(hi)), v.pop(hi, None)

@@ -131,6 +131,26 @@ def test_same_dose_in_other_units_is_silent(tmp_path, site):
     assert report.results[0].changes == 0
 
 
+def test_an_extractor_upgrade_alone_never_alerts(tmp_path, site):
+    """Claims stored by an older extractor (another value vocabulary) are read again from the
+    stored text before the next version is compared with them."""
+    cfg, db_path = _setup(tmp_path, site)
+    run_pass(db_path, cfg, ["s0"])
+    db = store.open_db(db_path)
+    (v1,) = _versions(db_path)
+    # what an older extractor wrote: old field names, and one claim that is now a limit
+    cur = db.conn.execute("UPDATE claims SET value = ?, key = 'dosage:intranasal:drops' WHERE version_id = ? AND category = 'dosage' "
+                    "AND value LIKE '%count_min%'", [json.dumps({"drops_min": 9, "drops_max": 9, "route": "intranasal"}), v1["id"]])
+    assert cur.rowcount >= 1
+    db["versions"].update(v1["id"], {"extractor_version": "9"})
+    db.conn.commit()
+    db.close()
+    site.set("/semax-0", page(BASE_ARTICLE + "<p>Store in a cool place.</p>"))
+    report = run_pass(db_path, cfg, ["s0"])
+    assert report.results[0].outcome == "new_version"
+    assert report.results[0].changes == 0
+
+
 def test_error_page_is_a_failed_fetch_not_all_claims_removed(tmp_path, site):
     cfg, db_path = _setup(tmp_path, site)
     run_pass(db_path, cfg, ["s0"])

@@ -169,6 +169,12 @@ def _limit(v: Value) -> str:
         parts.append(_volume({"max_ml": v["max_ml"], "per": v.get("per")}))
     if v.get("count_max") is not None:
         parts.append(_count({"count_max": v["count_max"], "count_unit": v.get("count_unit"), "per": v.get("per")}))
+    if v.get("times_per_day_max") is not None:
+        parts.append(f"{num(v['times_per_day_max'])}×/day")
+    if v.get("times_per_week_max") is not None:
+        parts.append(f"{num(v['times_per_week_max'])}×/week")
+    if v.get("duration_days_max") is not None:
+        parts.append(f"{num(v['duration_days_max'])} days of use")
     return ("at most " + " · ".join(p.replace("up to ", "") for p in parts)) if parts else "limit"
 
 
@@ -228,8 +234,9 @@ DOSAGE_INTAKE: tuple[Aspect, ...] = (
 DOSAGE_PACKAGE = Aspect("package", "package", ("container_count", "container_ml", "container_mg", "supply_days",
                                                "doses_per_container", "drops_per_container",
                                                "sprays_per_container", "count_unit"), _package, severity="medium")
-DOSAGE_LIMIT = Aspect("limit", "maximum", ("max_mg", "max_iu", "max_ml", "count_max", "count_unit", "per_kg"),
-                      _limit, key_fields=_PER, units="mg / IU / ml / units")
+DOSAGE_LIMIT = Aspect("limit", "maximum", ("max_mg", "max_iu", "max_ml", "count_max", "count_unit", "per_kg",
+                                           "per_m2", "times_per_day_max", "times_per_week_max", "duration_days_max"),
+                      _limit, key_fields=_PER, units="mg / IU / ml / units / times / days")
 DOSAGE_STRENGTH = Aspect("strength", "strength", ("unit_mg", "min_mg", "max_mg", "min_iu", "max_iu",
                                                   "concentration_percent", "concentration_mg_per_ml"),
                          _strength, key_fields=("count_unit",), units="mg / IU / % / mg/ml")
@@ -238,6 +245,25 @@ DOSAGE_ROUTE = Aspect("route", "route", ("route",), _route)
 # Values the dosage extractor wrote before the unified count vocabulary (stored claims of older
 # extractor versions): read as counts so that an upgrade never shows a fake change.
 LEGACY_COUNTS = (("drops_min", "drops_max", "drop"), ("sprays_min", "sprays_max", "spray"))
+
+
+def upgrade_dosage(v: Value) -> Value:
+    """Older single-valued fields in today's vocabulary: ``duration_days`` -> ``duration_days_min/max``,
+    ``interval_minutes(_min/_max)`` -> ``interval_hours_min/max`` (extractor version 10 writes only these),
+    so that a version stored by an older extractor compares equal to the same text read today."""
+    out = dict(v)
+    if "duration_days" in out:
+        days = out.pop("duration_days")
+        out.setdefault("duration_days_min", days)
+        out.setdefault("duration_days_max", days)
+    lo = out.pop("interval_minutes_min", out.get("interval_minutes"))
+    hi = out.pop("interval_minutes_max", out.pop("interval_minutes", None))
+    if lo is not None or hi is not None:
+        if lo is not None:
+            out.setdefault("interval_hours_min", float(f"{lo / 60:.6g}"))
+        if hi is not None:
+            out.setdefault("interval_hours_max", float(f"{hi / 60:.6g}"))
+    return out
 
 
 # Every value field a dosage claim may carry (old count names included): what marks a value as a dose.
@@ -272,7 +298,15 @@ PROFILE_CLASSES: dict[str, dict[str, str]] = {
     "toxicity": {"none": "benign", "low": "benign", "high": "concerning"},
     "tolerability": {"well_tolerated": "benign", "poorly_tolerated": "concerning"},
     "interactions": {"none": "benign", "reported": "concerning"},
+    "concerns": {"raised": "concerning"},
 }
+# Legal statuses that say the same thing in other words: a move between them is wording (minor).
+# "For research use only" and "sold as a research chemical" both put it outside human use.
+STATUS_CLASSES: dict[str, str] = {"research_use_only": "not_for_human_use", "research_chemical": "not_for_human_use"}
+
+
+def status_class(status: Any) -> str:
+    return STATUS_CLASSES.get(str(status), str(status))
 # Named side effects: present / common / rare are one class (the effect is stated), absent another.
 EFFECT_CLASSES = {"absent": "absent"}
 SAFETY_LISTS = ("contraindication", "interaction", "monitor")

@@ -32,6 +32,8 @@ VOLUME_TO_ML: dict[str, float] = {
     "microlitres": 1e-3,
 }  # fmt: skip
 PERCENT_UNITS = ("%", "percent", "per cent", "pct")
+# International units measure activity, not mass: kept as their own kind, never converted here.
+IU_UNITS = ("iu", "i.u.", "international units", "international unit")
 COUNT_UNITS: dict[str, str] = {
     "drop": "drop", "drops": "drop", "spray": "spray", "sprays": "spray", "puff": "spray",
     "puffs": "spray", "dose": "dose", "doses": "dose", "capsule": "capsule", "capsules": "capsule",
@@ -60,7 +62,9 @@ def _alt(names: object) -> str:
     return "|".join(sorted((re.escape(n).replace(r"\ ", r"\s") for n in names), key=len, reverse=True))  # type: ignore[attr-defined]
 
 
-_UNIT_ALT = _alt([*MASS_TO_MG, *VOLUME_TO_ML, *PERCENT_UNITS, *COUNT_UNITS])
+_UNIT_ALT = _alt([*MASS_TO_MG, *VOLUME_TO_ML, *PERCENT_UNITS, *IU_UNITS, *COUNT_UNITS])
+# Every unit word the quantity pattern knows (a count's adjectives must not be one of them).
+UNIT_WORDS_ALT = _UNIT_ALT
 _ADJ = r"(?:(?:small|large|big|full|single|equal|separate|metered|nasal|individual|standard)\s+)?"
 UNIT = rf"{_ADJ}(?:{_UNIT_ALT})(?![A-Za-z])(?!\s*/\s*(?:mol|dl|l)\b)"  # not g/mol, mg/dl, mg/l
 _TIME_ALT = _alt(TIME_TO_MIN)
@@ -74,7 +78,7 @@ _QUANTITY_RE = re.compile(
       | (?P<oh>{_OPEN_HIGH})\s+(?:of\s+)?(?P<oh_n>{NUMBER})\s*(?P<oh_u>{UNIT})
       | (?P<ol>{_OPEN_LOW})\s+(?:of\s+)?(?P<ol_n>{NUMBER})\s*(?P<ol_u>{UNIT})
       | (?P<s_n>{NUMBER})\s*(?P<s_u>{UNIT})
-    )(?:\s*(?:/|per\s+|a\s+|an\s+)(?P<per>kg|ml|mL|kilogram|{_TIME_ALT})\b)?""",
+    )(?:\s*(?:/|per\s+|a\s+|an\s+)(?P<per>kg|ml|mL|kilogram|m2\b|m²|square\s+met(?:er|re)|{_TIME_ALT})(?![A-Za-z]))?""",
     re.IGNORECASE | re.VERBOSE,
 )
 _CLIMB_RE = re.compile(
@@ -92,7 +96,7 @@ _TIME_RE = re.compile(
 class Quantity:
     """An amount or a range found in text, in canonical units.
 
-    ``kind`` is mass (mg), volume (ml), percent, concentration (mg/ml), count (unit names the
+    ``kind`` is mass (mg), iu (IU), volume (ml), percent, concentration (mg/ml), count (unit names the
     thing counted: drop, spray, dose, capsule, tablet, injection) or time (minutes).
     ``low``/``high`` are None for an open end ("up to 1 mg" has low None).
     ``per`` is the denominator written with the unit ("50 µg/kg" → "kg", "mg/day" → "day").
@@ -146,6 +150,8 @@ def unit_kind(unit: str) -> tuple[str, str, float] | None:
         return "volume", "ml", VOLUME_TO_ML[u]
     if u in PERCENT_UNITS:
         return "percent", "%", 1.0
+    if u in IU_UNITS:
+        return "iu", "IU", 1.0
     if u in COUNT_UNITS:
         return "count", COUNT_UNITS[u], 1.0
     return None
@@ -224,6 +230,8 @@ def _norm_per(per: str | None) -> str | None:
     p = per.lower()
     if p in ("kg", "kilogram"):
         return "kg"
+    if p in ("m2", "m²") or p.startswith("square"):
+        return "m2"
     if p == "ml":
         return "ml"
     minutes = TIME_TO_MIN.get(p)

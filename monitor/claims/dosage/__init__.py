@@ -1,0 +1,182 @@
+"""DOSAGE claims: how much, in what units, how often, when, by which route, for how long, the
+maximum, the package and the product strength.
+
+Why this shape: a dosing change ("300 mcg" -> "900 mcg", "1 softgel" -> "2 softgels", "twice" ->
+"six times a day") is the most dangerous thing a page can change, so each dosing statement
+becomes one claim whose ``value`` holds only what the text states, in canonical units, in the
+vocabulary of ``benchmarks/blind/CLAIM_MODEL.md`` (also listed in the README's claim model).
+
+The work is split along its seams:
+
+* ``vocabulary.yaml`` / ``vocabulary`` — words for dose forms, routes, timing, IU factors (data);
+* ``anchors`` — amounts, IU, volumes, strengths and counts found in a piece of text;
+* ``schedule`` — frequencies, intervals, alternate days, timing, course length, cycles;
+* ``roles`` — whether an amount is an intake, a maximum, a package content or a strength;
+* ``regimen`` — anchors grouped into statements, modifiers assigned, keys built;
+* ``values`` — a regimen's fields: counts times per-unit strength, mL -> mg, IU <-> mg (listed factors).
+
+This module walks the text units: it skips headings, bibliography and questions ("Can I take
+2 mg?" states no dose), reads a table row line by line (a label line without a number prefixes
+the next line), and folds label/value rows that carry only a frequency, course or route
+("Frequency | twice daily", "Route | subcutaneous") into the dose row of the same table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from monitor.claims import register
+from monitor.claims.dosage.anchors import unglue
+from monitor.claims.dosage.regimen import read, route_row
+from monitor.claims.dosage.vocabulary import COUNT_WORDS
+from monitor.claims.units import MASS_TO_MG, VOLUME_TO_ML
+from monitor.claims.lexicon import is_reference, make_claim
+from monitor.models import Claim, TextUnit
+
+__all__ = ["extract", "dosage_values", "unknown_subject"]
+
+# Cheap pre-filter: a digit or percent sign, or one of these words (number words are checked by
+# the words they count: "one tablet", "twice daily"). A set lookup per word is much faster than
+# one big alternation tried at every character.
+_DIGIT_RE = re.compile(r"[\d%]")
+_WORD_RE = re.compile(r"[a-zµμ]+")
+_TRIGGERS = frozenset(
+    "once twice thrice times every daily weekly alternate route nasal nostril nostrils mcg iu day days week weeks "
+    "month months".split()
+    + [w.split()[-1] for w in COUNT_WORDS]
+    + [w for w in (*MASS_TO_MG, *VOLUME_TO_ML) if w.isalpha()]
+)
+
+
+def _candidate(text: str) -> bool:
+    return bool(_DIGIT_RE.search(text)) or not _TRIGGERS.isdisjoint(_WORD_RE.findall(text.lower()))
+
+
+_NAMED_RE = re.compile(
+    r"\b([A-Z][A-Za-z]{2,}(?:-[A-Z0-9][A-Za-z0-9]*)?)\s+(?:is|contains|dosage|dosing|doses?|should|nasal|spray|drops|injections?)\b"
+)
+_NOT_NAMES = frozenset(
+    "the this that these those each every it its our your their one recommended typical usual standard "
+    "maximum minimum daily total suggested adult adults children which what when where how there a an "
+    "any some most no this initial starting average".split()
+)
+_DOSE_LABEL_RE = re.compile(r"\b(?:serving\s+size|dos(?:e|age|ing)|directions|suggested\s+use|take|frequency|cycle\s+length)\b", re.IGNORECASE)
+_SCHEDULE_KINDS = ("frequency", "duration", "cycle")
+_ROWS = ("table_row", "list_item")
+
+
+@register("dosage")
+def extract(units: list[TextUnit]) -> list[Claim]:
+    """One claim per dosing statement in ``units`` (see module docstring)."""
+    claims: list[Claim] = []
+    row_dose: int | None = None  # index in ``claims`` of the dose stated by the current table block
+    block = None
+    for unit in _rejoined(units):
+        if is_reference(unit):
+            continue
+        if unit.kind == "heading":
+            # A product title states a strength or a pack size, not an intake; a short line that
+            # names a dose ("Serving Size 2 Capsules", "Recommended Dose 200 mcg") is a table row.
+            row_dose, block = None, None
+            labelled = bool(_DOSE_LABEL_RE.search(unglue(unit.text)))
+            for key, value in dosage_values(unit.text, False, ""):
+                if labelled or key.split(":")[-1] in ("strength", "package"):
+                    claims.append(make_claim("dosage", key, unit, value))
+            continue
+        if unit.kind not in _ROWS or block != unit.context:
+            row_dose = None
+        block = unit.context if unit.kind in _ROWS else None
+        found = [] if unit.text.rstrip().endswith("?") else dosage_values(unit.text, unit.kind == "table_row", unit.context)
+        if unit.kind in _ROWS:
+            route = route_row(unit.text) if not found else None
+            if route and row_dose is not None:
+                _fold(claims, row_dose, {"route": route})
+                continue
+            if row_dose is not None and found and all(k.split(":")[-1] in _SCHEDULE_KINDS for k, _ in found) \
+                    and _LABEL_ROW_RE.match(unit.text):  # "Frequency | twice daily", "Duration: 2-3 weeks"
+                for _, value in found:
+                    _fold(claims, row_dose, value)
+                continue
+        for key, value in found:
+            claim = make_claim("dosage", key, unit, value)
+            if claim.subject is None:
+                claim = replace(claim, subject=unknown_subject(unit.text) or unknown_subject(unit.context))
+            claims.append(claim)
+            if unit.kind in _ROWS and key.split(":")[-1] in ("dose", "day", "week"):
+                row_dose = len(claims) - 1
+    return claims
+
+
+_OPEN_END_RE = re.compile(r"[^.!?:;|)\]]\s*$")
+_CONTINUES_RE = re.compile(r"^\s*(?:[a-z(]|\d+[\s-]*(?:hours?|h|days?|weeks?|times|x)\b)")
+_LABEL_ROW_RE = re.compile(r"^\s*[^:|\n]{1,30}\s*[:|]|^\s*\S+(?:\s+\S+){0,3}\s*$")
+
+
+def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
+    """Put back a sentence that a line break inside it split into two units ("Do not take\nmore
+    than 3 tablets", "take one 10 mg\ntablet once a day"): a unit with no closing punctuation
+    directly followed (one or two line breaks apart) by one that starts in lower case."""
+    out: list[TextUnit] = []
+    for unit in units:
+        prev = out[-1] if out else None
+        gap = unit.start - prev.end if prev is not None else 0
+        if (prev is not None and gap in (1, 2) and prev.kind in ("sentence", "heading", "faq", "list_item")
+                and unit.kind in ("sentence", "faq", "list_item") and _OPEN_END_RE.search(prev.text) and _CONTINUES_RE.match(unit.text)):
+            kind = unit.kind if prev.kind == "heading" else prev.kind
+            out[-1] = TextUnit(prev.text + "\n" * gap + unit.text, prev.start, unit.end, kind, prev.context)
+        else:
+            out.append(unit)
+    return out
+
+
+def _fold(claims: list[Claim], index: int, extra: dict[str, Any]) -> None:
+    """Add a neighbouring row's schedule or route to the table's dose claim."""
+    base = claims[index]
+    value = dict(base.value)
+    for k, v in extra.items():
+        value.setdefault(k, v)
+    key = base.key
+    if "route" in extra and key.split(":")[1] == "unspecified":
+        key = f"dosage:{value['route']}:{key.split(':')[-1]}"
+    claims[index] = replace(base, key=key, value={k: value[k] for k in sorted(value)})
+
+
+def unknown_subject(text: str) -> str | None:
+    """A substance not in the lexicon, named as "<Name> is/contains/dosage …" ("Dihexa-2 is …")."""
+    for m in _NAMED_RE.finditer(text or ""):
+        if m.group(1).lower() not in _NOT_NAMES:
+            return m.group(1)
+    return None
+
+
+def _lines(text: str) -> list[str]:
+    """Lines of a table row, with a sentence wrapped over several lines put back together."""
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        prev = lines[-1] if lines else ""
+        if prev and not re.search(r"[.!?:|]\s*$", prev) and (re.match(r"\s*[a-z(]", line) or len(prev.split()) > 6):
+            lines[-1] = prev + " " + line
+        else:
+            lines.append(line)
+    return lines
+
+
+def dosage_values(text: str, is_table_row: bool = False, context: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """``(key, value)`` for every dosing statement in one unit's text."""
+    if not _candidate(text):
+        return []  # cheap pre-filter: no number with a unit and no frequency word
+    out: list[tuple[str, dict[str, Any]]] = []
+    label = ""
+    for line in _lines(text) if is_table_row and "\n" in text.strip() else [text]:
+        if not line.strip():
+            continue
+        if not re.search(r"\d", line) and not _candidate(line):
+            label = (label + " " + line).strip()  # "Serving Size" above "2 Softgels"
+            continue
+        out.extend(read(f"{label} {line}".strip() if label else line, context, is_table_row))
+        label = ""
+    return out

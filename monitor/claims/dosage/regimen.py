@@ -1,0 +1,415 @@
+"""Regimens: anchors grouped into statements, modifiers given to them, values and keys built.
+
+One piece of text (a sentence, a list item, one line of a table) can state several regimens
+("0.25-1 mg per day or 2-3 drops in each nostril"; "start with 3 mg, then increase to 7 mg";
+"10 mg, 2-3 times daily (maximum 30 mg a day)"). Anchors of different measures that stand
+together describe one intake ("1 tablet (400 mg)", "0.1 ml (250 mcg)", "5 drops (400 IU)");
+anything after a separator ("or", ";", "then", "increase", "plus") starts another.
+
+Values follow ``benchmarks/blind/CLAIM_MODEL.md``; the key is ``dosage:<route>:<kind>`` with
+kind ``dose``/``day``/``week`` (an intake per dose / day / week), ``limit``, ``package``,
+``strength``, ``frequency``, ``duration`` or ``cycle`` (those stated with no amount). Keys hold
+no numbers, so a changed amount aligns with its old version.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from monitor.claims.dosage import roles, schedule
+from monitor.claims.dosage.anchors import Anchor, find_anchors, unglue
+from monitor.claims.dosage.schedule import Modifier
+from monitor.claims.dosage.values import Regimen, convert, gap, values
+from monitor.claims.dosage.vocabulary import IMPLIED_ROUTES, ROUTES, count_unit
+from monitor.claims.units import parse_number
+
+_I = re.IGNORECASE
+_SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\bup\s+to\b|\bincreas\w*|\bwent\b|\bplus\b"
+                           r"|\band\b(?!\s+(?:evening|morning|night))|\.\s|\bbut\b|\bvs\.?|\bversus\b", _I)
+_DOSE_CUE_RE = re.compile(
+    r"\b(?:dos(?:e|es|age|ages|ing)|take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|"
+    r"inject\w*|infus\w*|spray|put|place|give[ns]?|given|recommend\w*|regimen|protocol|start\w*|chew|dissolve|swallow|"
+    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|draw\s+up|"
+    r"i['’]m\s+on|on\s+\d)\b",
+    _I,
+)
+_NOSTRIL_RE = re.compile(r"\b(?:in|into|per|for|up|each)\s+(?:each\s+|every\s+|either\s+|both\s+|the\s+)?nostrils?\b|\bper\s+nostril\b", _I)
+_ONE_NOSTRIL_RE = re.compile(r"\b(?:one|a\s+single|the\s+same)\s+nostril\b", _I)
+_PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?:in|within|over)\s+(?:any\s+|a\s+|one\s+|a\s+single\s+)day|(?:per|in|within|over)\s+(?:any\s+|a\s+|one\s+)?24[\s-]*h\w*(?:\s+period)?)\b"
+                               r"|^\s*(?:a|per|each|/)\s*(?:day|d)\b", _I)
+_PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administration|injection|application|serving)\b", _I)
+_PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
+_PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
+_COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length)\b", _I)
+# Every route pattern contains one of these stems (checked by test_dosage_vocabulary_hint).
+_ROUTE_HINT_RE = re.compile(r"lingual|tongue|buccal|cheek|nas|nostril|nose|cut|sub|s\.c|s/c|(?-i:SC|SQ|IM|IV)|skin|muscul|i\.m|muscle|vein|"
+                            r"ven|i\.v|infus|drip|inhal|nebuli|rect|suppositor|dermal|topical|area|cream|ointment|lotion|"
+                            r"serum|gel|massage|oral|mouth|swallow|p\.o|chew|drink|inject|shot|pin", _I)
+_WORD_AND_DIGIT_RE = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*\((\d+)\)", _I)
+_COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b", _I)
+_ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
+_COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
+
+
+def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """``(key, value)`` for every dosing statement in one piece of text."""
+    text = re.sub(r"\s", " ", unglue(text))
+    text = _WORD_AND_DIGIT_RE.sub(lambda m: m.group(2) + " " * (len(m.group(0)) - len(m.group(2))), text)
+    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a) and not _article_amount(text, a)]
+    freqs = schedule.frequencies(text)
+    regimens = _group(text, anchors, freqs, context)
+    cue = bool(_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context))
+    durations = schedule.durations(text, bool(_COURSE_CUE_RE.search(text) or _COURSE_CUE_RE.search(context)))
+    cycles = schedule.cycles(text)
+    limits = [m for m in freqs + durations if roles.limit_lead(text, m.start)]
+    out: list[tuple[str, dict[str, Any]]] = []
+    for m in limits:
+        fields = {k.replace("_min", "_max"): v for k, v in m.fields.items() if k.endswith(("_max", "_min"))}
+        if any(r.role == "limit" for r in regimens if gap(r, m.start, m.end) < 25):
+            continue
+        fields = {k: v for k, v in fields.items() if not k.startswith("interval")}
+        if fields:
+            value = {"limit": True, **fields}
+            out.append((f"dosage:{_route_of(text, value)}:limit", _sorted(value)))
+    max_days = roles.limit_duration(text)
+    if max_days is not None and not any(k.endswith(":limit") and "duration_days_max" in v for k, v in out):
+        value = {"limit": True, "duration_days_max": max_days}
+        out.append((f"dosage:{_route_of(text, value)}:limit", _sorted(value)))
+        durations = [m for m in durations if not re.search(r"\bthan\s*$", text[max(0, m.start - 10) : m.start])]
+    freqs = [m for m in freqs if m not in limits]
+    durations = [m for m in durations if m not in limits]
+    doses = [r for r in regimens if r.role == "dose"]
+    _package_extras(text, regimens)
+    if not doses and not any(r.role == "package" for r in regimens):
+        course = bool(_COURSE_CUE_RE.search(text) or _COURSE_CUE_RE.search(context))
+        only = _schedule_only(text, freqs, durations if course or freqs else [], cycles, cue or is_row or course)
+        if only:
+            for reg in regimens:  # "apply a 2% cream twice daily": the strength is part of the dose
+                if reg.role == "strength" and set(reg.value) <= {"concentration_percent", "concentration_mg_per_ml", "strength"}:
+                    only = (only[0], _sorted({**only[1], **{k: x for k, x in reg.value.items() if k != "strength"}}))
+                    reg.value = {}
+            out.append(only)
+        elif not regimens and not out:
+            at = roles.route_only_at(text)
+            near = [mm for mm in _route_mentions(text) if at is not None and 0 <= mm[1] - at <= 40]
+            near = [mm for mm in near if mm[0] != "injection"] or near  # "an injection under the skin"
+            route = min(near, key=lambda mm: mm[1])[0] if near else "unspecified"
+            if route != "unspecified":
+                out.append((f"dosage:{route}:route", {"route": route}))
+    elif doses:
+        _assign(text, doses, freqs, durations, cycles)
+    _assign_concentration(text, regimens)
+    _assign_phases(text, doses)
+    strengths = any(r.role == "strength" and r.value for r in regimens)
+    regimens = [r for r in regimens if r.value]
+    for reg in regimens:
+        if not reg.value or (reg.role == "package" and set(reg.value) == {"container_ml", "package"} and not strengths):
+            continue  # a bottle size alone says nothing about the amount of substance
+        if reg.role in ("dose", "limit"):
+            _assign_per(text, reg)
+        _assign_route(text, reg, regimens)
+        convert(text, reg)
+        if reg.value:
+            out.append((_key(reg), _sorted(reg.value)))
+    return out
+
+
+def _package_extras(text: str, regimens: list[Regimen]) -> None:
+    """Supply days and servings per container belong to the package claim (made when missing)."""
+    extra: dict[str, Any] = {}
+    days = roles.supply_days(text)
+    if days is not None:
+        extra["supply_days"] = days
+    c = _COUNT_WORD_RE.search(text)
+    if c:
+        unit = next((count_unit(w) for w in re.findall(r"[A-Za-z-]+", text) if count_unit(w) not in (None, "dose", "injection")), None)
+        extra["container_count"] = float(c.group("n"))
+        if unit:
+            extra["count_unit"] = unit
+    m = roles.SERVINGS_PER_RE.search(text)
+    if m:
+        n = parse_number(m.group("n"))
+        if n is not None:
+            extra["doses_per_container"] = n
+    if not extra:
+        return
+    pack = next((r for r in regimens if r.role == "package" and r.value), None)
+    if pack is None:
+        at = (m or c).start() if (m or c) else 0
+        pack = Regimen([Anchor("count", None, None, "dose", at, at + 1)], "package", {"package": True})
+        regimens.append(pack)
+    for k, x in extra.items():
+        pack.value.setdefault(k, x)
+
+
+def _article_amount(text: str, a: Anchor) -> bool:
+    """"a gram", "a milligram": a unit being named or defined, not an amount."""
+    return a.kind in ("mass", "volume", "iu") and bool(re.match(r"(?:an?|one)\s", text[a.start : a.end], _I)) and not \
+        _DOSE_CUE_RE.search(text[max(0, a.start - 25) : a.start])
+
+
+def _sorted(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: value[k] for k in sorted(value)}
+
+
+# --- grouping ----------------------------------------------------------------------------------
+
+
+def _role(text: str, a: Anchor, freqs: list[Modifier], context: str) -> str:
+    if roles.is_limit(text, a):
+        return "limit"
+    if a.kind in ("percent", "concentration"):
+        return "strength" if roles.is_solution_strength(text, a) else "skip"
+    if a.kind in ("mass", "iu") and roles.each_unit(text, a):
+        return "strength"
+    if roles.is_container(text, a):
+        return "package"
+    if a.kind == "count":
+        if a.unit == "dose" and (roles.after_contain(text, a) or roles.package_cue(text)):
+            return "package"
+        if a.unit in ("dose", "injection"):
+            return "limit" if roles.is_limit(text, a) else "skip"  # "a course of 20 injections", "4 doses": a frequency or a course, not an amount
+        if roles.package_cue(text) and (roles.after_contain(text, a) or not (freqs or _DOSE_CUE_RE.search(text))):
+            return "package"
+        if (a.high or 0) >= 10 and a.unit not in ("drop",) and not (freqs or _DOSE_CUE_RE.search(text)):
+            return "package"  # "120 softgels", "Ashwagandha … – 90 Count"
+        return "dose"
+    if a.kind in ("mass", "iu"):
+        if roles.each_unit(text, a):
+            return "strength"
+        if roles.unit_word_after(text, a) and not re.search(r"\b(?:take|use|inject|apply|chew|swallow)\b", text, _I):
+            return "strength"  # "Ashwagandha 500 mg Capsules"
+        if _ingredient_line(text, a, freqs, context):
+            return "strength"
+    return "dose"
+
+
+def _ingredient_line(text: str, a: Anchor, freqs: list[Modifier], context: str) -> bool:
+    """"Magnesium (as magnesium glycinate) 240 mg" on a label: composition, not an intake."""
+    if freqs or a.per or _DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context) and not _COMPOSITION_CONTEXT_RE.search(context):
+        return False
+    before = text[: a.start]
+    if not re.search(r"[A-Za-z]{3}", before) or len(text.split()) > 12:
+        return False
+    return bool(_COMPOSITION_CONTEXT_RE.search(context) or re.search(r"\(\s*as\s+[\w\s-]+\)\s*$", before, _I)
+                or re.match(r"^[A-Z][\w-]*(?:\s+[\w()-]+){0,5}\s*$", before) and not re.search(r"[.!?]", before))
+
+
+def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str) -> list[Regimen]:
+    regimens: list[Regimen] = []
+    for a in anchors:
+        role = _role(text, a, freqs, context)
+        if regimens and re.match(r"^\s*[(\[]\s*(?:=\s*|approx\.?\s*|about\s*)?$", text[regimens[-1].end : a.start]):
+            role = regimens[-1].role  # "50 mcg (2,000 IU)": the same amount restated in other units
+        if role == "skip":
+            continue
+        if role == "package" and a.kind == "count" and a.unit in ("vial", "ampoule", "sachet") and re.search(
+                r"\bcontents\s+of\s+(?:\w+\s+)?$", text[max(0, a.start - 20) : a.start], _I) and _DOSE_CUE_RE.search(text):
+            role = "dose"  # "inject the contents of one vial"
+        if a.kind == "count" and a.unit == "dose" and a.each is not None and role == "package":
+            # "ten 200 mcg doses": the package holds ten doses, each dose is 200 mcg
+            e = a.each
+            pack = next((r for r in reversed(regimens) if r.role == "package"), None)
+            if pack and _joins(text, pack, a, role):
+                pack.anchors.append(a)
+            else:
+                regimens.append(Regimen([a], role))
+            regimens.append(Regimen([Anchor(e.kind, e.low, e.high, e.unit, e.start, e.end)], "dose"))
+            continue
+        prev = regimens[-1] if regimens else None
+        if role == "package":
+            prev = next((r for r in reversed(regimens) if r.role == "package"), None)
+        if prev and prev.role == role and _joins(text, prev, a, role):
+            prev.anchors.append(a)
+        else:
+            regimens.append(Regimen([a], role))
+    doses = [r for r in regimens if r.role == "dose"]
+    if not freqs and not _DOSE_CUE_RE.search(text) and any(r.role in ("strength", "package") for r in regimens):
+        for reg in doses:  # "Semax 0.1% nasal drops, 3 ml": next to a strength, a bare volume is the pack size
+            if [a.kind for a in reg.anchors] == ["volume"]:
+                reg.role = "package"
+    for reg in regimens:
+        reg.value = values(text, reg)
+    return [r for r in regimens if r.value and (r.role != "dose" or _has_dose_context(text, r, freqs, context))]
+
+
+def _joins(text: str, prev: Regimen, a: Anchor, role: str) -> bool:
+    kinds = {x.kind for x in prev.anchors}
+    between = text[prev.end : a.start]
+    if role == "package":
+        return len(between) < 60 and not re.search(r";|\.\s+[A-Z]", between)
+    if a.kind in kinds or len(between) > 40 or _SEPARATOR_RE.search(between):
+        return False
+    return True
+
+
+def _has_dose_context(text: str, reg: Regimen, freqs: list[Modifier], context: str) -> bool:
+    kinds = {a.kind for a in reg.anchors}
+    if kinds & {"mass", "iu"}:
+        return True
+    if "count" in kinds:
+        return bool(_NOSTRIL_RE.search(text) or freqs or _DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context)
+                    or schedule.timings(text)
+                    or re.search(r"\bserving\s+size\b", text + " " + context, _I))
+    return bool(_DOSE_CUE_RE.search(text) or freqs or any(p.search(text) for _, p in ROUTES))
+
+
+# --- modifiers -------------------------------------------------------------------------------------
+
+
+def _target(regs: list[Regimen], m: Modifier, text: str, prefer_before: bool = True) -> Regimen:
+    lo = roles.clause_start(text, m.start)
+    before = [r for r in regs if r.end <= m.start and r.start >= lo]
+    if prefer_before and before:
+        return before[-1]
+    return min(regs, key=lambda r: (gap(r, m.start, m.end), r.start > m.start))
+
+
+def _assign(text: str, doses: list[Regimen], freqs: list[Modifier], durations: list[Modifier], cycles: list[Modifier]) -> None:
+    for m in freqs:
+        target = min(doses, key=lambda r: (gap(r, m.start, m.end), r.start > m.start))
+        for k, x in m.fields.items():
+            target.value.setdefault(k, x)
+    for m in schedule.timings(text):
+        target = min(doses, key=lambda r: (gap(r, m.start, m.end), r.start > m.start))
+        target.value["timing"] = schedule.merge_timing(target.value.get("timing", []), m.fields["timing"])
+    for m in durations + cycles:
+        target = _target(doses, m, text)
+        for k, x in m.fields.items():
+            target.value.setdefault(k, x)
+    for m in _NOSTRIL_RE.finditer(text):
+        reg = min(doses, key=lambda r: (gap(r, m.start(), m.end()), r.start > m.start()))
+        if reg.value.get("count_unit") in ("drop", "spray", "puff") and not _ONE_NOSTRIL_RE.search(text[m.start() : m.end()]):
+            reg.value["per_nostril"] = True
+
+
+def _assign_concentration(text: str, regimens: list[Regimen]) -> None:
+    """A strength written next to a dose ("0.15% nasal drops: instil 2-3 drops") is part of the dose."""
+    doses = [r for r in regimens if r.role == "dose"]
+    if not doses:
+        return
+    for reg in [r for r in regimens if r.role == "strength" and set(r.value) <= {"concentration_percent", "concentration_mg_per_ml", "strength"}]:
+        target = min(doses, key=lambda r: gap(r, reg.start, reg.end))
+        for k, x in reg.value.items():
+            if k != "strength":
+                target.value.setdefault(k, x)
+        reg.value = {}
+
+
+def _assign_phases(text: str, doses: list[Regimen]) -> None:
+    prev_end = 0
+    for reg in doses:
+        lo = max(prev_end, reg.start - 50)
+        phase = roles.phase_before(text, reg.start, lo)
+        if phase:
+            reg.value["phase"] = phase
+        prev_end = reg.end
+    if any(r.value.get("phase") == "increase" for r in doses):
+        first = doses[0]
+        if "phase" not in first.value:
+            first.value["phase"] = "start"
+
+
+def _assign_per(text: str, reg: Regimen) -> None:
+    v = reg.value
+    if "per" in v or not ({"min_mg", "max_mg", "min_ml", "max_ml", "min_iu", "max_iu", "count_min", "count_max"} & set(v)):
+        return
+    main = reg.anchors[-1]
+    after = text[main.end : main.end + 60]
+    words = re.match(r"^[\s,)]*(?:of\b)?(?:[\s,)]+[\w()-]+){0,4}?[\s,)]*(?=(?:daily|every|each|per|a|in|within|/)\b|/)", after, _I)
+    if words and not re.search(r"\b(?:once|twice|thrice|times|every\s+\d)\b|\d\s*[x×]", words.group(0), _I):
+        after = after[words.end() :]  # "200 mcg of BPC-157 per day"
+    if _PER_DAY_AFTER_RE.match(after) or _PER_DAY_BEFORE_RE.search(text[max(0, reg.start - 60) : reg.start]):
+        if not re.match(r"^\s*(?:every|each)\s+day\b", after, _I) or not any(k.startswith("times_per") for k in v):
+            v["per"] = "day"
+    elif _PER_WEEK_AFTER_RE.match(after):
+        v["per"] = "week"
+    elif _PER_DOSE_NEAR_RE.search(text[max(0, reg.start - 30) : main.end + 30]):
+        v["per"] = "dose"
+
+
+@functools.lru_cache(maxsize=512)
+def _route_mentions(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Route words in ``text`` (first pattern wins where two overlap); cached: asked per regimen."""
+    if not _ROUTE_HINT_RE.search(text):
+        return ()
+    mentions: list[tuple[str, int, int]] = []
+    for name, rx in ROUTES:
+        for m in rx.finditer(text):
+            if not any(m.start() < e and s < m.end() for _, s, e in mentions):
+                mentions.append((name, m.start(), m.end()))
+    return tuple(mentions)
+
+
+def _assign_route(text: str, reg: Regimen, regimens: list[Regimen]) -> None:
+    mentions = _route_mentions(text)
+    if len(regimens) > 1:
+        mentions = [mm for mm in mentions if min(regimens, key=lambda r: (gap(r, mm[1], mm[2]), r.start > mm[1])) is reg]
+    specific = [mm for mm in mentions if mm[0] != "injection"] or mentions
+    if specific:
+        reg.value["route"] = min(specific, key=lambda mm: gap(reg, mm[1], mm[2]))[0]
+    elif reg.value.get("count_unit") in IMPLIED_ROUTES and reg.role in ("dose", "limit"):
+        reg.value["route"] = IMPLIED_ROUTES[reg.value["count_unit"]]
+    elif reg.role == "dose" and re.search(r"\bsprays?\b", text, _I) and not re.search(r"\b(?:throat|oral|mouth)\s+spray", text, _I):
+        reg.value["route"] = "intranasal"
+
+
+def _route_of(text: str, value: dict[str, Any]) -> str:
+    mentions = _route_mentions(text)
+    specific = [mm for mm in mentions if mm[0] != "injection"] or mentions
+    if specific:
+        value["route"] = specific[0][0]
+        return specific[0][0]
+    if re.search(r"\bsprays?\b", text, _I) and not re.search(r"\b(?:throat|oral|mouth)\s+spray", text, _I):
+        value["route"] = "intranasal"
+        return "intranasal"
+    return "unspecified"
+
+
+def route_row(text: str) -> str | None:
+    """The route a "Route | subcutaneous" row states, else None."""
+    m = _ROUTE_ROW_RE.match(text)
+    if not m:
+        return None
+    mentions = _route_mentions(text[m.end() :])
+    return mentions[0][0] if len(mentions) == 1 else None
+
+
+def _schedule_only(text: str, freqs: list[Modifier], durations: list[Modifier], cycles: list[Modifier],
+                   cue: bool) -> tuple[str, dict[str, Any]] | None:
+    """A frequency, course or cycle with no amount is a claim only with a dosing cue."""
+    if not cue:
+        return None
+    value: dict[str, Any] = {}
+    periodic = [f for f in freqs if f.extra.get("period")]
+    if periodic:
+        value.update(periodic[0].fields)
+    for t in schedule.timings(text):
+        if value:
+            value["timing"] = schedule.merge_timing(value.get("timing", []), t.fields["timing"])
+    kind = "frequency"
+    for m in cycles[:1]:
+        value.update(m.fields)
+        kind = kind if periodic else "cycle"
+    for m in durations[:1]:
+        value.update(m.fields)
+        kind = kind if periodic or cycles else "duration"
+    if not value:
+        return None
+    route = _route_of(text, value)
+    return f"dosage:{route}:{kind}", _sorted(value)
+
+
+def _key(reg: Regimen) -> str:
+    v = reg.value
+    route = v.get("route") or "unspecified"
+    if reg.role in ("package", "strength", "limit"):
+        kind = reg.role
+    elif v.get("per") in ("day", "week"):
+        kind = v["per"]
+    else:
+        kind = "dose"
+    return f"dosage:{route}:{kind}"
+
