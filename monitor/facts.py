@@ -280,5 +280,11 @@ def describe_value(category: str, value: dict[str, Any]) -> str:
             return schema.EVIDENCE_LEVEL.describe(value)
         quals = ", ".join(value.get("qualifiers") or [])
         return f"{value.get('kind', 'evidence')}" + (f" ({quals})" if quals else "")
-    return ", ".join(f"{k}: {v if not isinstance(v, list) else ', '.join(map(str, v))}"
-                     for k, v in sorted(value.items()))
+    return ", ".join(f"{k.replace('_', ' ')}: {_words(v)}" for k, v in sorted(value.items()))
+
+
+def _words(v: Any) -> str:
+    """A value as words: snake_case names read with spaces, lists joined."""
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_words(x) for x in v)
+    return str(v).replace("_", " ") if isinstance(v, str) else str(v)

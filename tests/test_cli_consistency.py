@@ -82,6 +82,9 @@ def _key_cells(table: str) -> list[str]:
 def test_piped_tables_keep_every_claim_key_whole(tmp_path):
     """CliRunner output is not a terminal: rich lays tables out for 80 columns, as in a pipe."""
     page = _page(tmp_path)
+    # A contraindication key is long (safety:contraindication:severe_hepatic_impairment).
+    page.write_text(page.read_text(encoding="utf-8").replace(
+        "</article>", "<p>Do not use Semax if you have severe hepatic impairment.</p></article>", 1), encoding="utf-8")
     runner = CliRunner()
     claims = json.loads(runner.invoke(cli, ["claims", str(page), "--json"]).output)["claims"]
     keys = [c["key"] for c in claims]

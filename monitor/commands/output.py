@@ -103,5 +103,14 @@ def widen_for_pipe(console: Any, table: Any) -> None:
     if console.is_terminal:
         return
     needed = Measurement.get(console, console.options.update(max_width=PIPE_MAX_WIDTH), table).minimum
-    if needed > console.width:
-        console.width = min(PIPE_MAX_WIDTH, needed)
+    if needed <= console.width:
+        return
+    # rich's measured minimum can be a few columns short of what a table with fixed-width
+    # (no_wrap) columns really takes; widen until every rendered row closes its right border.
+    for width in range(min(PIPE_MAX_WIDTH, needed), PIPE_MAX_WIDTH + 1):
+        console.width = width
+        with console.capture() as capture:
+            console.print(table)
+        rows = [line for line in capture.get().splitlines() if line.strip()]
+        if all(line.rstrip()[-1:] in "│┃┓┛┐┘┤┫╗╝║" for line in rows if line[:1] in "│┃┏┗┌└├┣╔╚║"):
+            return
