@@ -69,6 +69,14 @@ def _pair(olds: list[Fact], news: list[Fact]) -> tuple[list[tuple[Fact, Fact]], 
             [f for j, f in enumerate(news) if j not in used_n])
 
 
+def _restated(fact: Fact, other_side: list[Fact]) -> bool:
+    """The other side states the same dosage value under a more or less precise route (the
+    unrouted "once daily" merged into "inject once daily intravenously"): not a removal."""
+    return fact.category == "dosage" and any(
+        f.family == fact.family and f.ident == fact.ident and f.scope != fact.scope and _refines(f.scope, fact.scope)
+        for f in other_side)
+
+
 def _lost_copies(keep: dict[str, list[Fact]], lose: dict[str, list[Fact]]) -> list[Fact]:
     """Stating sentences of values on both sides that ``keep`` lost (up to its excess of copies)."""
     out = []
@@ -112,12 +120,14 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
         families[f.family][0].append(f)
     for f in gained:
         families[f.family][1].append(f)
+    new_facts = [f for values in new_keys.values() for fs in values.values() for f in fs]
+    old_facts = [f for values in old_keys.values() for fs in values.values() for f in fs]
     for family, (lo, ga) in families.items():
         if family.startswith("dosage:*:") and lo and ga:
             pairs, lo, ga = _pair(lo, ga)
             changes.extend(_change("changed", a, b) for a, b in pairs)
-        changes.extend(_change("removed", a, None) for a in lo)
-        changes.extend(_change("added", None, b) for b in ga)
+        changes.extend(_change("removed", a, None, minor=_restated(a, new_facts)) for a in lo)
+        changes.extend(_change("added", None, b, minor=_restated(b, old_facts)) for b in ga)
     changes.extend(_substitutions(old_keys, new_keys, changes))
     if not include_unchanged:
         changes = [c for c in changes if c.material]
@@ -161,7 +171,11 @@ def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[st
                     and f.key not in reported and f.aspect.alerted]
             gained = [f for f in nfs if f.category == category and (f.key, f.ident) not in o_ids
                       and f.key not in reported and f.aspect.alerted]
-            pairs, _, _ = _pair(lost, gained)
+            # Only a fact of the same kind can take another's place (a study kind for a study
+            # kind, a frequency for a frequency): a volume is never "changed" into a frequency.
+            pairs = [p for aspect in {f.aspect.name for f in lost}
+                     for p in _pair([f for f in lost if f.aspect.name == aspect],
+                                    [f for f in gained if f.aspect.name == aspect])[0]]
             for a, b in pairs:
                 reported |= {a.key, b.key}
                 change = _change("changed", a, b)
@@ -220,10 +234,11 @@ def _side(f: Fact | None) -> Claim | None:
     return Claim(c.category, f.key, c.text, dict(f.shown), c.start, c.end, c.subject)
 
 
-def _change(kind: str, old: Fact | None, new: Fact | None) -> Change:
+def _change(kind: str, old: Fact | None, new: Fact | None, *, minor: bool = False) -> Change:
+    """One change; ``minor`` forces a wording-level change (recorded, never alerted)."""
     fact = new or old
     assert fact is not None
-    sev, material = severity_of(kind, old, new)
+    sev, material = ("low", False) if minor else severity_of(kind, old, new)
     summary = summarize(kind, old, new)
     if kind in ("changed", "added", "removed") and not material:
         kind = "minor"

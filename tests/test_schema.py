@@ -154,3 +154,14 @@ def test_values_stored_by_older_extractors_equal_todays_and_still_change(legacy,
     bumped = {k: v * 3 if isinstance(v, (int, float)) else v for k, v in today.items()}
     changed = Claim("dosage", "dosage:oral:dose", "c", {"route": "oral", "min_mg": 1, "max_mg": 1, **bumped})
     assert len(diff_claims([old], [changed])) == 1
+
+
+def test_an_unrouted_frequency_merged_into_a_routed_line_is_not_a_removal():
+    routed = Claim("dosage", "dosage:intravenous:dose", "Infuse 10 ml intravenously once daily.",
+                   {"route": "intravenous", "min_ml": 10, "max_ml": 10, "times_per_day_min": 1, "times_per_day_max": 1})
+    oral = Claim("dosage", "dosage:oral:dose", "Or take 5 mg by mouth.", {"route": "oral", "min_mg": 5, "max_mg": 5})
+    unrouted = Claim("dosage", "dosage:unspecified:frequency", "Give it once daily.",
+                     {"times_per_day_min": 1, "times_per_day_max": 1})
+    assert diff_claims([routed, oral, unrouted], [routed, oral]) == []
+    kinds = [c.kind for c in diff_claims([routed, oral, unrouted], [routed, oral], include_unchanged=True)]
+    assert "minor" in kinds
