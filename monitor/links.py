@@ -15,6 +15,11 @@ def change_path(change_id: int) -> str:
     return f"/-/claimwatch/change/{int(change_id)}"
 
 
+def evidence_path(change_id: int) -> str:
+    """``/-/claimwatch/evidence/ID.zip``: the change's evidence bundle (``monitor evidence ID``)."""
+    return f"/-/claimwatch/evidence/{int(change_id)}.zip"
+
+
 def absolute(base_url: str | None, path: str) -> str | None:
     """``path`` under the configured Datasette base URL, or None when none is configured."""
     return f"{base_url.rstrip('/')}{path}" if base_url else None

@@ -149,6 +149,14 @@ def test_recent_changes_page_in_a_real_browser(server) -> None:
     _assert_no_script_ran(dom, page)
 
 
+def test_front_page_in_a_real_browser(server) -> None:
+    dom, page = _load(server, "/")
+    assert page.title.strip() == "claimwatch"
+    assert "Recent changes" in page.text and "Sources failing" in page.text and "Claims across sources" in page.text
+    assert "0.3–0.6 mg" in page.text or "/-/claimwatch/change/" in dom
+    _assert_no_script_ran(dom, page)
+
+
 def test_diff_pages_in_a_real_browser(server) -> None:
     dom, page = _load(server, "/-/claimwatch/diff/alpha/1..2")
     assert OLD_DOSE in page.text and NEW_DOSE in page.text
@@ -161,7 +169,8 @@ def test_diff_pages_in_a_real_browser(server) -> None:
 def test_screenshots(server) -> None:
     url, tmp = server
     SCREENS.mkdir(parents=True, exist_ok=True)
-    for name, path in (("recent_changes", "history/recent_changes?_hide_sql=1"), ("diff", "-/claimwatch/diff/alpha/1..2")):
+    for name, path in (("home", ""), ("recent_changes", "history/recent_changes?_hide_sql=1"),
+                       ("diff", "-/claimwatch/diff/alpha/1..2")):
         shot = tmp / f"{name}.png"
         _chromium(tmp, f"--screenshot={shot}", "--window-size=1280,900", url + path)
         assert shot.stat().st_size > 10_000  # a rendered page, not an empty image

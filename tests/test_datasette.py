@@ -182,6 +182,19 @@ def test_failing_sources_and_alerts_queue(ds: Any) -> None:
 # ---------------------------------------------------------------- pages
 
 
+def test_front_page_shows_recent_changes_failing_sources_and_queries(ds: Any) -> None:
+    response = get(ds, "/")
+    assert response.status_code == 200
+    html = response.text
+    assert "Recent changes" in html and "/-/claimwatch/change/" in html
+    assert "Sources failing" in html and "timeout after 30 s" in html  # beta's last error
+    for title in ("Recent changes", "Claims across sources", "Dosage history", "Failing sources", "Alerts queue"):
+        assert title in html
+    assert 'href="/history"' in html  # Datasette's table list is one click away
+    assert "_sqlite_migrations" not in html
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+
+
 def test_diff_page_shows_old_and_new_dosage_side_by_side(ds: Any) -> None:
     response = get(ds, "/-/claimwatch/diff/alpha/1..2")
     assert response.status_code == 200
@@ -223,6 +236,7 @@ def test_fts_finds_claims_and_version_text(ds: Any) -> None:
     "/history/sources", "/history/sources/hostile", "/history/alerts", "/history/recent_changes",
     "/history/claims_across_sources", "/history/dosage_history?source=hostile", "/history/alerts_queue",
     "/history/version_timeline?source=hostile", "/-/claimwatch/diff/hostile/1..2", "/-/claimwatch/change/4",
+    "/",
 ])
 def test_page_content_is_always_escaped(ds: Any, path: str) -> None:
     response = get(ds, path)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
-from monitor.links import absolute, change_path
+from monitor.links import absolute, change_path, evidence_path
 from monitor.render import clean, md_escape
 
 TEXT, MARKDOWN, HTML = "text", "markdown", "html"
@@ -139,6 +139,7 @@ def _item_lines(item: AlertItem, base_url: str | None) -> list[list[Piece]]:
         versions = f" (version {ch['from_version']} → {ch['to_version']})" if ch.get("from_version") else ""
         lines.append([("text", f"Detected: {ch.get('detected_at') or item.created_at}{versions}")])
         for label, url in (("Change: ", change_link(base_url, ch["id"])),
+                           ("Evidence bundle: ", absolute(base_url, evidence_path(ch["id"]))),
                            ("History: ", history_link(base_url, item.source_id))):
             if url:
                 lines.append([("text", label), ("link", url)])

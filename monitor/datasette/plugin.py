@@ -94,7 +94,8 @@ def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     from monitor.archive import web as archive_web  # evidence bundles (issue 18)
 
-    return [(routes.DIFF_ROUTE, routes.diff_page), (routes.CHANGE_ROUTE, routes.change_page),
+    return [(routes.HOME_ROUTE, routes.home_page),
+            (routes.DIFF_ROUTE, routes.diff_page), (routes.CHANGE_ROUTE, routes.change_page),
             (routes.CSS_ROUTE, routes.css), (archive_web.EVIDENCE_ROUTE, archive_web.evidence_zip)]
 
 

@@ -17,6 +17,8 @@ DIFF_ROUTE = r"/-/claimwatch/diff/(?P<source>[^/]+)/(?P<range>[^/]*)$"
 CHANGE_ROUTE = r"/-/claimwatch/change/(?P<id>[^/]*)$"
 MAX_ID = 2 ** 63 - 1
 CSS_ROUTE = r"/-/claimwatch/claimwatch\.css$"
+HOME_ROUTE = r"^/$"
+RECENT_ON_HOME = 20
 CSS_PATH = "/-/claimwatch/claimwatch.css"
 
 
@@ -41,6 +43,35 @@ def _database(datasette: Any, request: Any) -> tuple[str, Any]:
 async def _render(datasette: Any, request: Any, template: str, context: dict[str, Any]) -> Response:
     tmpl = datasette.jinja_env.from_string(pages.template_source(template))
     return _html(await datasette.render_template(tmpl, context, request=request, view_name="claimwatch"))
+
+
+async def home_page(datasette: Any, request: Any) -> Response:
+    """``/``: recent changes, failing sources and the canned queries of every attached history
+    (Datasette's own table list stays one click away), instead of a bare list of tables."""
+    from monitor.datasette.instance import histories
+    from monitor.datasette.queries import canned_queries
+
+    found = []
+    for name in histories(datasette):
+        db = datasette.get_database(name)
+        changes = (await db.execute(
+            "select id, source_id, severity, summary, status, detected_at from changes "
+            "where kind in ('added', 'removed', 'changed') order by detected_at desc, id desc limit ?",
+            [RECENT_ON_HOME])).rows
+        failing = (await db.execute(
+            "select source_id, consecutive_failures, last_error, last_checked_at from source_state "
+            "where consecutive_failures > 0 order by consecutive_failures desc, source_id")).rows
+        counts = await _one(db, "select (select count(*) from sources) as sources, "
+                                "(select count(*) from versions) as versions", [])
+        url = datasette.urls.database(name)
+        found.append({
+            "name": name, "url": url, "failing": failing,
+            "sources": counts["sources"] if counts else 0, "versions": counts["versions"] if counts else 0,
+            "changes": [{**dict(r), "href": render.change_path(r["id"]) + f"?db={name}"} for r in changes],
+            "queries": [{"name": q, "title": spec["title"], "description": spec["description"]}
+                        for q, spec in canned_queries().items()],
+        })
+    return await _render(datasette, request, "cw_home.html", {"histories": found})
 
 
 async def css(request: Any) -> Response:
