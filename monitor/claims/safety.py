@@ -87,7 +87,7 @@ _TOL_RE = re.compile(
     r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(well|poorly)\b",
     _I,
 )
-_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b|\b(non)-?toxic\b"
+_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b(?!\s+(?:data|stud|information|testing|reports|findings))|\b(non)-?toxic\b"
                      r"|\btoxicity\s+(?:is|was|appears|seems|remains)\s+(?:\w+\s+)?(low|minimal|negligible|high|significant)\b", _I)
 # "shows no allergenic, embryotoxic or mutagenic properties": a negated list of toxicity words.
 TOXICITY_WORDS = ("toxic", "embryotoxic", "mutagenic", "carcinogenic", "teratogenic", "genotoxic", "allergenic",
