@@ -112,6 +112,8 @@ def _compile(phrases: tuple[str, ...], flags: int = re.IGNORECASE) -> re.Pattern
 _META_RE = _compile(META_UNIT)
 _DEFINITION_RE = _compile(DEFINITION_UNIT)
 _HYPOTHETICAL_RE = _compile(HYPOTHETICAL_UNIT)
+# "if you have ever had X" asks about a medical history (a contraindication), not a hypothetical.
+_PAST_HISTORY_RE = re.compile(r"\b(?:have|has)\s+ever\s+(?:had|been\s+diagnosed|suffered|experienced)\b", re.IGNORECASE)
 _REVERSED_RE = _compile(REVERSED_FORWARD)
 _PSEUDO_RE = _compile(PSEUDO_SELF)
 _SENTENCE_STOP_RE = re.compile(r"[.!?](?:\[[^\]]{1,20}\])*\s+(?=[A-Z])")
@@ -175,7 +177,7 @@ def non_assertive(text: str) -> str | None:
         return "meta"
     if _DEFINITION_RE.search(s):
         return "definition"
-    if _HYPOTHETICAL_RE.search(s) and not _SENTENCE_STOP_RE.search(s):
+    if _HYPOTHETICAL_RE.search(_PAST_HISTORY_RE.sub(" ", s)) and not _SENTENCE_STOP_RE.search(s):
         return "hypothetical"
     return None
 
