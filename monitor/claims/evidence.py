@@ -183,12 +183,12 @@ def _side_effect_report(unit: TextUnit, clause: str) -> bool:
 
 # "in patients", "patients with ...", a bare "trial": a population or a setting, evidence only when the
 # clause reports a finding or a study ("kidney function should be monitored in patients" is advice).
-_POPULATION_RE = re.compile(r"^(?:in\s+(?:healthy\s+)?patients|patients?\s)", _I)
+_POPULATION_RE = re.compile(r"^(?:in\s+(?:healthy\s+)?patients|patients?\s|in\s+(?:healthy\s+|actual\s+|real\s+|living\s+)?humans\b)", _I)
 # "No hair loss was reported during the trial": the trial is when, not what the evidence is.
 _SETTING_RE = re.compile(r"\b(?:during|throughout|over\s+the\s+course\s+of|after|before|since)\s+(?:the|this|that|our)\s+$", _I)
 _FINDING_RE = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|data|evidence|results?|outcomes?|shown|showed|shows|found|finds|improv\w*|reported\s+(?:improv|better|benefit|fewer|less|faster)\w*"
-    r"|associated|effective|efficacy|benefit\w*|demonstrated|observed\s+(?:improv|better|benefit)\w*|recovery|response|randomi[sz]ed|enrolled)\b", _I)
+    r"|associated|effective|efficacy|benefit\w*|demonstrated|tried|tested|studied|investigated|observed\s+(?:improv|better|benefit)\w*|recovery|response|randomi[sz]ed|enrolled)\b", _I)
 
 
 # A study only planned or hoped for is not evidence ("they plan to start a trial next year").

@@ -102,6 +102,7 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
     ("mood_changes", r"mood\s+(?:swings|changes)"),
     ("seizures", r"seizures?|convulsions?"),
+    ("serious_skin_reaction", r"(?:serious|severe)\s+skin\s+reactions?|skin\s+blistering|blistering\s+(?:or|and)\s+peeling(?:\s+of\s+the\s+skin)?"),
     ("swelling", r"swelling|swollen\s+(?:face|lips|tongue|ankles|legs|feet)"),
 )
 # One leading \b outside the alternation (not one per alternative) lets the regex engine skip

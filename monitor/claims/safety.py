@@ -48,7 +48,7 @@ _ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "m
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
     r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
-    r"|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
+    r"|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
     r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",

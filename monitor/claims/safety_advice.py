@@ -45,7 +45,7 @@ INTERACTION_BEFORE_ITEMS = (
     "do not combine with", "do not combine … with", "don't combine with", "should not be combined with",
     "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with",
     "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
-    "do not mix with", "do not mix … with", "should not be taken with", "should not be used with", "not to be taken with",
+    "do not mix with", "do not mix … with", "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
     "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
     "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
     "dangerous with", "dangerous when combined with", "when combined with", "enhance the effect of",
@@ -174,12 +174,19 @@ _PREGNANCY_PART_RE = re.compile(r"(?:(?:are|being)\s+)?(?:in\s+)?(?:the\s+)?(?:f
                                 r"(?:(?:\w+\s+){0,2}(?:months|weeks)\s+of\s+pregnancy|trimester(?:\s+of\s+pregnancy)?|pregnancy)", _I)
 
 
+_CONTAINING_RE = re.compile(r"(?:any\s+|all\s+)?(?:other\s+)?(?:medicines?|medications?|products?|drugs?|remedies)\s+(?:that|which)\s+"
+                            r"(?:also\s+)?contains?\s+([\w-]+)|(?:any\s+|all\s+)?(?:other\s+)?([\w]+)-containing\s+(?:medicines|medications|products|drugs)", _I)
+
+
 def _name(item: str) -> str | None:
     item = " ".join(item.split()).strip(" ,.-–—'\"")
     item = _LEAD_RE.sub("", item).strip(" ,.-–—")
     low = item.lower()
     if not low or low in ITEM_EMPTY or low in NOT_MEDICAL or len(low.split()) > 5 or not re.search(r"[a-z]", low):
         return None
+    m = _CONTAINING_RE.fullmatch(low)  # "any other medicine that contains paracetamol"
+    if m:
+        return re.sub(r"[^a-z0-9]+", "_", (m.group(1) or m.group(2))).strip("_") + "_containing_medicines"
     if _GENERIC_DRUGS_RE.search(low) or find_subject(low):  # "other medications you take", the substance itself
         return None
     if COMMERCE_WORDS.intersection(re.findall(r"[a-z]+", low)):
