@@ -57,7 +57,8 @@ DEFINITION_UNIT = (
     "are drugs whose", "are substances whose", "means that a drug", "to be approved, a", "before a drug can",
     "in order to be approved", "for a drug to be", "a drug must", "drugs must", "the approval process",
     "generally means", "in general, approval", "approval generally", "approval usually", "approval typically",
-    "typically requires", "usually requires",
+    "typically requires", "usually requires", "how approval works", "how … approval works", "how scheduling works",
+    "are those with", "are those that", "are those which", "is one with", "are ones that",
 )
 # "A controlled substance is a drug ...", "An approved drug is ...": a generic noun defined.
 _GENERIC_SUBJECT_RE = re.compile(
