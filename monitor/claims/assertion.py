@@ -57,7 +57,8 @@ DEFINITION_UNIT = (
     "are drugs whose", "are substances whose", "means that a drug", "to be approved, a", "before a drug can",
     "in order to be approved", "for a drug to be", "a drug must", "drugs must", "the approval process",
     "generally means", "in general, approval", "approval generally", "approval usually", "approval typically",
-    "typically requires", "usually requires",
+    "typically requires", "usually requires", "how approval works", "how … approval works", "how scheduling works",
+    "are those with", "are those that", "are those which", "is one with", "are ones that",
 )
 # "A controlled substance is a drug ...", "An approved drug is ...": a generic noun defined.
 _GENERIC_SUBJECT_RE = re.compile(
@@ -112,6 +113,8 @@ def _compile(phrases: tuple[str, ...], flags: int = re.IGNORECASE) -> re.Pattern
 _META_RE = _compile(META_UNIT)
 _DEFINITION_RE = _compile(DEFINITION_UNIT)
 _HYPOTHETICAL_RE = _compile(HYPOTHETICAL_UNIT)
+# "if you have ever had X" asks about a medical history (a contraindication), not a hypothetical.
+_PAST_HISTORY_RE = re.compile(r"\b(?:have|has)\s+ever\s+(?:had|been\s+diagnosed|suffered|experienced)\b", re.IGNORECASE)
 _REVERSED_RE = _compile(REVERSED_FORWARD)
 _PSEUDO_RE = _compile(PSEUDO_SELF)
 _SENTENCE_STOP_RE = re.compile(r"[.!?](?:\[[^\]]{1,20}\])*\s+(?=[A-Z])")
@@ -175,7 +178,7 @@ def non_assertive(text: str) -> str | None:
         return "meta"
     if _DEFINITION_RE.search(s):
         return "definition"
-    if _HYPOTHETICAL_RE.search(s) and not _SENTENCE_STOP_RE.search(s):
+    if _HYPOTHETICAL_RE.search(_PAST_HISTORY_RE.sub(" ", s)) and not _SENTENCE_STOP_RE.search(s):
         return "hypothetical"
     return None
 

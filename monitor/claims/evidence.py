@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 
 from monitor.claims import register
-from monitor.claims.lexicon import EFFECT_RE, clauses, is_reference, make_claim, negated_before, segments
+from monitor.claims.lexicon import EFFECT_RE, clauses, is_reference, make_claim, negated_before, phrases_re, segments
 from monitor.models import Claim, TextUnit
 
 _I = re.IGNORECASE
@@ -44,11 +44,17 @@ _LW = r"(very[ -]low|low|moderate|medium|high|strong|weak|insufficient)"
 # A grade given as a value (label or predicate) may also be "limited" ("EVIDENCE GRADE · LIMITED",
 # "the evidence is limited"); attributive "limited evidence" is a qualifier of a kind, not a grade.
 _LWV = r"(very[ -]low|low|moderate|medium|high|strong|weak|insufficient|limited|poor|good)"
+_CONCLUDE = r"(?:support|draw|conclude|recommend|establish|confirm|show|determine|justify|prove)\b"
 _LEVEL_RES = (
+    # A badge alone in its unit: "LIMITED EVIDENCE", "Weak scientific evidence".
+    re.compile(r"^\W*" + _LWV + r"\s+(?:scientific\s+|clinical\s+)?(?:evidence|support)\W*$", _I),
+    # A label whose value follows symbols or a glued word: "Evidence strength: ▮▮▯ (limited)", "Scientific supportWeak".
+    re.compile(r"\b(?:evidence|scientific\s+support)(?:\s+(?:level|grade|rating|quality|strength))?\s*[:=|·•–—-]?\s*"
+               r"[^\w\s]{0,12}\s*\(?" + _LWV + r"\)?\W*$", _I),
     re.compile(
         r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"
         r"quality\s+of\s+(?:the\s+)?evidence|strength\s+of\s+(?:the\s+)?evidence|certainty\s+of\s+(?:the\s+)?evidence)"
-        r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)",
+        r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:in|by)\b)(?!\s+to\s+(?!" + _CONCLUDE + r"))",
         _I,
     ),
     re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in)\s+"
@@ -61,7 +67,7 @@ _LEVEL_RES = (
     re.compile(_LW + r"(?:[- ](?:quality|certainty|level|grade))?[- ]evidence\b", _I),
 )
 _GRADE_RES = (
-    re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-|]?\s*([A-D])\b(?![-\w])"),
+    re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-|·•–—]?\s*([A-D])\b(?![-\w])"),
     re.compile(r"(?i:\bgrade)\s+([A-D])\s+(?i:evidence)\b"),
     re.compile(r"(?i:\b(?:level\s+of\s+evidence|evidence(?:\s+(?:level|rating))?))\s*[:=|]\s*([A-D])\b(?![-\w])"),
 )
@@ -70,31 +76,32 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("meta_analysis", r"\bmeta-?analys[ie]s\b|\bsystematic\s+reviews?\b|\bCochrane\s+(?:review|analysis)\b|\bpooled\s+analys[ie]s\b|\bumbrella\s+review\b"),
     ("rct", r"\b(?:randomi[sz]ed|placebo[- ]controlled|double[- ]blind(?:ed)?|controlled)\b(?:[\s,]+[\w-]+){0,3}?\s+"
             r"(?:trials?|stud(?:y|ies))\b|(?-i:\bRCTs?\b)"),
-    ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies)\b|\bcase\s+(?:reports?|series)\b|\bpost-?marketing\b"),
+    ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies)\b|\bpost-?marketing\b"),
     ("clinical_use", r"\bclinical\s+use\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"
-                     r"|\b(?:used|prescribed|employed|established|adopted)\s+(?:\w+\s+){0,3}?in\s+(?:\w+\s+)?clinical\s+(?:practice|settings?)\b"
+                     r"|\b(?:used|prescribed|employed|established|adopted)\s+(?:\w+\s+){0,3}?in\s+(?:[\w-]+\s+){0,2}?(?:clinical\s+)?(?:practice|settings?)\b"
+                     r"|\bclinical\s+experience\b|\b(?:doctors|physicians|clinicians|neurologists|psychiatrists)\s+(?:in\s+[\w-]+\s+)?(?:prescribe|use|recommend)\b"
                      r"|\bclinical\s+practice\s+(?:has|have|uses?|relies|shows?)\b"),
     ("anecdotal", r"\banecdot\w*|\busers?\s+(?:on\s+\w+\s+|\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
-                  r"|\btestimonials?\b|\bforum\s+(?:reports|posts|logs)\b|\breddit\s+(?:posts|threads|reports)\b"
+                  r"|\btestimonials?\b|\bforum\s+(?:reports|posts|logs)\b|\b(?:customers|clients|buyers|reviewers)\s+(?:\w+\s+)?(?:tell|report|say|swear|rave)\w*|\breddit\s+(?:posts|threads|reports)\b"
                   r"|\b(?:guys|folks|people|members|posters|many\s+of\s+us)\s+(?:on\s+(?:here|the\s+forum|reddit)\s+|here\s+)(?:report|say|swear|claim|describe)\w*"),
     ("human", r"\b(?:human|clinical)(?:\s*(?:,|and|or|&)\s*(?:pre-?clinical|animal|human|clinical))*\s+(?!safety\b)(?:[\w-]+\s+)?"
-              r"(?:trials?|stud(?:y|ies)|data|evidence|outcomes|results|subjects|volunteers)\b|\bhuman\s+research\b"
-              r"|\bin\s+(?:healthy\s+)?(?:humans|volunteers|human\s+subjects)\b"
+              r"(?:trials?|stud(?:y|ies)|data|evidence|outcomes|results|subjects|volunteers)\b(?!\s+(?:rating|grade|level|score)\b)|\bhuman\s+research\b"
+              r"|\bin\s+(?:healthy\s+|actual\s+|real\s+|living\s+)?(?:humans|volunteers|human\s+subjects)\b"
               r"|\b(?:tested|studied|trialled|trialed|evaluated)\s+in\s+(?:people|humans|patients)\b"
               r"|\b(?:stud(?:y|ies)|trials?|reviews?|series|surveys?|analys[ie]s|experiments?)\s+(?:of|in|with|among|involving|on)\s+"
               r"(?:about\s+|over\s+|nearly\s+|some\s+|just\s+|only\s+)?(?:\d[\d,]*\s+|a\s+(?:group|cohort|handful|few|number|sample)\s+of\s+"
               r"|a\s+few\s+|several\s+|a\s+)?(?:[\w-]+\s+){0,3}?(?:patients|volunteers|participants|adults|subjects|men|women|"
               r"workers|people|children|individuals|athletes|students|humans|smokers|veterans|employees)\b"
-              r"|\bretrospective\s+(?:review|analysis|chart\s+review|study)\b"
+              r"|\bretrospective\s+(?:review|analysis|chart\s+review|study)\b|\bcase\s+(?:reports?|series)\b"
               r"|\bclinical(?:ly)?\s+(?:tested|proven|studied)\b|(?<!free\s)\btrials?\b(?!\s+(?:size|pack|offer|version))"
               r"|\bin\s+(?:healthy\s+)?patients\b|\bpatients?\s+(?:with|suffering|recovering)\b"),
     ("animal", r"\banimals?\s+(?:[\w-]+\s+)?(?:stud(?:y|ies)|models?|research|experiments?|data|work|evidence|trials?)\b"
                r"|\banimal\s+(?:and|or|&)\s+(?=(?:cell|cellular|human|clinical|in\s+vitro|laboratory)\b)"
                r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish)\s+(?:stud(?:y|ies)|models?|experiments?|data|work|research|trials?)\b"
-               r"|\bin\s+(?:rats|mice|rodents|animals|monkeys|dogs|pigs|zebrafish|(?:a\s+)?(?:rat|mouse|rodent|animal)\s+models?)\b"
+               r"|\bin\s+(?:rats|mice|rodents|animals|monkeys|dogs|pigs|zebrafish|(?:a\s+)?(?:rat|mouse|rodent|animal)\s+models?|(?:rat|mouse|rodent|animal)\s+(?=(?:and|or|&)\s+[\w-]+\s+models?\b))"
                r"|\b(?:mice|rats|rodents|animals)\s+(?:that\s+(?:were|received|got)|treated|given|injected|dosed|fed|receiving)\b"
                r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"),
-    ("cell", r"(?<!for\s)\bin\s+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:cultures?|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:\w+\s+)?cells\b"),
+    ("cell", r"(?<!for\s)\bin\s+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:cultures?|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:[\w-]+\s+){0,2}?(?:cells|neurons|neurones|tissues?|fibroblasts|hepatocytes|myocytes|cardiomyocytes|keratinocytes|astrocytes)\b"),
     ("preclinical", r"\bpre-?clinical(?:ly)?\b"),
 )
 _KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _KINDS)
@@ -118,13 +125,13 @@ _ANY_KIND_RE = re.compile("|".join(f"(?:{p})" for _, p in _KINDS), _I)
 # Anecdote as a description of the evidence base, whatever the clause is about.
 _EVIDENCE_BASE_ANECDOTE_RE = re.compile(r"\banecdot\w*|\btestimonials?\b|\bforum\s+(?:reports|posts)\b", _I)
 _SIDE_EFFECT_TOPIC_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bunwanted\b", _I)
-_SAFETY_TOPIC_RE = re.compile(r"\bsafety\b", _I)
+_SAFETY_TOPIC_RE = re.compile(r"\b(?:safety|toxicity|toxicology)\b", _I)
 # "safety data/studies" are about safety (the safety extractor reads them), not the evidence base.
-_SAFETY_NOUN_RE = re.compile(r"\bsafety\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?|stud(?:y|ies)|evidence|data|research|reports?|outcomes|results|findings)\b", _I)
+_SAFETY_NOUN_RE = re.compile(r"\b(?:safety|toxicity|toxicology)\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?|stud(?:y|ies)|evidence|data|research|reports?|outcomes|results|findings)\b", _I)
 _STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
 
-_LEVEL_GATE_RE = re.compile(r"evidence|grade|rated|data")  # every level pattern contains one (lowercased text)
+_LEVEL_GATE_RE = re.compile(r"evidence|grade|rated|data|support")  # every level pattern contains one (lowercased text)
 
 
 def _level(text: str) -> str | None:
@@ -149,7 +156,7 @@ _KIND_GATE_RE = re.compile(
     r"post|clinical|used|prescribed|employed|established|adopted|anecdot|users?|testimonial|forum|reddit|guys|folks|"
     r"people|members|posters|many|human|vitro|volunteer|subjects|tested|studied|trialled|trialed|evaluated|stud|trial|review|series|survey|"
     r"analys|experiment|retrospective|patient|animal|rodent|rat|mice|mouse|murine|rabbit|primate|monkey|dog|pig|"
-    r"zebrafish|cell|cultured|pre-?clinical)")
+    r"zebrafish|cell|cultured|pre-?clinical|doctors|physicians|clinicians|neurologists|psychiatrists|customers|clients|buyers|reviewers|actual|real|living)")
 
 
 def _kinds(clause: str) -> list[tuple[str, int, int]]:
@@ -176,16 +183,25 @@ def _side_effect_report(unit: TextUnit, clause: str) -> bool:
 
 # "in patients", "patients with ...", a bare "trial": a population or a setting, evidence only when the
 # clause reports a finding or a study ("kidney function should be monitored in patients" is advice).
-_POPULATION_RE = re.compile(r"^(?:in\s+(?:healthy\s+)?patients|patients?\s)", _I)
+_POPULATION_RE = re.compile(r"^(?:in\s+(?:healthy\s+)?patients|patients?\s|in\s+(?:healthy\s+|actual\s+|real\s+|living\s+)?humans\b)", _I)
 # "No hair loss was reported during the trial": the trial is when, not what the evidence is.
 _SETTING_RE = re.compile(r"\b(?:during|throughout|over\s+the\s+course\s+of|after|before|since)\s+(?:the|this|that|our)\s+$", _I)
 _FINDING_RE = re.compile(
     r"\b(?:stud(?:y|ies)|trials?|data|evidence|results?|outcomes?|shown|showed|shows|found|finds|improv\w*|reported\s+(?:improv|better|benefit|fewer|less|faster)\w*"
-    r"|associated|effective|efficacy|benefit\w*|demonstrated|observed\s+(?:improv|better|benefit)\w*|recovery|response|randomi[sz]ed|enrolled)\b", _I)
+    r"|associated|effective|efficacy|benefit\w*|demonstrated|tried|tested|studied|investigated|observed\s+(?:improv|better|benefit)\w*|recovery|response|randomi[sz]ed|enrolled)\b", _I)
+
+
+# A study only planned or hoped for is not evidence ("they plan to start a trial next year").
+PLANNED_WORDS = ("hope to", "hopes to", "hoping to", "plan to", "plans to", "planning to", "planned", "aim to", "aims to",
+                 "intend to", "intends to", "will begin", "will start", "will launch", "upcoming", "is expected to start",
+                 "are expected to start", "set to begin", "set to start")
+_PLANNED_RE = phrases_re(PLANNED_WORDS)
 
 
 def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
     kinds = _kinds(clause)
+    if kinds and _PLANNED_RE.search(clause):
+        kinds = [k for k in kinds if k[0] not in ("human", "rct")]
     if not kinds:  # everything below only filters or qualifies kinds
         return {}
     kinds = [k for k in kinds if not (k[0] == "human" and (

@@ -74,13 +74,21 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("EU", r"(?-i:\bEU\b)|\bEuropean\s+Union\b|\bEurope\b", "EU"),
     ("UK", r"(?-i:\bUK\b)|\bUnited\s+Kingdom\b|\b(?:Great\s+)?Britain\b", "UK"),
     ("Canada", r"\bCanada\b", "Canada"),
-    ("Australia", r"\bAustralia\b", "Australia"),
+    ("Australia", r"\bAustralia\b|\bAustralian(?=\s+(?:Register|market|law|pharmacies|pharmacy|government|authorities|regulators?)\b)", "Australia"),
     ("Japan", r"\bJapan\b", "Japan"),
     ("China", r"\bChina\b", "China"),
     ("Ukraine", r"\bUkraine\b", "Ukraine"),
     ("Kazakhstan", r"\bKazakhstan\b", "Kazakhstan"),
     ("Belarus", r"\bBelarus\b", "Belarus"),
     ("Germany", r"\bGermany\b", "Germany"),
+    ("Austria", r"\bAustria\b", "Austria"),
+    ("Belgium", r"\bBelgium\b", "Belgium"),
+    ("Portugal", r"\bPortugal\b", "Portugal"),
+    ("Greece", r"\bGreece\b", "Greece"),
+    ("Czech Republic", r"\bCzech\s+Republic\b|\bCzechia\b", "Czech Republic"),
+    ("Hungary", r"\bHungary\b", "Hungary"),
+    ("Romania", r"\bRomania\b", "Romania"),
+    ("Bulgaria", r"\bBulgaria\b", "Bulgaria"),
     ("France", r"\bFrance\b", "France"),
     ("Italy", r"\bItaly\b", "Italy"),
     ("Spain", r"\bSpain\b", "Spain"),
@@ -110,7 +118,7 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("Turkey", r"\bTurkey\b", "Turkey"),
     ("Argentina", r"\bArgentina\b", "Argentina"),
     ("South Africa", r"\bSouth\s+Africa\b", "South Africa"),
-    ("global", r"\b(?:globally|worldwide|internationally|anywhere\s+in\s+the\s+world)\b", "global"),
+    ("global", r"\b(?:globally|worldwide|internationally|everywhere|anywhere\s+in\s+the\s+world)\b", "global"),
 )
 _AUTH_RE = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)), _I)
 _JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
@@ -146,24 +154,25 @@ class _Cue:
 # "legal" states a status only when predicative ("is legal in Russia", "legal to import", "legal."):
 # attributive uses ("Legal status", "legal peptides", "legal notice") are labels, not claims.
 _PREDICATIVE = (r"(?=\s*(?:$|[.,;:!)]|\s(?:to|in|for|under|without|with|and|or|but|if|as|across|throughout|"
-                r"everywhere|here|there|now|again|today|worldwide|globally|nationwide|since|until)\b))")
+                r"everywhere|here|there|now|again|today|worldwide|globally|nationwide|since|until|at)\b))")
 _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("approval", r"\bnot\s+(?:an?\s+)?(?:over[- ]the[- ]counter|OTC)\s+(?:or|nor)\s+(?:a\s+)?prescri(?:bed|ption)\b",
      "not_approved", "not_approved", False, False, "unspecified"),
-    ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrawn\s+from\s+(?:the\s+)?(?:[\w-]+\s+)?market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
+    ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrew\s+(?:its\s+|the\s+)?(?:approval|authori[sz]ation|licen[cs]e|registration)\b"
+     r"|\b(?:authori[sz]ation|licen[cs]e|registration)\s+(?:was\s+|has\s+been\s+|had\s+been\s+)?(?:withdrawn|revoked|cancelled|suspended)\b|\bwithdrawn\s+from\s+(?:the\s+)?(?:[\w-]+\s+)?market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
      "withdrawn", "withdrawn", False, False, "unspecified"),
-    ("approval", r"\b(?:un|non-?)approved\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
+    ("approval", r"\b(?:un|non-?)approved\b|\b(?:is|are|was|were|remains?|be|been)\s+(?:still\s+)?(?:un|non-?)(?:registered|licen[sc]ed|authori[sz]ed)\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
      "not_approved", "not_approved", False, False, "unspecified"),
-    ("approval", r"\bapprov(?:ed|al)\b|\bmarketing\s+authori[sz]ation\b|\blicen[sc]ed\s+(?:\w+\s+)?(?:as|in|by|for)\b|\b(?:is|are|was|were|been|be|has|have|not)\s+licen[sc]ed\b|\bregistered\s+(?:as\s+a\s+(?:drug|medicine)|in|with)\b",
+    ("approval", r"\bapprov(?:ed|al)\b|\bmarketing\s+authori[sz]ation\b(?!\s+holders?\b)|\blicen[sc]ed\s+(?:\w+\s+)?(?:as|in|by|for)\b|\b(?:is|are|was|were|been|be|has|have|not)\s+licen[sc]ed\b|\bregistered\s+(?:as\s+a\s+(?:drug|medicine)|in|with)\b",
      "approved", "not_approved", True, False, "unspecified"),
-    ("evaluation", r"\bevaluated\b|\breviewed\s+by\b", "evaluated", "not_evaluated", True, True, "unspecified"),
+    ("evaluation", r"\bevaluated\b|\b(?:reviewed|assessed)\s+by\b", "evaluated", "not_evaluated", True, True, "unspecified"),
     ("sport", r"\bProhibited\s+List\b|\b(?:banned|prohibited|forbidden)\b(?=[^.;]*\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b)"
      r"|\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b[^.;]*\b(?:banned|prohibited|forbidden)\b",
      "prohibited", "permitted", True, False, "WADA"),
     ("schedule", r"\bprescription[- ]only\b|\bRx[- ]only\b|\b(?:requires?|needs?|with|by|on|under)\s+(?:a\s+)?(?:medical\s+|doctor's\s+)?prescription\b"
-     r"|\bprescription\s+(?:drug|medicine|medication|product)s?\b|\bSchedule\s+4\b|(?-i:\bS4\b)",
+     r"|\b(?<!non-)(?<!non\s)prescription\s+(?:drug|medicine|medication|product|anxiolytic|antidepressant|painkiller|analgesic|nootropic|peptide|treatment|stimulant|hormone)s?\b|\b(?:needs?|requires?)\s+a\s+script\b|\bSchedule\s+4\b|(?-i:\bS4\b)",
      "prescription_only", "otc", True, False, "unspecified"),
-    ("schedule", r"\bover[- ]the[- ]counter\b|(?-i:\bOTC\b)|\bwithout\s+(?:a\s+)?prescription\b",
+    ("schedule", r"\bover[- ]the[- ]counter\b|(?-i:\bOTC\b)|\bnon-?\s?prescription\b|\bwithout\s+(?:a\s+)?prescription\b",
      "otc", "prescription_only", True, False, "unspecified"),
     ("schedule", r"\bunscheduled\b", "unscheduled", "unscheduled", False, False, "unspecified"),
     ("schedule", r"\bcontrolled\s+(?:substance|drug)s?\b|\bscheduled\s+(?:substance|drug)s?\b|(?-i:\bSchedule\s+(?:I{1,3}|IV|V|[1235])\b)",
@@ -172,8 +181,8 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      r"|\bnot\s+(?:intended\s+)?for\s+human\s+(?:consumption|use)\b|\bintended\s+(?:strictly\s+|solely\s+|only\s+)?for\s+(?:laboratory|research|in\s+vitro)\b"
      r"|\b(?:is|are|as)\s+(?:an?\s+)?research\s+chemicals?\b(?!-)|\blaboratory\s+(?:use|research)\s+only\b",
      "research_use_only", "research_use_only", False, False, "unspecified"),
-    ("import", r"\bimport(?:ed|ing|ation)?\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
-    ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b", "illegal", "legal", True, False,
+    ("import", r"\bimport(?:ed|ing|ation)?\b|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
+    ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b|\b(?:is|are|was|be)\s+an?\s+(?:criminal\s+)?(?:offen[cs]e|crime)\b", "illegal", "legal", True, False,
      "unspecified"),
     ("legal", r"\blegally\b|\b(?:legal|lawful)\b" + _PREDICATIVE, "legal", "illegal", True, False, "unspecified"),
     ("essential_list", r"\b(?:list\s+of\s+)?(?:vital\s+and\s+)?essential\s+(?:drugs|medicines|medicinal\s+products)(?:\s+list)?\b|\bVED\s+list\b",
@@ -192,13 +201,13 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "pharmacy compounding advisory committee", "PCAC", "referred … to the advisory committee",
         "under review for compounding", "nominated for the bulks list", "nominated for the 503a bulks list")),
     ("compounding", "not_compoundable", "not_compoundable", False, False, "FDA", (
-        "no compounding pathway", "no longer be compounded", "can no longer be compounded", "removed … from the … bulks list",
+        "no compounding pathway", "no … compounding pathway", "no longer be compounded", "can no longer be compounded", "removed … from the … bulks list",
         "taken off the … bulks list", "excluded from compounding", "not eligible for compounding", "may not be compounded",
         "cannot be compounded", "can't be compounded", "must not be compounded", "not be compounded", "not on the … bulks list",
         "may not compound", "cannot compound", "can't compound", "not allowed to compound", "voted against",
         "recommended against", "advised against", "decided against")),
     ("compounding", "compoundable", "not_compoundable", True, False, "FDA", (
-        "may be compounded", "can be compounded", "may compound", "can compound", "eligible for compounding",
+        "may be compounded", "can be compounded", "may still be compounded", "can still be compounded", "may compound", "can compound", "eligible for compounding",
         "allowed to compound", "permitted to compound", "on the … bulks list", "added to the … bulks list")),
     # Research chemical / research use.
     ("research", "research_chemical", "research_chemical", False, False, "unspecified", (
@@ -216,7 +225,8 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "never … filed for … approval", "never filed for", "never applied for", "not … submitted for … approval",
         "not … submitted for … review", "no application … has been filed", "no application … has been submitted",
         "has not applied for", "never sought approval", "never sought … approval", "not … submitted to",
-        "not been submitted to")),
+        "not been submitted to", "no application … has ever been submitted", "no application … has ever been filed",
+        "has never been submitted")),
     ("approval", "approved", "not_approved", True, False, "unspecified", (
         "is authorised", "is authorized", "are authorised", "are authorized", "was authorised", "was authorized",
         "been authorised", "been authorized", "has authorised", "has authorized", "have authorised", "have authorized",
@@ -230,7 +240,12 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "commonly prescribed in", "in … pharmacies", "at … pharmacies", "in … pharmacy", "at … pharmacy",
         "pharmacies across", "pharmacies in", "over pharmacy counters", "over the pharmacy counter",
         "on pharmacy shelves", "on the market in", "marketed in", "is available in", "are available in",
-        "isn't available", "is not available", "not available in", "not sold in", "available here")),
+        "isn't available", "is not available", "not available in", "not sold in", "available here",
+        "doctors in … prescribe", "physicians in … prescribe", "won't find … in … pharmacies", "wont find … in … pharmacies",
+        "won't find … in … pharmacy", "wont find … in … pharmacy")),
+    # Sport: on / not on the anti-doping list.
+    ("sport", "prohibited", "permitted", True, False, "WADA", (
+        "on the wada list", "on the banned list", "on the banned substances list", "on the prohibited substances list")),
 )
 _PHRASE_CUES = tuple((fam, phrase_pattern_any(phrases), pos, neg, n, na, d)
                      for fam, pos, neg, n, na, d, phrases in STATUS_PHRASES)
@@ -243,12 +258,13 @@ CUE_HINT_WORDS = ("approv", "withdrawn", "authoris", "authoriz", "licens", "lice
                   "prohibit", "banned", "forbidden", "prescri", "rx", "schedul", "s4", "counter", "otc", "controlled",
                   "research", "ruo", "human", "intended", "laboratory", "import", "legal", "lawful", "essential", "ved",
                   "categor", "compound", "pcac", "chemical", "submitted", "filed", "applied", "sought", "pharmac", "market",
-                  "available", "sold", "bulk", "503", "504", "against", "committee")
+                  "available", "sold", "bulk", "503", "504", "against", "committee", "withdrew", "assessed", "script",
+                  "offence", "offense", "crime", "bring", "carry", "carri", "list", "doctors", "physicians")
 _CUE_HINT_RE = LowerGate(CUE_HINT_WORDS)
 
 _NEG_RE = re.compile(
     r"\b(?:not|never|nor|no|none\s+of|neither|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|hasn't|haven't|doesn't|"
-    r"don't|won't|has\s+yet\s+to|have\s+yet\s+to|is\s+yet\s+to|yet\s+to\s+be)\b",
+    r"don't|won't|wont|dont|doesnt|isnt|arent|cant|wasnt|hasnt|havent|has\s+yet\s+to|have\s+yet\s+to|is\s+yet\s+to|yet\s+to\s+be)\b",
     _I,
 )
 _NEG_RESET_RE = re.compile(r"\b(?:and|or)\s+(?:is|was|has|it|are|can|may)\b|,", _I)
@@ -309,14 +325,14 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
     if imports and legal:  # "importing X is illegal": one import claim, polarity from the legal word
         flip = legal[0].positive == "illegal"
         imp = imports[0]
-        cues = [c for c in cues if c.family != "legal" and c is not imp]
+        cues = [c for c in cues if c.family not in ("legal", "import")]  # "bringing X in without an import permit"
         cues.append(_Cue("import", imp.start, imp.end, "illegal_to_import" if flip else "legal_to_import",
                          "legal_to_import" if flip else "illegal_to_import"))
     return sorted(cues, key=lambda c: c.start)
 
 
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
-    lo = max(prev_end, cue.start - (100 if re.match(r"\s*none\s+of\b", clause, _I) else 45))
+    lo = max(prev_end, cue.start - (100 if re.match(r"\s*(?:none\s+of|no)\b", clause, _I) else 45))
     # "is not, however, approved": a comma-enclosed aside is blanked so its commas reset nothing.
     masked = _ASIDE_RE.sub(lambda m: " " * len(m.group(0)), clause)
     cut = lo

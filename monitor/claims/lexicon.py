@@ -74,7 +74,8 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("anxiety", r"anxiety|nervousness|jitteriness|restlessness"),
     ("agitation", r"agitation|over-?stimulation|hyperactivity"),
     ("allergic_reaction", r"allergic\s+reactions?|hypersensitivity(?:\s+reactions?)?|anaphylaxis"),
-    ("rash", r"(?:skin\s+)?rash(?:es)?|hives|itching|pruritus"),
+    ("rash", r"(?:skin\s+)?rash(?:es)?|hives"),
+    ("itching", r"itching|itchiness|itchy\s+skin|pruritus"),
     ("injection_site_reaction", r"injection[- ]site\s+(?:reactions?|pain|redness|swelling|irritation)"
                                 r"|(?:redness|swelling|pain|irritation)\s+at\s+the\s+injection\s+site"),
     ("diarrhea", r"diarrho?ea"),
@@ -101,6 +102,8 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
     ("mood_changes", r"mood\s+(?:swings|changes)"),
     ("seizures", r"seizures?|convulsions?"),
+    ("serious_skin_reaction", r"(?:serious|severe)\s+skin\s+reactions?|skin\s+blistering|blistering\s+(?:or|and)\s+peeling(?:\s+of\s+the\s+skin)?"),
+    ("swelling", r"swelling|swollen\s+(?:face|lips|tongue|ankles|legs|feet)"),
 )
 # One leading \b outside the alternation (not one per alternative) lets the regex engine skip
 # positions quickly: about four times faster on a page, same matches.
@@ -108,7 +111,7 @@ EFFECT_RE = re.compile(r"\b(?:" + "|".join(f"(?P<e{i}>(?:{p})\\b)" for i, (_, p)
 
 # Where a coordinated part of a clause may begin (see ``segments``).
 _SEGMENT_BREAK_RE = re.compile(
-    r",\s*(?:and|or|plus|with|while|whereas)\s+|\s+(?:while|whereas)\s+"
+    r",\s*(?:and|or|plus|with|while|whereas)\s+|\s+(?:and|or),\s+|\s+(?:while|whereas)\s+"
     r"|,\s+(?=(?:in|with|at)\s+(?:rare|isolated|some|a\s+few|occasional|most|many)\b)"
     r"|\s+(?:and|or)\s+(?=(?:in\s+)?(?:an?|rare|isolated|some|a\s+few|occasional|more|most|many|several|one|two|three|\d+)\b)",
     re.IGNORECASE,

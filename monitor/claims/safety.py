@@ -48,10 +48,11 @@ _ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "m
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
     r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
+    r"|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
     r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",
-    _I,
+    _I | re.MULTILINE,
 )
 _SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b"
                                r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\b", _I)
@@ -76,6 +77,8 @@ _SIDE_LEVEL_RES = (
     re.compile(r"\b(no|zero|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
     re.compile(r"\b(no|zero|without(?:\s+any)?|minimal|mild|minor|few|rare|negligible)\s+(?:(?!serious|severe|major)[\w-]+\s+)?adverse\s+(?:effects?|reactions?)\b", _I),
     re.compile(r"\bside[- ]effects?\s*[:|]\s*(none|no|minimal|mild|rare|few|common|severe)\b", _I),
+    re.compile(r"\b(no|zero|minimal|mild|minor|few)\s+sides\b", _I),
+    re.compile(r"\bside[- ]effects?\s+(?:can|could|may|might|will)\s+be\s+(?:\w+\s+)?(severe|mild|minor|minimal|rare|common)\b", _I),
     re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
                r"|common|frequent|severe)\b", _I),
 )
@@ -87,7 +90,7 @@ _TOL_RE = re.compile(
     r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(well|poorly)\b",
     _I,
 )
-_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b|\b(non)-?toxic\b"
+_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b(?!\s+(?:data|stud|information|testing|reports|findings))|\b(non)-?toxic\b"
                      r"|\btoxicity\s+(?:is|was|appears|seems|remains)\s+(?:\w+\s+)?(low|minimal|negligible|high|significant)\b", _I)
 # "shows no allergenic, embryotoxic or mutagenic properties": a negated list of toxicity words.
 TOXICITY_WORDS = ("toxic", "embryotoxic", "mutagenic", "carcinogenic", "teratogenic", "genotoxic", "allergenic",
@@ -99,9 +102,10 @@ CONCERN_PHRASES = ("significant safety risks", "serious safety risks", "signific
                    "safety concerns", "safety risks", "is concerned that", "are concerned that", "raised concerns",
                    "raises concerns", "poses a risk", "pose a risk", "poses risks", "safety signal", "warns consumers",
                    "warned consumers", "warns against", "warned against", "issued a warning", "issues a warning",
-                   "safety warning", "safety alert", "safety communication", "warning that")
+                   "safety warning", "safety alert", "safety communication", "warning that",
+                   "significant risks", "serious risks", "may be contaminated", "could be contaminated", "risks to your health")
 _CONCERN_RE = re.compile("|".join(r"\b" + r"\s+".join(map(re.escape, p.split())) + r"\b" for p in CONCERN_PHRASES), _I)
-_ADDICT_RE = re.compile(r"\b(non-?)?addictive\b|\baddiction\b|\bhabit[- ]forming\b|\bdependence\b", _I)
+_ADDICT_RE = re.compile(r"\b(non-?)?(?:addictive|habit[- ]forming)\b|\baddiction\b|\bdependence\b", _I)
 _INTERACT_RE = re.compile(
     r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b|\b(?:drug|medication)\s+interactions?\b", _I
 )
@@ -120,7 +124,7 @@ _DATA_GAP_RE = re.compile(
     r"|\bnot\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
     r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b"
     r"|\bnot\s+(?:been\s+)?(?:adequately|properly|sufficiently|thoroughly|systematically|rigorously)\s+(?:studied|tested|evaluated|assessed|characteri[sz]ed)\b"
-    r"|\bno\s+(?:[\w-]+\s+){0,3}?(?:safety\s+)?data\b|\b(?:nobody|no\s+one)\s+knows\b|\b(?:it\s+is\s+)?(?:not\s+known|unknown)\s+whether\b"
+    r"|\bno\s+(?:[\w-]+\s+){0,3}?(?:safety\s+)?(?:data|information)\b|\b(?:nobody|no\s+one)\s+knows\b|\b(?:it\s+is\s+)?(?:not\s+known|unknown)\s+whether\b"
     r"|\bremains\s+to\s+be\s+(?:seen|established|determined)\b",
     _I,
 )
@@ -167,11 +171,16 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
         parts = segments(clause, EFFECT_RE)
         for m in EFFECT_RE.finditer(clause):
             name = effect_name(m)
+            # "Common: headache\nUncommon: irritability": a frequency label at the start of the effect's own line
+            line_start = text.rfind("\n", 0, cs + m.start()) + 1
+            line_label = _LABEL_FREQUENCY_RE.match(text[line_start:]) if line_start else None
+            line_stated = ("rare" if re.search(r"rare|uncommon|infrequent", line_label.group(1), _I) else "common") \
+                if line_label else None
             if bare and (name in _ALSO_BENEFITS or not _BARE_NO_RE.search(clause, max(0, m.start() - 25), m.start())):
                 continue
             if _is_benefit(clause[: m.start()]):
                 continue
-            if name in _ALSO_BENEFITS and not (heading_says_safety or _TRIGGER_RE.search(clause)):
+            if name in _ALSO_BENEFITS and not (heading_says_safety or line_label or label or _TRIGGER_RE.search(clause)):
                 continue  # "improves anxiety" elsewhere on the page is not a side effect
             if negated_before(clause, m.start(), 50) or _NEGATED_AFTER_RE.match(clause, m.end()):
                 stated = "absent"
@@ -179,7 +188,7 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
                 own = _OWN_FREQUENCY_RE.match(clause, m.end())  # "headache (rare), nasal irritation"
                 part = next((clause[a:b] for a, b in parts if a <= m.start() < b), clause)
                 stated = (_frequency(own.group(0)) if own else None) or _frequency(_OWN_FREQUENCY_RE.sub(" ", part)) \
-                    or label_stated or "present"
+                    or line_stated or label_stated or "present"
             found.setdefault(name, stated)
     return [make_claim("safety", f"safety:effect:{n}", unit, {"effect": n, "stated": s}) for n, s in found.items()]
 
@@ -234,7 +243,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
 # Word stems one of which every profile pattern contains; checked once per unit on the lowercased
 # text before the dozen profile patterns run per clause.
 _PROFILE_GATE_RE = re.compile(r"serious|severe|major|side|effect|toleran|tolerat|toxic|addict|habit|dependen|interact|"
-                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen|warn|adverse")
+                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen|warn|adverse|contamin")
 
 
 def _profile(unit: TextUnit, text: str) -> list[Claim]:

@@ -35,12 +35,17 @@ CONTRAINDICATION_BEFORE_ITEMS = (
     "not to be used in", "not to be taken by", "not for use in", "not for use by", "not for use during", "avoid if",
     "avoid during", "avoid use during", "avoid use in", "avoid in", "do not give to", "unsafe during", "unsafe in",
     "should be avoided in", "should be avoided by", "should be avoided during", "is not safe during",
+    "avoid … if you have", "avoid … if you've got", "skip … if you have", "avoid … if you suffer from",
 )
+# A medical history asked about ("do not use if you or a family member have ever had X"): read on its own,
+# as it overlaps the "do not use if" trigger.
+CONTRAINDICATION_HISTORY = ("if you … have ever had", "if you … has ever had", "if you … have a history of",
+                            "if you … have ever been diagnosed with")
 INTERACTION_BEFORE_ITEMS = (
     "do not combine with", "do not combine … with", "don't combine with", "should not be combined with",
     "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with",
     "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
-    "do not mix with", "do not mix … with", "should not be taken with", "should not be used with", "not to be taken with",
+    "do not mix with", "do not mix … with", "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
     "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
     "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
     "dangerous with", "dangerous when combined with", "when combined with", "enhance the effect of",
@@ -54,6 +59,9 @@ INTERACTION_BEFORE_ITEMS = (
 # "People who take blood thinners should avoid BPC-157", "Patients with epilepsy should not use it".
 _WHO_TAKE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on)\s+"
                           r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
+# "If you have kidney disease, skip it": the condition stands between "if you have" and the advice.
+_IF_HAVE_RE = re.compile(r"\bif\s+you\s+(?:have|suffer\s+from|have\s+had|are\s+living\s+with)\s+(.{2,50}?)\s*,\s*"
+                         r"(?:skip|avoid|do\s+not|don't|never|stop|steer\s+clear)\b", re.IGNORECASE)
 _WHO_HAVE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:with|who\s+have|suffering\s+from)\s+"
                           r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
 # "Avoid alcohol while taking this medicine": the thing avoided stands between "avoid" and "while".
@@ -61,7 +69,8 @@ INTERACTION_AVOID = ("avoid", "do not drink", "don't drink", "limit")
 INTERACTION_AVOID_UNTIL = ("while taking", "while using", "while on", "during treatment", "when taking", "with this medicine")
 # "Tell your doctor if you take SSRIs, as serotonin syndrome can occur when they are combined ...".
 INTERACTION_IF_YOU_TAKE = ("if you take", "if you are taking", "if you use", "if you're taking", "if you are on")
-INTERACTION_CONTEXT = ("combined", "combine", "together", "interact", "interaction", "at the same time")
+INTERACTION_CONTEXT = ("combined", "combine", "together", "interact", "interaction", "at the same time",
+                       "raise … levels", "increase … levels", "lower … levels", "levels of")
 
 MONITOR_BEFORE_ITEMS = (
     "monitor", "monitor your", "monitor their", "monitoring of", "regular monitoring of", "check your", "checks of",
@@ -92,7 +101,7 @@ ITEM_LEADS = (
 )
 # Items that name nothing.
 ITEM_EMPTY = frozenset({
-    "it", "them", "this", "this medicine", "this product", "these", "other", "others", "anything", "each other",
+    "it", "them", "this", "you", "this medicine", "this product", "these", "other", "others", "anything", "each other",
     "other drugs", "other medicines", "other medications", "other substances", "drugs", "medicines", "medications",
     "medication", "medicine", "the drug", "stopping them", "it together", "other products", "any condition",
 })
@@ -129,6 +138,7 @@ def _alt(phrases: tuple[str, ...]) -> str:
 _I = re.IGNORECASE
 _CONTRA_RE = re.compile(_alt(CONTRAINDICATION_BEFORE_ITEMS), _I)
 _INTER_RE = re.compile(_alt(INTERACTION_BEFORE_ITEMS), _I)
+_HISTORY_RE = re.compile(_alt(CONTRAINDICATION_HISTORY), _I)
 _AVOID_RE = re.compile(r"(?:" + _alt(INTERACTION_AVOID) + r")\s+(.{2,40}?)\s+(?:" + _alt(INTERACTION_AVOID_UNTIL) + ")", _I)
 _IF_TAKE_RE = re.compile(_alt(INTERACTION_IF_YOU_TAKE), _I)
 _INTER_CONTEXT_RE = re.compile(_alt(INTERACTION_CONTEXT), _I)
@@ -148,7 +158,7 @@ _NO_INTERACTION_RE = re.compile(r"\b(?:no|not|never|without|none)\b", _I)
 _NEGATED_TRIGGER_RE = re.compile(r"\b(?:no\s+need\s+to|not\s+necessary\s+to|need\s+not|needn't)\s+$", _I)
 _ANY_RE = re.compile(r"\bshould\s+avoid\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
                      r"|\bavoid|\binteract|\bcombin|\bmonitor|\bcheck|\bkeep\b|\bhave\s+(?:your|their)\b|\bif\s+you\b|\bunsafe\b"
-                     r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b", _I)
+                     r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b|\bmeasured\b|\btested\b|\bwatched\b|\bskip\b", _I)
 
 
 # Groups that a rule (not a medical reason) keeps off a substance, and generic "other medicines".
@@ -160,18 +170,31 @@ COMMERCE_WORDS = frozenset("order orders account email inbox spam shipping deliv
 _GENERIC_DRUGS_RE = re.compile(r"^(?:other|any|all|prescription|your)\b|^(?:medications?|medicines?|drugs?)\s+(?:you|that|which)\b", _I)
 
 
+_PREGNANCY_PART_RE = re.compile(r"(?:(?:are|being)\s+)?(?:in\s+)?(?:the\s+)?(?:first|second|third|last|final|early|late)\s+"
+                                r"(?:(?:\w+\s+){0,2}(?:months|weeks)\s+of\s+pregnancy|trimester(?:\s+of\s+pregnancy)?|pregnancy)", _I)
+
+
+_CONTAINING_RE = re.compile(r"(?:any\s+|all\s+)?(?:other\s+)?(?:medicines?|medications?|products?|drugs?|remedies)\s+(?:that|which)\s+"
+                            r"(?:also\s+)?contains?\s+([\w-]+)|(?:any\s+|all\s+)?(?:other\s+)?([\w]+)-containing\s+(?:medicines|medications|products|drugs)", _I)
+
+
 def _name(item: str) -> str | None:
     item = " ".join(item.split()).strip(" ,.-–—'\"")
     item = _LEAD_RE.sub("", item).strip(" ,.-–—")
     low = item.lower()
     if not low or low in ITEM_EMPTY or low in NOT_MEDICAL or len(low.split()) > 5 or not re.search(r"[a-z]", low):
         return None
+    m = _CONTAINING_RE.fullmatch(low)  # "any other medicine that contains paracetamol"
+    if m:
+        return re.sub(r"[^a-z0-9]+", "_", (m.group(1) or m.group(2))).strip("_") + "_containing_medicines"
     if _GENERIC_DRUGS_RE.search(low) or find_subject(low):  # "other medications you take", the substance itself
         return None
     if COMMERCE_WORDS.intersection(re.findall(r"[a-z]+", low)):
         return None
     if low in CANONICAL:
         return CANONICAL[low]
+    if _PREGNANCY_PART_RE.fullmatch(low):  # "the last three months of pregnancy", "the first trimester"
+        return "pregnancy"
     m = EFFECT_RE.fullmatch(low)
     if m:
         return effect_name(m)
@@ -228,6 +251,10 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         add("contraindication", _items(text[m.end():]))
     for m in _WHO_TAKE_RE.finditer(text):
         add("interaction", _items(m.group(1)))
+    for m in _HISTORY_RE.finditer(text):
+        add("contraindication", _items(text[m.end():]))
+    for m in _IF_HAVE_RE.finditer(text):
+        add("contraindication", _items(m.group(1)))
     for m in _WHO_HAVE_RE.finditer(text):
         add("contraindication", _items(m.group(1)))
     for m in _AVOID_RE.finditer(text):
