@@ -146,7 +146,8 @@ def _package_extras(text: str, regimens: list[Regimen]) -> None:
 
 def _article_amount(text: str, a: Anchor) -> bool:
     """"a gram", "a milligram": a unit being named or defined, not an amount."""
-    return a.kind in ("mass", "volume", "iu") and bool(re.match(r"(?:an?|one)\s", text[a.start : a.end], _I)) and not \
+    return a.kind in ("mass", "volume", "iu") and bool(re.match(r"(?:an?|one)\s", text[a.start : a.end], _I)) \
+        and not re.search(r"\d", text[a.start : a.end]) and not \
         _DOSE_CUE_RE.search(text[max(0, a.start - 25) : a.start])
 
 

@@ -45,7 +45,7 @@ _LIMIT_LEAD_RE = re.compile(
     r"(?:(?:take|use|give|have|apply|inhale|inject|administer|exceed|go\s+(?:over|above|beyond)|consume|chew|swallow)\w*\s+)?"
     r"(?:(?:more\s+than|over|above|beyond|in\s+excess\s+of)\s+)?(?:a\s+total\s+of\s+)?"
     r"|\b(?:no|not)\s+more\s+than\s+|\bmaximum(?:\s+(?:daily|total|single|recommended))?(?:\s+(?:dose|dosage|amount|intake))?(?:\s+(?:is|of)|\s+[^.;:]{0,40}?\s+is)?\s*:?\s*"
-    r"|\bmax\.?\s*(?:daily\s+)?(?:dose\s*)?:?\s*|\bup\s+to\s+a\s+(?:maximum|max)\s+of\s+|\b(?:upper\s+limit|limit)\s+(?:is|of)\s+"
+    r"|\bmax\.?\s*(?:daily\s+)?(?:dose\s*)?:?\s*|\b(?:up\s+)?to\s+a\s+(?:maximum|max)\s+of\s+|\b(?:upper\s+limit|limit)\s+(?:is|of)\s+"
     r"|\bexceed(?:ing)?\s+)$",
     _I,
 )
@@ -108,7 +108,7 @@ def is_container(text: str, a: Anchor) -> bool:
 
 
 def package_cue(text: str) -> bool:
-    return bool(re.search(_CONTAINER, text, _I) and _CONTAIN_VERB_RE.search(text)) or supply_days(text) is not None \
+    return bool(re.search(rf"\b{_CONTAINER}\b", text, _I) and _CONTAIN_VERB_RE.search(text)) or supply_days(text) is not None \
         or bool(SERVINGS_PER_RE.search(text))
 
 
@@ -152,6 +152,8 @@ def supply_days(text: str) -> float | None:
 
 def phase_before(text: str, start: int, lo: int) -> str | None:
     lead = text[lo:start]
+    if re.match(r"up\s+to\b", text[start : start + 6], _I):
+        lead += " up"  # "bumped up to 0.5 mg": the range anchor holds the "up"
     if _INCREASE_RE.search(lead):
         return "increase"
     if _START_RE.search(lead):

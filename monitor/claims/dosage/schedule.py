@@ -67,7 +67,8 @@ _MIN_INTERVAL_RE = re.compile(r"\b(?:at\s+least|no\s+less\s+than|not\s+less\s+th
 _BETWEEN_AFTER_RE = re.compile(r"^\s*(?:apart|between\s+(?:doses|administrations|applications|injections|each\s+dose))\b", _I)
 _DURATION_BEFORE_RE = re.compile(
     r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of|duration|length)\s*:?\s*"
-    r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?$",
+    r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?$"
+    r"|\b(?:cycle|course)\s*[:|]\s*$",
     _I,
 )
 _COURSE_BEFORE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen)s?\s+(?:\w+\s+)?(?:is|are|lasts?|runs?|of)\s+"
@@ -128,7 +129,7 @@ def frequencies(text: str) -> list[Modifier]:
         start = t.start - (len(before) - (every or minimum).start()) if (every or minimum) else t.start
         if every and t.low == t.high and t.low >= 2880 and re.search(r"day|week", text[t.start : t.end], _I):
             value = {"every_days": sig6(t.low / 1440)}  # "every 10 days"
-        elif every and t.low == t.high == 1440:
+        elif every and t.low == t.high == 1440 and re.search(r"day", text[t.start : t.end], _I):
             continue  # "every day" is per day, read with the amount
         elif minimum or not every:
             value = {"interval_hours_min": sig6(t.low / 60)}
