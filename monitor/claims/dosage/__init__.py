@@ -122,7 +122,7 @@ def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
     for unit in units:
         prev = out[-1] if out else None
         gap = unit.start - prev.end if prev is not None else 0
-        if (prev is not None and gap in (1, 2) and prev.kind in ("sentence", "heading", "faq", "list_item")
+        if (prev is not None and gap in (1, 2) and prev.kind in ("sentence", "heading", "faq", "list_item", "table_row")
                 and unit.kind in ("sentence", "faq", "list_item") and _OPEN_END_RE.search(prev.text) and _CONTINUES_RE.match(unit.text)):
             kind = unit.kind if prev.kind == "heading" else prev.kind
             out[-1] = TextUnit(prev.text + "\n" * gap + unit.text, prev.start, unit.end, kind, prev.context)

@@ -33,7 +33,7 @@ _COUNT_RE = re.compile(
 _ARTICLE = frozenset({"a", "an", "single", "a single"})
 _INTAKE_VERB_BEFORE_RE = re.compile(
     r"\b(?:take|takes|taking|use|apply|applies|chew|dissolve|swallow|place|put|insert|inhale|give|instil+|"
-    r"inject|administer|mix|add|empty|spray|suck|drink|wear)\s+$",
+    r"inject|administer|mix|add|empty|spray|suck|drink|wear|dispense)\s+$",
     _I,
 )
 # Where glued table text ("Dose200 mcg", "weeksRecommended") needs a space back.

@@ -31,7 +31,7 @@ _SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\b
 _DOSE_CUE_RE = re.compile(
     r"\b(?:dos(?:e|es|age|ages|ing)|take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|"
     r"inject\w*|infus\w*|spray|put|place|give[ns]?|given|recommend\w*|regimen|protocol|start\w*|chew|dissolve|swallow|"
-    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|draw\s+up|"
+    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|draw\s+up|dispense|"
     r"i['’]m\s+on|on\s+\d)\b",
     _I,
 )
@@ -48,7 +48,13 @@ _ROUTE_HINT_RE = re.compile(r"lingual|tongue|buccal|cheek|nas|nostril|nose|cut|s
                             r"ven|i\.v|infus|drip|inhal|nebuli|rect|suppositor|dermal|topical|area|cream|ointment|lotion|"
                             r"serum|gel|massage|oral|mouth|swallow|p\.o|chew|drink|inject|shot|pin", _I)
 _WORD_AND_DIGIT_RE = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*\((\d+)\)", _I)
-_COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b", _I)
+_COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b"
+                            r"|\b(?:pack|box|bottle|tub|jar|carton|tin)\s+of\s+(?P<n2>\d+)\b(?![.,]\d|\s*(?:x|×|-|–|mg|mcg|g|ml|iu)\b)", _I)
+# A counterfactual ("If you were taking 2 g a day, …") states no dose.
+_COUNTERFACTUAL_RE = re.compile(r"^\W*(?:if|suppose|supposing|imagine)\s+(?:you|i|we|they|someone|somebody|one|a\s+person)\s+"
+                                r"(?:were|was|had|would)\b|^\W*(?:were|had)\s+(?:you|i|we|they)\s+(?:to|taken|used|been)\b", _I)
+# "One microgram of vitamin D3 corresponds to 40 IU": a unit conversion, not an amount.
+_CONVERSION_RE = re.compile(r"\b(?:equals?|corresponds?\s+to|(?:is|are)\s+(?:equal|equivalent)\s+to|is\s+the\s+same\s+as|converts?\s+to)\b|=", _I)
 _ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
 _COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
 
@@ -57,7 +63,13 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
     """``(key, value)`` for every dosing statement in one piece of text."""
     text = re.sub(r"\s", " ", unglue(text))
     text = _WORD_AND_DIGIT_RE.sub(lambda m: m.group(2) + " " * (len(m.group(0)) - len(m.group(2))), text)
-    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a) and not _article_amount(text, a)]
+    if text[:12].lstrip(" \t\u2022*-").lower().startswith(("if", "supp", "imag", "were", "had")) and _COUNTERFACTUAL_RE.match(text):
+        return []
+    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a)]
+    named = [a for a in anchors if _article_amount(text, a)]
+    if named and _CONVERSION_RE.search(text[named[0].end :]) and not _DOSE_CUE_RE.search(text):
+        return []  # a unit being converted ("one microgram equals 40 IU")
+    anchors = [a for a in anchors if a not in named]
     freqs = schedule.frequencies(text)
     regimens = _group(text, anchors, freqs, context)
     cue = bool(_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context))
@@ -125,7 +137,7 @@ def _package_extras(text: str, regimens: list[Regimen]) -> None:
     c = _COUNT_WORD_RE.search(text)
     if c:
         unit = next((count_unit(w) for w in re.findall(r"[A-Za-z-]+", text) if count_unit(w) not in (None, "dose", "injection")), None)
-        extra["container_count"] = float(c.group("n"))
+        extra["container_count"] = float(c.group("n") or c.group("n2"))
         if unit:
             extra["count_unit"] = unit
     m = roles.SERVINGS_PER_RE.search(text)
@@ -375,7 +387,10 @@ def route_row(text: str) -> str | None:
     if not m:
         return None
     mentions = _route_mentions(text[m.end() :])
-    return mentions[0][0] if len(mentions) == 1 else None
+    names = {mm[0] for mm in mentions}
+    if len(names) == 2 and "injection" in names:  # "Route: subcutaneous injection"
+        names.discard("injection")
+    return names.pop() if len(names) == 1 else None
 
 
 def _schedule_only(text: str, freqs: list[Modifier], durations: list[Modifier], cycles: list[Modifier],
