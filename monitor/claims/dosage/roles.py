@@ -24,6 +24,7 @@ _CONTAINER_BEFORE_RE = re.compile(
     r"(?:about|approximately|approx\.?|roughly|around|~)?\s*$"
     rf"|\b(?:per|each|in\s+(?:each|one|a|the))\s+{_CONTAINER}\s*$"
     rf"|\b{_CONTAINER}\s*[(,:–-]?\s*(?:approx\.?|about|~|roughly)\s*$"
+    rf"|\b{_CONTAINER}\s*(?:[×x]|of)\s*$"
     r"|\b(?:contents|pack\s+size|contains|comes\s+with|includes)\s*:?\s*(?:about|approximately|approx\.?)?\s*$",
     _I,
 )
@@ -34,8 +35,8 @@ SUPPLY_RE = re.compile(rf"\b(?P<n>{NUMBER})[\s-]*(?:-|–)?\s*(?P<u>days?|weeks?
 SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:age)?|box|tub|jar)\s*[:|]?\s*(?:about\s+)?(?P<n>{NUMBER})\b", _I)
 # "each tablet contains", "each mL of solution contains", "every softgel provides"
 _EACH_UNIT_RE = re.compile(
-    rf"\b(?:each|every|one|per|1)\s+(?:[\w-]+\s+){{0,2}}?(?P<u>{COUNT_UNIT_ALT}|ml|mL|millilit(?:er|re))\b(?:\s+of\s+(?:the\s+)?[\w%.-]+(?:\s+[\w-]+)?)?"
-    r"\s*(?:also\s+|only\s+|typically\s+)?(?:contains?|supplies|supply|provides?|delivers?|has|gives?|equals?|=|:)\s*(?:about|approximately|approx\.?|~)?\s*$",
+    rf"\b(?:each|every|one|per|1)\s+(?:[\w-]+\s+){{0,2}}?(?P<u>{COUNT_UNIT_ALT}|ml|mL|millilit(?:er|re))\b(?:\s+(?:of|from)\s+(?:the\s+|a\s+)?[\w%.-]+(?:\s+[\w-]+){{0,2}}?)?"
+    r"\s*(?:also\s+|only\s+|typically\s+)?(?:contains?|supplies|supply|provides?|delivers?|releases?|dispenses?|has|gives?|equals?|=|:)\s*(?:about|approximately|approx\.?|~)?\s*$",
     _I,
 )
 _PER_UNIT_AFTER_RE = re.compile(rf"^\s*(?:per|/|in\s+(?:each|every|one|a))\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*each\b", _I)
