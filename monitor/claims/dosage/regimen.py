@@ -50,6 +50,8 @@ _ROUTE_HINT_RE = re.compile(r"lingual|tongue|buccal|cheek|nas|nostril|nose|cut|s
 _WORD_AND_DIGIT_RE = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*\((\d+)\)", _I)
 _COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b"
                             r"|\b(?:pack|box|bottle|tub|jar|carton|tin)\s+of\s+(?P<n2>\d+)\b(?![.,]\d|\s*(?:x|×|-|–|mg|mcg|g|ml|iu)\b)", _I)
+# A dose form named as a noun ("nasal spray") is no dosing cue.
+_FORM_NOUN_RE = re.compile(r"\b(?:nasal|oral|throat|mouth|metered)\s+spray\b", _I)
 # A counterfactual ("If you were taking 2 g a day, …") states no dose.
 _COUNTERFACTUAL_RE = re.compile(r"^\W*(?:if|suppose|supposing|imagine)\s+(?:you|i|we|they|someone|somebody|one|a\s+person)\s+"
                                 r"(?:were|was|had|would)\b|^\W*(?:were|had)\s+(?:you|i|we|they)\s+(?:to|taken|used|been)\b", _I)
@@ -216,6 +218,8 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
         role = _role(text, a, freqs, context)
         if regimens and re.match(r"^\s*[(\[]\s*(?:=\s*|approx\.?\s*|about\s*)?$", text[regimens[-1].end : a.start]):
             role = regimens[-1].role  # "50 mcg (2,000 IU)": the same amount restated in other units
+            if a.kind in ("mass", "volume") and [x.kind for x in regimens[-1].anchors][-1] == a.kind:
+                continue  # "300 milligrams (0.3 g)": the same measure again, nothing new
         if role == "skip":
             continue
         if role == "package" and a.kind == "count" and a.unit in ("vial", "ampoule", "sachet") and re.search(
@@ -239,7 +243,7 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
         else:
             regimens.append(Regimen([a], role))
     doses = [r for r in regimens if r.role == "dose"]
-    if not freqs and not _DOSE_CUE_RE.search(text) and any(r.role in ("strength", "package") for r in regimens):
+    if not freqs and not _NOSTRIL_RE.search(text) and not _DOSE_CUE_RE.search(_FORM_NOUN_RE.sub(" ", text)) and any(r.role in ("strength", "package") for r in regimens):
         for reg in doses:  # "Semax 0.1% nasal drops, 3 ml": next to a strength, a bare volume is the pack size
             if [a.kind for a in reg.anchors] == ["volume"]:
                 reg.role = "package"

@@ -51,7 +51,8 @@ _LIMIT_LEAD_RE = re.compile(
     _I,
 )
 _LIMIT_IN_ANCHOR_RE = re.compile(r"^(?:no\s+more\s+than|not\s+more\s+than|not\s+(?:to\s+)?exceed(?:ing)?|a\s+maximum\s+of|maximum(?:\s+of)?|max\.?)\b", _I)
-_DILUENT_RE = re.compile(r"^\s*(?:of\s+)?(?:(?:sterile|bacteriostatic|bac|cold|warm|plain|still)\s+)*(?:water|saline|juice|milk|liquid|fluid|diluent|bac\b)", _I)
+_DILUENT_RE = re.compile(r"^\s*(?:of\s+)?(?:\d+(?:[.,]\d+)?\s*%\s+)?(?:(?:sterile|bacteriostatic|bac|cold|warm|plain|still|normal|isotonic)\s+)*"
+                         r"(?:water|saline|juice|milk|liquid|fluid|diluent|bac\b|sodium\s+chloride|nacl\b|dextrose|glucose\s+solution|ringer)", _I)
 _DILUENT_BEFORE_RE = re.compile(r"\b(?:in|into|with|add(?:ed)?\s+to|reconstitut\w*\s+(?:\w+\s+){0,4}with)\s+(?:about\s+)?$", _I)
 _START_RE = re.compile(r"\b(?:start\w*|begin\w*|initial(?:ly)?|first)\b[^.;]{0,40}$", _I)
 _INCREASE_RE = re.compile(r"\b(?:increas\w*|titrat\w*|go(?:ing)?\s+up|went\s+up|mov\w*\s+up|step\w*\s+up|rais\w*|bump\w*\s+up|"
