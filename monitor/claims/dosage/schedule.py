@@ -150,19 +150,28 @@ def _freq_value(m: re.Match[str]) -> dict[str, float]:
     return {f"times_per_{unit}_min": sig6(a), f"times_per_{unit}_max": sig6(b)}
 
 
+_NEGATED_LEAD_RE = re.compile(r"\b(?:do\s+not|don['’]t|never|must\s+not|should\s+not|shouldn['’]t|avoid|not)\b[^;.,:]*$", _I)
+
+
 @functools.lru_cache(maxsize=256)
 def _timings(text: str) -> tuple[Modifier, ...]:
     out: list[Modifier] = []
     for name, rx in TIMING:
         for m in rx.finditer(text):
             if not any(m.start() < o.end and o.start < m.end() for o in out):
+                if "not" in text[max(0, m.start() - 60) : m.start()].lower() or "n't" in text[max(0, m.start() - 60) : m.start()] \
+                        or "never" in text[max(0, m.start() - 60) : m.start()].lower() or "avoid" in text[max(0, m.start() - 60) : m.start()].lower():
+                    if _NEGATED_LEAD_RE.search(text[max(0, m.start() - 60) : m.start()]):
+                        out.append(Modifier("negated", {}, m.start(), m.end()))  # "do not take it on an empty stomach"
+                        continue
                 out.append(Modifier("timing", {"timing": [name]}, m.start(), m.end()))
     return tuple(sorted(out, key=lambda m: m.start))
 
 
 def timings(text: str) -> list[Modifier]:
-    """Timing words ("in the morning", "with food", "as needed"), one modifier per mention."""
-    return list(_timings(text))
+    """Timing words ("in the morning", "with food", "as needed"), one modifier per mention; a
+    negated one ("do not take it on an empty stomach") is no timing."""
+    return [m for m in _timings(text) if m.kind == "timing"]
 
 
 def merge_timing(old: list[str], new: list[str]) -> list[str]:
