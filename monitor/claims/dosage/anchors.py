@@ -23,7 +23,7 @@ _I = re.IGNORECASE
 _SEP = r"\s*(?:-|–|—|‐|to|or)\s*"
 _NOT_ADJ = rf"(?:of|the|to|and|or|per|a|an|in|into|for|times|x|each|every|days?|weeks?|months?|hours?|minutes?|{COUNT_UNIT_ALT}|{UNIT_WORDS_ALT})\b"
 _COUNT_RE = re.compile(
-    rf"(?<![\w.,$€£/])(?P<lo>{NUMBER})(?!\d)(?:{_SEP}(?P<hi>{NUMBER})(?!\d))?\s*(?:x|×)?\s*"
+    rf"(?<![\w.,$€£/])(?P<lo>{NUMBER})(?!\d)(?:{_SEP}(?P<hi>{NUMBER})(?!\d))?\s*(?:x|×|-(?=[a-z]))?\s*"
     rf"(?:(?<![\d.,])(?P<each>(?:{NUMBER})\s*(?:mg|mcg|µg|μg|ug|g|iu|i\.u\.))\s+)?"
     rf"(?P<adj>(?:(?!{_NOT_ADJ})[a-z][a-z-]{{2,}}\s+){{0,2}})"
     rf"(?P<u>{COUNT_UNIT_ALT})(?![\w])",
