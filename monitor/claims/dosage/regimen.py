@@ -42,7 +42,8 @@ _PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?
 _PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administration|injection|application|serving)\b", _I)
 _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
-_COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length)\b", _I)
+_COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length|"
+                            r"stay(?:s|ed|ing)?\s+on|(?:each|every|per)\s+(?:dose\s+)?(?:step|level))\b", _I)
 # Every route pattern contains one of these stems (checked by test_dosage_vocabulary_hint).
 _ROUTE_HINT_RE = re.compile(r"lingual|tongue|buccal|cheek|nas|nostril|nose|cut|sub|s\.c|s/c|(?-i:SC|SQ|IM|IV)|skin|muscul|i\.m|muscle|vein|"
                             r"ven|i\.v|infus|drip|inhal|nebuli|rect|suppositor|dermal|topical|area|cream|ointment|lotion|"

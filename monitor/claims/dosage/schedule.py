@@ -189,8 +189,10 @@ def durations(text: str, course_cue: bool) -> list[Modifier]:
         before, after = text[max(0, t.start - 40) : t.start], text[t.end : t.end + 20]
         if t.low is None or t.high is None or t.low < 1440:
             continue
-        if _EVERY_RE.search(before) or re.match(r"^\s*(?:on|off|apart|between|later|ago|after|before)\b", after, _I):
-            continue
+        if _EVERY_RE.search(before) or re.match(r"^\s*(?:on|off|apart|between|later|ago|after|before)\b", after, _I) and not (
+                re.match(r"^\s*before\s+(?:moving|going|stepping|increasing|reassess\w*|review\w*|switching|stopping)\b", after, _I)
+                and re.search(r"\bfor\s*$", before, _I)):
+            continue  # "2 weeks before surgery" is no course; "for 4 weeks before moving up" is one
         if re.search(r"\b(?:after|within|in|than)\s+(?:a|the\s+first)?\s*$", before, _I):
             continue  # "increase after a week", "longer than 10 days": not a course length
         if _DURATION_BEFORE_RE.search(before) or _DURATION_AFTER_RE.match(after) or (
