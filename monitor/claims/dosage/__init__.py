@@ -72,6 +72,7 @@ def extract(units: list[TextUnit]) -> list[Claim]:
     """One claim per dosing statement in ``units`` (see module docstring)."""
     claims: list[Claim] = []
     row_dose: int | None = None  # index in ``claims`` of the dose stated by the current table block
+    last_dose: tuple[int, int] | None = None  # the dose claim the previous unit stated, and where that unit ended
     block = None
     for unit in _rejoined(units):
         if is_reference(unit):
@@ -99,6 +100,13 @@ def extract(units: list[TextUnit]) -> list[Claim]:
                 for _, value in found:
                     _fold(claims, row_dose, value)
                 continue
+        if last_dose is not None and 0 <= unit.start - last_dose[1] <= 2 and _FOLLOW_UP_RE.match(unit.text) \
+                and all(k.split(":")[-1] in _SCHEDULE_KINDS for k, _ in found):
+            extra = _follow_up(unit.text)  # "… 300 mg twice a day. Take it with meals."
+            if extra:
+                _fold(claims, last_dose[0], extra)
+                last_dose = (last_dose[0], unit.end)
+                continue
         for key, value in found:
             claim = make_claim("dosage", key, unit, value)
             if claim.subject is None:
@@ -106,6 +114,9 @@ def extract(units: list[TextUnit]) -> list[Claim]:
             claims.append(claim)
             if unit.kind in _ROWS and key.split(":")[-1] in ("dose", "day", "week"):
                 row_dose = len(claims) - 1
+        doses = [i for i in range(len(claims) - len(found), len(claims)) if claims[i].key.split(":")[-1] in ("dose", "day", "week")]
+        if found or unit.kind != "heading":
+            last_dose = (doses[-1], unit.end) if found and doses else None
     return claims
 
 
@@ -122,7 +133,7 @@ def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
     for unit in units:
         prev = out[-1] if out else None
         gap = unit.start - prev.end if prev is not None else 0
-        if (prev is not None and gap in (1, 2) and prev.kind in ("sentence", "heading", "faq", "list_item")
+        if (prev is not None and gap in (1, 2) and prev.kind in ("sentence", "heading", "faq", "list_item", "table_row")
                 and unit.kind in ("sentence", "faq", "list_item") and _OPEN_END_RE.search(prev.text) and _CONTINUES_RE.match(unit.text)):
             kind = unit.kind if prev.kind == "heading" else prev.kind
             out[-1] = TextUnit(prev.text + "\n" * gap + unit.text, prev.start, unit.end, kind, prev.context)
@@ -131,11 +142,36 @@ def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
     return out
 
 
+# A sentence that goes on about the dose just stated ("Take it with meals.", "Capsules should be
+# taken with food.", "Stay on it for 8 weeks."): its timing and course belong to that dose.
+_FOLLOW_UP_RE = re.compile(
+    r"^\W*(?:(?:take|use|have|swallow|apply)\s+(?:it|them|this|these|each\s+dose|the\s+(?:dose|capsules?|tablets?|softgels?))\b"
+    r"|(?:it|they|this|these|(?:the\s+)?(?:capsules?|tablets?|softgels?|doses?|gummies|sprays?|drops?))\s+(?:should|must|can|may|are\s+best|is\s+best)\s+"
+    r"(?:be\s+)?(?:taken|used|swallowed)\b|(?:stay|remain)\s+on\s+(?:it|them|this)\b|continue\s+(?:it|them|this)\b)",
+    re.IGNORECASE,
+)
+
+
+def _follow_up(text: str) -> dict[str, Any]:
+    from monitor.claims.dosage import schedule
+
+    extra: dict[str, Any] = {}
+    for m in schedule.timings(text):
+        extra["timing"] = schedule.merge_timing(extra.get("timing", []), m.fields["timing"])
+    for m in schedule.durations(text, True)[:1]:
+        extra.update(m.fields)
+    return extra
+
+
 def _fold(claims: list[Claim], index: int, extra: dict[str, Any]) -> None:
-    """Add a neighbouring row's schedule or route to the table's dose claim."""
+    """Add a neighbouring row's (or follow-up sentence's) schedule or route to a dose claim."""
     base = claims[index]
     value = dict(base.value)
     for k, v in extra.items():
+        if k == "timing" and "timing" in value:
+            from monitor.claims.dosage.schedule import merge_timing
+
+            value[k] = merge_timing(value[k], v)
         value.setdefault(k, v)
     key = base.key
     if "route" in extra and key.split(":")[1] == "unspecified":

@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT, COUNT_WORDS, count_unit
+from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT, COUNT_WORDS, GLUE, count_unit
 from monitor.claims.units import NUMBER, UNIT_WORDS_ALT, Quantity, find_quantities, parse_number, sig6
 
 _I = re.IGNORECASE
 _SEP = r"\s*(?:-|–|—|‐|to|or)\s*"
 _NOT_ADJ = rf"(?:of|the|to|and|or|per|a|an|in|into|for|times|x|each|every|days?|weeks?|months?|hours?|minutes?|{COUNT_UNIT_ALT}|{UNIT_WORDS_ALT})\b"
 _COUNT_RE = re.compile(
-    rf"(?<![\w.,$€£/])(?P<lo>{NUMBER})(?!\d)(?:{_SEP}(?P<hi>{NUMBER})(?!\d))?\s*(?:x|×)?\s*"
+    rf"(?<![\w.,$€£/])(?P<lo>{NUMBER})(?!\d)(?:{_SEP}(?P<hi>{NUMBER})(?!\d))?\s*(?:x|×|-(?=[a-z]))?\s*"
     rf"(?:(?<![\d.,])(?P<each>(?:{NUMBER})\s*(?:mg|mcg|µg|μg|ug|g|iu|i\.u\.))\s+)?"
     rf"(?P<adj>(?:(?!{_NOT_ADJ})[a-z][a-z-]{{2,}}\s+){{0,2}})"
     rf"(?P<u>{COUNT_UNIT_ALT})(?![\w])",
@@ -33,11 +33,18 @@ _COUNT_RE = re.compile(
 _ARTICLE = frozenset({"a", "an", "single", "a single"})
 _INTAKE_VERB_BEFORE_RE = re.compile(
     r"\b(?:take|takes|taking|use|apply|applies|chew|dissolve|swallow|place|put|insert|inhale|give|instil+|"
-    r"inject|administer|mix|add|empty|spray|suck|drink|wear)\s+$",
+    r"inject|administer|mix|add|empty|spray|suck|drink|wear|dispense)\s+$",
     _I,
 )
 # Where glued table text ("Dose200 mcg", "weeksRecommended") needs a space back.
 _GLUE_RE = re.compile(r"(?<=[a-z]{3})(?=\d)|(?<=[a-z]{2})(?=[A-Z][a-z])")
+# A frequency word or a unit glued to the next lower-case word ("dailyon an empty stomach",
+# "1mgper injection"); the glued words are data in vocabulary.yaml (glue_before / glue_after).
+_GLUE_WORDS_RE = re.compile(
+    r"(?:" + "|".join(rf"(?<={re.escape(w)})" for w in GLUE["after_words"]) + r")(?=(?:" + "|".join(GLUE["next_words"]) + r")\b)"
+    r"|(?<=\d)(?:" + "|".join(GLUE["units"]) + r")(?=(?:" + "|".join(GLUE["next_words"]) + r")\b)",
+    _I,
+)
 MAX_PLAUSIBLE_MG = 1e5  # 100 g: above this a "mass" is a body weight or a batch, not a dose
 
 
@@ -57,7 +64,8 @@ class Anchor:
 
 def unglue(text: str) -> str:
     """Put back the spaces a flattened HTML table lost ("Dose200 mcg" -> "Dose 200 mcg")."""
-    return _GLUE_RE.sub(" ", text)
+    text = _GLUE_RE.sub(" ", text)
+    return _GLUE_WORDS_RE.sub(lambda m: m.group(0) + " ", text) if _GLUE_WORDS_RE.search(text) else text
 
 
 def find_anchors(text: str) -> list[Anchor]:

@@ -31,7 +31,7 @@ _SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\b
 _DOSE_CUE_RE = re.compile(
     r"\b(?:dos(?:e|es|age|ages|ing)|take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|"
     r"inject\w*|infus\w*|spray|put|place|give[ns]?|given|recommend\w*|regimen|protocol|start\w*|chew|dissolve|swallow|"
-    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|draw\s+up|"
+    r"intake|daily|per\s+day|a\s+day|frequency|serving|suggested|directions|aim|pin|massage|insert|drink|mix|repeat\w*|draw\s+up|dispense|"
     r"i['’]m\s+on|on\s+\d)\b",
     _I,
 )
@@ -42,13 +42,22 @@ _PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?
 _PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administration|injection|application|serving)\b", _I)
 _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
-_COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length)\b", _I)
+_COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length|"
+                            r"stay(?:s|ed|ing)?\s+on|(?:each|every|per)\s+(?:dose\s+)?(?:step|level))\b", _I)
 # Every route pattern contains one of these stems (checked by test_dosage_vocabulary_hint).
 _ROUTE_HINT_RE = re.compile(r"lingual|tongue|buccal|cheek|nas|nostril|nose|cut|sub|s\.c|s/c|(?-i:SC|SQ|IM|IV)|skin|muscul|i\.m|muscle|vein|"
                             r"ven|i\.v|infus|drip|inhal|nebuli|rect|suppositor|dermal|topical|area|cream|ointment|lotion|"
                             r"serum|gel|massage|oral|mouth|swallow|p\.o|chew|drink|inject|shot|pin", _I)
 _WORD_AND_DIGIT_RE = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*\((\d+)\)", _I)
-_COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b", _I)
+_COUNT_WORD_RE = re.compile(r"\b(?P<n>\d+)\s*(?:-\s*)?(?:count|ct)\b"
+                            r"|\b(?:pack|box|bottle|tub|jar|carton|tin)\s+of\s+(?P<n2>\d+)\b(?![.,]\d|\s*(?:x|×|-|–|mg|mcg|g|ml|iu)\b)", _I)
+# A dose form named as a noun ("nasal spray") is no dosing cue.
+_FORM_NOUN_RE = re.compile(r"\b(?:nasal|oral|throat|mouth|metered)\s+spray\b", _I)
+# A counterfactual ("If you were taking 2 g a day, …") states no dose.
+_COUNTERFACTUAL_RE = re.compile(r"^\W*(?:if|suppose|supposing|imagine)\s+(?:you|i|we|they|someone|somebody|one|a\s+person)\s+"
+                                r"(?:were|was|had|would)\b|^\W*(?:were|had)\s+(?:you|i|we|they)\s+(?:to|taken|used|been)\b", _I)
+# "One microgram of vitamin D3 corresponds to 40 IU": a unit conversion, not an amount.
+_CONVERSION_RE = re.compile(r"\b(?:equals?|corresponds?\s+to|(?:is|are)\s+(?:equal|equivalent)\s+to|is\s+the\s+same\s+as|converts?\s+to)\b|=", _I)
 _ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
 _COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
 
@@ -57,7 +66,13 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
     """``(key, value)`` for every dosing statement in one piece of text."""
     text = re.sub(r"\s", " ", unglue(text))
     text = _WORD_AND_DIGIT_RE.sub(lambda m: m.group(2) + " " * (len(m.group(0)) - len(m.group(2))), text)
-    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a) and not _article_amount(text, a)]
+    if text[:12].lstrip(" \t\u2022*-").lower().startswith(("if", "supp", "imag", "were", "had")) and _COUNTERFACTUAL_RE.match(text):
+        return []
+    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a)]
+    named = [a for a in anchors if _article_amount(text, a)]
+    if named and _CONVERSION_RE.search(text[named[0].end :]) and not _DOSE_CUE_RE.search(text):
+        return []  # a unit being converted ("one microgram equals 40 IU")
+    anchors = [a for a in anchors if a not in named]
     freqs = schedule.frequencies(text)
     regimens = _group(text, anchors, freqs, context)
     cue = bool(_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context))
@@ -125,7 +140,7 @@ def _package_extras(text: str, regimens: list[Regimen]) -> None:
     c = _COUNT_WORD_RE.search(text)
     if c:
         unit = next((count_unit(w) for w in re.findall(r"[A-Za-z-]+", text) if count_unit(w) not in (None, "dose", "injection")), None)
-        extra["container_count"] = float(c.group("n"))
+        extra["container_count"] = float(c.group("n") or c.group("n2"))
         if unit:
             extra["count_unit"] = unit
     m = roles.SERVINGS_PER_RE.search(text)
@@ -146,7 +161,8 @@ def _package_extras(text: str, regimens: list[Regimen]) -> None:
 
 def _article_amount(text: str, a: Anchor) -> bool:
     """"a gram", "a milligram": a unit being named or defined, not an amount."""
-    return a.kind in ("mass", "volume", "iu") and bool(re.match(r"(?:an?|one)\s", text[a.start : a.end], _I)) and not \
+    return a.kind in ("mass", "volume", "iu") and bool(re.match(r"(?:an?|one)\s", text[a.start : a.end], _I)) \
+        and not re.search(r"\d", text[a.start : a.end]) and not \
         _DOSE_CUE_RE.search(text[max(0, a.start - 25) : a.start])
 
 
@@ -203,6 +219,8 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
         role = _role(text, a, freqs, context)
         if regimens and re.match(r"^\s*[(\[]\s*(?:=\s*|approx\.?\s*|about\s*)?$", text[regimens[-1].end : a.start]):
             role = regimens[-1].role  # "50 mcg (2,000 IU)": the same amount restated in other units
+            if a.kind in ("mass", "volume") and [x.kind for x in regimens[-1].anchors][-1] == a.kind:
+                continue  # "300 milligrams (0.3 g)": the same measure again, nothing new
         if role == "skip":
             continue
         if role == "package" and a.kind == "count" and a.unit in ("vial", "ampoule", "sachet") and re.search(
@@ -226,7 +244,7 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
         else:
             regimens.append(Regimen([a], role))
     doses = [r for r in regimens if r.role == "dose"]
-    if not freqs and not _DOSE_CUE_RE.search(text) and any(r.role in ("strength", "package") for r in regimens):
+    if not freqs and not _NOSTRIL_RE.search(text) and not _DOSE_CUE_RE.search(_FORM_NOUN_RE.sub(" ", text)) and any(r.role in ("strength", "package") for r in regimens):
         for reg in doses:  # "Semax 0.1% nasal drops, 3 ml": next to a strength, a bare volume is the pack size
             if [a.kind for a in reg.anchors] == ["volume"]:
                 reg.role = "package"
@@ -374,7 +392,10 @@ def route_row(text: str) -> str | None:
     if not m:
         return None
     mentions = _route_mentions(text[m.end() :])
-    return mentions[0][0] if len(mentions) == 1 else None
+    names = {mm[0] for mm in mentions}
+    if len(names) == 2 and "injection" in names:  # "Route: subcutaneous injection"
+        names.discard("injection")
+    return names.pop() if len(names) == 1 else None
 
 
 def _schedule_only(text: str, freqs: list[Modifier], durations: list[Modifier], cycles: list[Modifier],

@@ -24,6 +24,7 @@ _CONTAINER_BEFORE_RE = re.compile(
     r"(?:about|approximately|approx\.?|roughly|around|~)?\s*$"
     rf"|\b(?:per|each|in\s+(?:each|one|a|the))\s+{_CONTAINER}\s*$"
     rf"|\b{_CONTAINER}\s*[(,:–-]?\s*(?:approx\.?|about|~|roughly)\s*$"
+    rf"|\b{_CONTAINER}\s*(?:[×x]|of)\s*$"
     r"|\b(?:contents|pack\s+size|contains|comes\s+with|includes)\s*:?\s*(?:about|approximately|approx\.?)?\s*$",
     _I,
 )
@@ -34,8 +35,8 @@ SUPPLY_RE = re.compile(rf"\b(?P<n>{NUMBER})[\s-]*(?:-|–)?\s*(?P<u>days?|weeks?
 SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:age)?|box|tub|jar)\s*[:|]?\s*(?:about\s+)?(?P<n>{NUMBER})\b", _I)
 # "each tablet contains", "each mL of solution contains", "every softgel provides"
 _EACH_UNIT_RE = re.compile(
-    rf"\b(?:each|every|one|per|1)\s+(?:[\w-]+\s+){{0,2}}?(?P<u>{COUNT_UNIT_ALT}|ml|mL|millilit(?:er|re))\b(?:\s+of\s+(?:the\s+)?[\w%.-]+(?:\s+[\w-]+)?)?"
-    r"\s*(?:also\s+|only\s+|typically\s+)?(?:contains?|supplies|supply|provides?|delivers?|has|gives?|equals?|=|:)\s*(?:about|approximately|approx\.?|~)?\s*$",
+    rf"\b(?:each|every|one|per|1)\s+(?:[\w-]+\s+){{0,2}}?(?P<u>{COUNT_UNIT_ALT}|ml|mL|millilit(?:er|re))\b(?:\s+(?:of|from)\s+(?:the\s+|a\s+)?[\w%.-]+(?:\s+[\w-]+){{0,2}}?)?"
+    r"\s*(?:also\s+|only\s+|typically\s+)?(?:contains?|supplies|supply|provides?|delivers?|releases?|dispenses?|has|gives?|equals?|=|:)\s*(?:about|approximately|approx\.?|~)?\s*$",
     _I,
 )
 _PER_UNIT_AFTER_RE = re.compile(rf"^\s*(?:per|/|in\s+(?:each|every|one|a))\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*each\b", _I)
@@ -45,12 +46,13 @@ _LIMIT_LEAD_RE = re.compile(
     r"(?:(?:take|use|give|have|apply|inhale|inject|administer|exceed|go\s+(?:over|above|beyond)|consume|chew|swallow)\w*\s+)?"
     r"(?:(?:more\s+than|over|above|beyond|in\s+excess\s+of)\s+)?(?:a\s+total\s+of\s+)?"
     r"|\b(?:no|not)\s+more\s+than\s+|\bmaximum(?:\s+(?:daily|total|single|recommended))?(?:\s+(?:dose|dosage|amount|intake))?(?:\s+(?:is|of)|\s+[^.;:]{0,40}?\s+is)?\s*:?\s*"
-    r"|\bmax\.?\s*(?:daily\s+)?(?:dose\s*)?:?\s*|\bup\s+to\s+a\s+(?:maximum|max)\s+of\s+|\b(?:upper\s+limit|limit)\s+(?:is|of)\s+"
+    r"|\bmax\.?\s*(?:daily\s+)?(?:dose\s*)?:?\s*|\b(?:up\s+)?to\s+a\s+(?:maximum|max)\s+of\s+|\b(?:upper\s+limit|limit)\s+(?:is|of)\s+"
     r"|\bexceed(?:ing)?\s+)$",
     _I,
 )
 _LIMIT_IN_ANCHOR_RE = re.compile(r"^(?:no\s+more\s+than|not\s+more\s+than|not\s+(?:to\s+)?exceed(?:ing)?|a\s+maximum\s+of|maximum(?:\s+of)?|max\.?)\b", _I)
-_DILUENT_RE = re.compile(r"^\s*(?:of\s+)?(?:(?:sterile|bacteriostatic|bac|cold|warm|plain|still)\s+)*(?:water|saline|juice|milk|liquid|fluid|diluent|bac\b)", _I)
+_DILUENT_RE = re.compile(r"^\s*(?:of\s+)?(?:\d+(?:[.,]\d+)?\s*%\s+)?(?:(?:sterile|bacteriostatic|bac|cold|warm|plain|still|normal|isotonic)\s+)*"
+                         r"(?:water|saline|juice|milk|liquid|fluid|diluent|bac\b|sodium\s+chloride|nacl\b|dextrose|glucose\s+solution|ringer)", _I)
 _DILUENT_BEFORE_RE = re.compile(r"\b(?:in|into|with|add(?:ed)?\s+to|reconstitut\w*\s+(?:\w+\s+){0,4}with)\s+(?:about\s+)?$", _I)
 _START_RE = re.compile(r"\b(?:start\w*|begin\w*|initial(?:ly)?|first)\b[^.;]{0,40}$", _I)
 _INCREASE_RE = re.compile(r"\b(?:increas\w*|titrat\w*|go(?:ing)?\s+up|went\s+up|mov\w*\s+up|step\w*\s+up|rais\w*|bump\w*\s+up|"
@@ -108,7 +110,7 @@ def is_container(text: str, a: Anchor) -> bool:
 
 
 def package_cue(text: str) -> bool:
-    return bool(re.search(_CONTAINER, text, _I) and _CONTAIN_VERB_RE.search(text)) or supply_days(text) is not None \
+    return bool(re.search(rf"\b{_CONTAINER}\b", text, _I) and _CONTAIN_VERB_RE.search(text)) or supply_days(text) is not None \
         or bool(SERVINGS_PER_RE.search(text))
 
 
@@ -152,6 +154,8 @@ def supply_days(text: str) -> float | None:
 
 def phase_before(text: str, start: int, lo: int) -> str | None:
     lead = text[lo:start]
+    if re.match(r"up\s+to\b", text[start : start + 6], _I):
+        lead += " up"  # "bumped up to 0.5 mg": the range anchor holds the "up"
     if _INCREASE_RE.search(lead):
         return "increase"
     if _START_RE.search(lead):

@@ -67,7 +67,8 @@ _MIN_INTERVAL_RE = re.compile(r"\b(?:at\s+least|no\s+less\s+than|not\s+less\s+th
 _BETWEEN_AFTER_RE = re.compile(r"^\s*(?:apart|between\s+(?:doses|administrations|applications|injections|each\s+dose))\b", _I)
 _DURATION_BEFORE_RE = re.compile(
     r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of|duration|length)\s*:?\s*"
-    r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?$",
+    r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?$"
+    r"|\b(?:cycle|course)\s*[:|]\s*$",
     _I,
 )
 _COURSE_BEFORE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen)s?\s+(?:\w+\s+)?(?:is|are|lasts?|runs?|of)\s+"
@@ -128,7 +129,7 @@ def frequencies(text: str) -> list[Modifier]:
         start = t.start - (len(before) - (every or minimum).start()) if (every or minimum) else t.start
         if every and t.low == t.high and t.low >= 2880 and re.search(r"day|week", text[t.start : t.end], _I):
             value = {"every_days": sig6(t.low / 1440)}  # "every 10 days"
-        elif every and t.low == t.high == 1440:
+        elif every and t.low == t.high == 1440 and re.search(r"day", text[t.start : t.end], _I):
             continue  # "every day" is per day, read with the amount
         elif minimum or not every:
             value = {"interval_hours_min": sig6(t.low / 60)}
@@ -149,19 +150,28 @@ def _freq_value(m: re.Match[str]) -> dict[str, float]:
     return {f"times_per_{unit}_min": sig6(a), f"times_per_{unit}_max": sig6(b)}
 
 
+_NEGATED_LEAD_RE = re.compile(r"\b(?:do\s+not|don['’]t|never|must\s+not|should\s+not|shouldn['’]t|avoid|not)\b[^;.,:]*$", _I)
+
+
 @functools.lru_cache(maxsize=256)
 def _timings(text: str) -> tuple[Modifier, ...]:
     out: list[Modifier] = []
     for name, rx in TIMING:
         for m in rx.finditer(text):
             if not any(m.start() < o.end and o.start < m.end() for o in out):
+                if "not" in text[max(0, m.start() - 60) : m.start()].lower() or "n't" in text[max(0, m.start() - 60) : m.start()] \
+                        or "never" in text[max(0, m.start() - 60) : m.start()].lower() or "avoid" in text[max(0, m.start() - 60) : m.start()].lower():
+                    if _NEGATED_LEAD_RE.search(text[max(0, m.start() - 60) : m.start()]):
+                        out.append(Modifier("negated", {}, m.start(), m.end()))  # "do not take it on an empty stomach"
+                        continue
                 out.append(Modifier("timing", {"timing": [name]}, m.start(), m.end()))
     return tuple(sorted(out, key=lambda m: m.start))
 
 
 def timings(text: str) -> list[Modifier]:
-    """Timing words ("in the morning", "with food", "as needed"), one modifier per mention."""
-    return list(_timings(text))
+    """Timing words ("in the morning", "with food", "as needed"), one modifier per mention; a
+    negated one ("do not take it on an empty stomach") is no timing."""
+    return [m for m in _timings(text) if m.kind == "timing"]
 
 
 def merge_timing(old: list[str], new: list[str]) -> list[str]:
@@ -179,8 +189,10 @@ def durations(text: str, course_cue: bool) -> list[Modifier]:
         before, after = text[max(0, t.start - 40) : t.start], text[t.end : t.end + 20]
         if t.low is None or t.high is None or t.low < 1440:
             continue
-        if _EVERY_RE.search(before) or re.match(r"^\s*(?:on|off|apart|between|later|ago|after|before)\b", after, _I):
-            continue
+        if _EVERY_RE.search(before) or re.match(r"^\s*(?:on|off|apart|between|later|ago|after|before)\b", after, _I) and not (
+                re.match(r"^\s*before\s+(?:moving|going|stepping|increasing|reassess\w*|review\w*|switching|stopping)\b", after, _I)
+                and re.search(r"\bfor\s*$", before, _I)):
+            continue  # "2 weeks before surgery" is no course; "for 4 weeks before moving up" is one
         if re.search(r"\b(?:after|within|in|than)\s+(?:a|the\s+first)?\s*$", before, _I):
             continue  # "increase after a week", "longer than 10 days": not a course length
         if _DURATION_BEFORE_RE.search(before) or _DURATION_AFTER_RE.match(after) or (

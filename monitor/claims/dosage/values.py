@@ -68,6 +68,8 @@ def values(text: str, reg: Regimen) -> dict[str, Any]:
                 v["doses_per_container"] = a.high
             elif a.kind == "count":
                 v["container_count"], v["count_unit"] = a.high, a.unit
+                if a.each is not None and a.each.kind == "mass" and a.unit in ("vial", "ampoule"):
+                    v.setdefault("container_mg", a.each.high if a.each.high is not None else a.each.low)  # "10 × 5 mg vials"
         v["package"] = True
         return v
     limit = role == "limit"
