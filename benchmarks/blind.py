@@ -39,10 +39,9 @@ from claims_table import Case, score_case  # noqa: E402
 from monitor.claims import extract_claims  # noqa: E402
 from monitor.diff import diff_claims  # noqa: E402
 from monitor.extract import extract_main_text  # noqa: E402
-from monitor.models import Change, Claim  # noqa: E402
+from monitor.models import SEVERITY_RANK, Change, Claim  # noqa: E402
 
 UNSCORED = ("scope", "year", "qualifiers", "note")
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 def legacy_value(category: str, value: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 from monitor import store
 from monitor.config import Config, load_config
 from monitor.corpus import CorpusSource, CorpusVersion, load_corpus
-from monitor.errors import ClaimwatchError, DemoError  # noqa: F401 (re-exported)
+from monitor.errors import DemoError  # noqa: F401 (re-exported)
 from monitor.models import Change
 from monitor.pipeline import CheckResult, run_pass
 from monitor.quality import match

@@ -35,7 +35,7 @@ from rapidfuzz import fuzz
 
 from monitor.claims import schema
 from monitor.facts import Fact, canonical_value, changed_fields, describe_value, facts_of
-from monitor.models import Change, Claim
+from monitor.models import SEVERITY_RANK, Change, Claim
 
 __all__ = ["diff_claims", "canonical_value", "changed_fields", "describe_value", "severity_of"]
 
@@ -179,7 +179,7 @@ def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[st
             for a, b in pairs:
                 reported |= {a.key, b.key}
                 change = _change("changed", a, b)
-                out.append(replace(change, severity=max(change.severity, "medium", key=schema.SEVERITY_RANK.get)))
+                out.append(replace(change, severity=max(change.severity, "medium", key=SEVERITY_RANK.get)))
     return out
 
 
@@ -248,11 +248,7 @@ def _change(kind: str, old: Fact | None, new: Fact | None, *, minor: bool = Fals
 
 
 def _head(f: Fact) -> str:
-    scope = f.scope
-    if f.category == "dosage":
-        scope = scope if scope != "unspecified" else "unspecified route"
-    elif f.category == "evidence":
-        scope = f.scope
+    scope = "unspecified route" if f.category == "dosage" and f.scope == "unspecified" else f.scope
     label = f" {f.aspect.label}" if f.aspect.label and f.category == "dosage" else ""
     return f"{f.category} ({scope}){label}"
 

@@ -11,6 +11,7 @@ from typing import Any
 
 CATEGORIES = ("dosage", "legality", "evidence", "safety")
 SEVERITIES = ("low", "medium", "high")
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # higher is more urgent
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import zstandard
 
@@ -38,6 +40,28 @@ def _dict(base_body: bytes) -> zstandard.ZstdCompressionDict:
 
 def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
+
+
+@contextmanager
+def atomic_file(path: Path, prefix: str = ".tmp-") -> Iterator[BinaryIO]:
+    """Write ``path`` through a temp file beside it, fsynced and renamed only when the block
+    succeeds: a crash or an error never leaves a half-written file under the real name.
+
+    Creating the temp file raises ``OSError`` before the block runs (an unwritable directory).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 class SnapshotStore:
@@ -63,19 +87,8 @@ class SnapshotStore:
             return digest
         data = self._compress(body, digest, base)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        with atomic_file(path) as fh:
+            fh.write(data)
         return digest
 
     def _compress(self, body: bytes, digest: str, base: str | None) -> bytes:

@@ -39,7 +39,7 @@ from monitor.alerts.messages import AlertItem, Message, render_message
 from monitor.alerts.secrets import AlertError, Masker
 from monitor.alerts.send import send_message
 from monitor.config import Channel, Config, Source
-from monitor.models import SEVERITIES
+from monitor.models import SEVERITY_RANK
 from monitor.store import transaction, utcnow
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,7 @@ def _parse(ts: str) -> dt.datetime:
 def _severity_ok(severity: str | None, minimum: str | None) -> bool:
     if not minimum:
         return True
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    return rank.get(severity or "low", 0) >= rank.get(minimum, 0)
+    return SEVERITY_RANK.get(severity or "low", 0) >= SEVERITY_RANK.get(minimum, 0)
 
 
 def channels_for_source(config: Config, source: Source) -> list[Channel]:

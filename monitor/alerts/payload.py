@@ -19,12 +19,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.models import SEVERITY_RANK
+
 if TYPE_CHECKING:  # messages imports this module; only the type is needed here
     from monitor.alerts.messages import AlertItem
 
 SCHEMA_VERSION = 1
 SCHEMA_PATH = Path(__file__).with_name("webhook.schema.json")
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 def _value(raw: Any) -> Any:

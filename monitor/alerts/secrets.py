@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
-from monitor.errors import ClaimwatchError, AlertError  # noqa: F401 (re-exported)
+from monitor.errors import AlertError  # noqa: F401 (re-exported)
 
 MASK = "****"
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

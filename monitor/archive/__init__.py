@@ -12,14 +12,13 @@ Everything here only reads the history DB and the snapshot store.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from monitor.errors import ArchiveError  # noqa: F401 (re-exported: the archive's one error)
+from monitor.snapshots import atomic_file
 
 
 def load_exchange(row: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -49,20 +48,10 @@ def atomic_output(path: Path, option: str) -> Iterator[BinaryIO]:
     Evidence must never look complete when it is not: an export stopped by a corrupt snapshot
     leaves no file behind. ``option`` names the CLI option, for the "unwritable" message.
     """
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ArchiveError(f"cannot write {path}: {exc.strerror or exc}; pass {option} a path in a "
-                           f"writable directory") from None
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+    with ExitStack() as stack:
         try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+            out = stack.enter_context(atomic_file(path, prefix=f".{path.name}."))
+        except OSError as exc:
+            raise ArchiveError(f"cannot write {path}: {exc.strerror or exc}; pass {option} a path in a "
+                               f"writable directory") from None
+        yield out

@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
+
 Value = dict[str, Any]
 
 
@@ -307,9 +308,6 @@ STATUS_CLASSES: dict[str, str] = {"research_use_only": "not_for_human_use", "res
 
 def status_class(status: Any) -> str:
     return STATUS_CLASSES.get(str(status), str(status))
-# Named side effects: present / common / rare are one class (the effect is stated), absent another.
-EFFECT_CLASSES = {"absent": "absent"}
-SAFETY_LISTS = ("contraindication", "interaction", "monitor")
 
 
 def profile_class(field_name: str, value: Any) -> str:
@@ -322,16 +320,3 @@ def safety_text(field_name: str, v: Value) -> str:
     return f"{field_name.replace('_', ' ')}: {shown.replace('_', ' ')}"
 
 
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
-
-
-def field_docs() -> list[tuple[str, str, str, str]]:
-    """(category, aspect, fields, severity) rows for the README's claim model."""
-    rows = []
-    for a in (*DOSAGE_INTAKE, DOSAGE_ROUTE, DOSAGE_LIMIT, DOSAGE_PACKAGE, DOSAGE_STRENGTH):
-        rows.append(("dosage", a.name, ", ".join((*a.key_fields, *a.fields)), a.severity))
-    for a in LEGALITY:
-        rows.append(("legality", a.name, ", ".join(a.fields), a.severity))
-    for a in (EVIDENCE_LEVEL, EVIDENCE_KIND, EVIDENCE_QUALIFIERS):
-        rows.append(("evidence", a.name, ", ".join(a.fields), a.severity))
-    return rows

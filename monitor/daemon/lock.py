@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.errors import StoreError, LockHeld  # noqa: F401 (re-exported)
+from monitor.errors import LockHeld, StoreError  # noqa: F401 (LockHeld re-exported)
 
 
 def lock_path(db_path: Path) -> Path:

@@ -84,9 +84,9 @@ def value_labels(value: dict[str, Any]) -> list[str]:
     ``name: value``, so a field added by a future extractor still shows up.
     """
     facts = dosage_parts(upgrade_value("dosage", value)) if any(f in value for f in DOSAGE_FIELDS) else []
-    used: set[str] = set(_SKIP).union(*(f for _, _, f in facts)) if facts else set(_SKIP)
+    # every dosage field is worded by its fact; "per" rides on the amount it qualifies
+    used: set[str] = set(_SKIP) | (DOSAGE_FIELDS | {"limit", "package", "strength", "phase"} if facts else set())
     labels = [text for _, text, _ in facts]
-    used |= (DOSAGE_FIELDS | {"limit", "package", "strength", "phase"}) if facts else set()
     bare = [_words(value[k]) for k in _BARE if value.get(k) not in (None, "")]
     used.update(_BARE)
     labels = labels[:1] + bare + labels[1:]
