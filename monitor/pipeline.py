@@ -289,6 +289,7 @@ class Checker:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.fetcher: Any = None
         self._expected = expected_sources
+        self._pool_sources = 0  # the pool may start when a page needs analysis (see ensure_pool)
         self._states: dict[str, dict[str, Any]] = {}
         self._slots: asyncio.Semaphore | None = None
         self.analysed = 0  # pages sent to analysis (pool or inline); fast-path pages are not counted
@@ -328,9 +329,23 @@ class Checker:
         return changed
 
     def ensure_pool(self, n_sources: int) -> None:
-        """Start the analysis pool once ``n_sources`` makes it worth it (a reload may add sources)."""
-        if self.pool is None:
-            self.pool = _analysis_pool(n_sources)
+        """Allow the analysis pool once ``n_sources`` makes it worth it (a reload may add sources).
+
+        The pool itself is started by the first page that needs analysis: an unchanged pass
+        (304s and byte-identical bodies) never pays for spawning workers on busy cores.
+        """
+        self._pool_sources = max(self._pool_sources, n_sources)
+
+    @property
+    def pool_enabled(self) -> bool:
+        """True when pages will be analysed in worker processes (started on first need)."""
+        return self.pool is not None or (self._pool_sources >= PARALLEL_MIN_SOURCES and _cores() >= 2)
+
+    def _need_pool(self) -> concurrent.futures.ProcessPoolExecutor | None:
+        if self.pool is None and self._pool_sources:
+            self.pool = _analysis_pool(self._pool_sources)
+            self._pool_sources = 0 if self.pool is None else self._pool_sources
+        return self.pool
 
     async def check_all(self, sources: list[Source],
                         progress: Callable[[CheckResult], None] | None = None) -> PassReport:
@@ -364,7 +379,7 @@ class Checker:
                 digest = body_hash(fetched.body)
                 if digest != state["last_body_hash"] or not fast:
                     self.analysed += 1
-                    if self.pool is not None:
+                    if self._need_pool() is not None:
                         analysis, digest = await self._analyse_in_pool(src, fetched, state, digest)
             result: CheckResult = await self.writer.write(record_safely, self.snapshots, self.config, src, fetched,
                                                           error, started, elapsed, analysis, digest, fast)

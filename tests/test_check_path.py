@@ -135,7 +135,7 @@ def test_a_small_daemon_has_no_pool(tmp_path, site):
 
     cfg, config_path, db = _setup(tmp_path, site, 2)
     daemon = Daemon(DaemonOptions(db_path=db, config_path=config_path), cfg)
-    assert daemon.checker.pool is None and daemon.checker._expected == 2
+    assert daemon.checker.pool is None and not daemon.checker.pool_enabled
 
 
 # ------------------------------------------------------------------ the unchanged-body fast path

@@ -177,7 +177,7 @@ class Daemon:
                 log.info("daemon started: %d sources scheduled", len(self._scheduled_ids()),
                          extra={"fields": {"event": "start", "pid": os.getpid(), "db": str(self.options.db_path),
                                            "sources": self._scheduled_ids(),
-                                           "analysis_pool": self.checker.pool is not None}})
+                                           "analysis_pool": self.checker.pool_enabled}})
                 await self._stop.wait()
                 await self._shutdown()
             finally:
