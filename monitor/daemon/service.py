@@ -172,6 +172,7 @@ class Daemon:
                 await self.db.call(_write_daemon, "running", store.utcnow())
                 last = await self.db.call(_last_fetches)
                 self._states = ErrorStates({sid: state_of(r["outcome"], r["error_kind"]) for sid, r in last.items()})
+                await self.checker.prime(self._schedulable(self.config))  # first checks need no state read
                 self._start_scheduler(last)
                 self._install_signals()
                 log.info("daemon started: %d sources scheduled", len(self._scheduled_ids()),
