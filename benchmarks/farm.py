@@ -71,6 +71,8 @@ class Farm:
     pages: list[FarmPage] = field(default_factory=list)
     sources: list[CorpusSource] = field(default_factory=list)
     blocks: dict[str, list[str]] = field(default_factory=dict)
+    _cache: dict[tuple[int, int], bytes] = field(default_factory=dict, repr=False)
+    send_etag: bool = True  # False: no ETag header, never a 304 (switchable between passes)
 
     def __post_init__(self) -> None:
         self.sources = load_corpus()
@@ -94,6 +96,15 @@ class Farm:
         p = self.pages[i]
         html = p.source.versions[p.version].html
         return _decorate(html, p, self.blocks).encode("utf-8")
+
+    def rendered(self, i: int) -> bytes:
+        """``render`` cached per page generation: the farm shares the cores with the tools under
+        test, so it should cost as little as possible and the same for every tool."""
+        key = (i, self.pages[i].generation)
+        body = self._cache.get(key)
+        if body is None:
+            body = self._cache[key] = self.render(i)
+        return body
 
     def change(self, fraction: float, mode: str, seed: int = 0) -> list[int]:
         """Change ``round(fraction * n)`` pages (chosen deterministically); returns their indexes.
@@ -214,7 +225,7 @@ def _after_tag(html: str, tag: str, insert: str) -> str:
 
 
 async def _handle(farm: Farm, latency: float, stats: dict[str, int],
-                  reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                  reader: asyncio.StreamReader, writer: asyncio.StreamWriter, etag: bool = True) -> None:
     try:
         while True:
             try:
@@ -226,7 +237,7 @@ async def _handle(farm: Farm, latency: float, stats: dict[str, int],
             headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
             if latency:
                 await asyncio.sleep(latency)
-            status, body, extra = _respond(farm, method, target, headers, stats)
+            status, body, extra = _respond(farm, method, target, headers, stats, etag)
             close = headers.get("connection", "").lower() == "close"
             hdr = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", *extra,
                    "Connection: close" if close else "Connection: keep-alive"]
@@ -239,7 +250,7 @@ async def _handle(farm: Farm, latency: float, stats: dict[str, int],
 
 
 def _respond(farm: Farm, method: str, target: str, headers: dict[str, str],
-             stats: dict[str, int]) -> tuple[str, bytes, list[str]]:
+             stats: dict[str, int], send_etag: bool = True) -> tuple[str, bytes, list[str]]:
     parts = target.split("/")
     if method not in ("GET", "HEAD") or len(parts) < 3 or parts[1] != "p" or not parts[2].isdigit() \
             or int(parts[2]) >= farm.n:
@@ -247,19 +258,25 @@ def _respond(farm: Farm, method: str, target: str, headers: dict[str, str],
         return "404 Not Found", b"not found", ["Content-Type: text/plain"]
     i = int(parts[2])
     etag = farm.etag(i)
-    if headers.get("if-none-match") == etag:
+    send_etag = send_etag and farm.send_etag
+    if send_etag and headers.get("if-none-match") == etag:
         stats["304"] = stats.get("304", 0) + 1
         return "304 Not Modified", b"", [f"ETag: {etag}"]
-    body = farm.render(i)
+    body = farm.rendered(i)
     stats["200"] = stats.get("200", 0) + 1
     stats["bytes"] = stats.get("bytes", 0) + len(body)
     return "200 OK", body if method == "GET" else b"", [
-        "Content-Type: text/html; charset=utf-8", f"ETag: {etag}", "Cache-Control: max-age=0"]
+        "Content-Type: text/html; charset=utf-8", *([f"ETag: {etag}"] if send_etag else []),
+        "Cache-Control: max-age=0"]
 
 
 @contextmanager
-def serve_farm(farm: Farm, latency_ms: float = 0.0, host: str = "127.0.0.1") -> Iterator[tuple[str, dict[str, int]]]:
-    """Serve ``farm`` in a background thread; yields (base URL, live response counters)."""
+def serve_farm(farm: Farm, latency_ms: float = 0.0, host: str = "127.0.0.1",
+               etag: bool = True) -> Iterator[tuple[str, dict[str, int]]]:
+    """Serve ``farm`` in a background thread; yields (base URL, live response counters).
+
+    ``etag=False``: no ETag header and never a 304 (an unchanged page is re-sent whole), the
+    case of most real sites and the one where only body hashing helps."""
     loop = asyncio.new_event_loop()
     stats: dict[str, int] = {}
     ready = threading.Event()
@@ -267,7 +284,7 @@ def serve_farm(farm: Farm, latency_ms: float = 0.0, host: str = "127.0.0.1") -> 
 
     async def start() -> None:
         holder["server"] = await asyncio.start_server(
-            lambda r, w: _handle(farm, latency_ms / 1000, stats, r, w), host, 0, backlog=4096)
+            lambda r, w: _handle(farm, latency_ms / 1000, stats, r, w, etag), host, 0, backlog=4096)
         ready.set()
 
     def run() -> None:

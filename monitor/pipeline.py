@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import datetime as dt
 import json
 import logging
 import multiprocessing
 import os
+import queue
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +29,14 @@ from typing import Any, Callable
 
 import sqlite_utils
 
-from monitor import noise, store
+from monitor import analysis, noise, store
+from monitor.analysis import PageAnalysis, analyse_page, store_and_analyse
 from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.config import Config, Source
 from monitor.diff import diff_claims
 from monitor.errors import FetchError
-from monitor.extract import MIN_WORDS, MainText, extract_main_text, page_problem
-from monitor.models import Claim, FetchResult
-from monitor.snapshots import SnapshotStore
+from monitor.models import FetchResult
+from monitor.snapshots import SnapshotStore, body_hash
 
 log = logging.getLogger("claimwatch.pipeline")
 
@@ -52,13 +53,14 @@ class CheckResult:
     error: str | None = None
     duration_ms: float = 0.0
     alerts: int = 0
+    fetch_error_kind: str | None = field(default=None, repr=False)  # the fetcher's error kind (daemon logs)
 
     @property
     def failed(self) -> bool:
         return self.outcome in ("error", "blocked")
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return {k: v for k, v in self.__dict__.items() if k != "fetch_error_kind"}
 
 
 @dataclass
@@ -70,58 +72,9 @@ class PassReport:
         return [r for r in self.results if r.failed]
 
 
-@dataclass(frozen=True)
-class PageAnalysis:
-    """The CPU-heavy part of recording a page, computed apart from the DB (possibly in a worker)."""
-
-    main: MainText
-    problem: str | None
-    claims: list[Claim] | None  # None when not needed: a problem page or an unchanged text
-
-
-def analyse_page(html: str, selector: str | None, known_text_hash: str | None,
-                 min_words: int = MIN_WORDS) -> PageAnalysis:
-    """Main text, page problem and (only for a new text) claims. Pure, so it can run in a process pool."""
-    main = extract_main_text(html, selector)
-    claims: list[Claim] | None = None
-    if len(main.text.split()) < min_words:  # short: a page only if it makes claims (cheap to know)
-        claims = extract_claims(main.text)
-    problem = page_problem(main, min_words, has_claims=bool(claims))
-    if problem or main.text_hash == known_text_hash:
-        return PageAnalysis(main, problem, None)
-    return PageAnalysis(main, None, claims if claims is not None else extract_claims(main.text))
-
-
 def snapshot_dir(db_path: Path) -> Path:
     """Snapshots live beside the history DB (``snapshots/history.db`` → ``snapshots/``)."""
     return Path(db_path).parent
-
-
-def due_sources(db: sqlite_utils.Database, config: Config, now: dt.datetime | None = None) -> list[Source]:
-    """Enabled sources whose interval (or cron) has elapsed since their last fetch."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    due = []
-    for src in config.sources:
-        if not src.enabled:
-            continue
-        last = store.last_fetch(db, src.id)
-        if last is None:
-            due.append(src)
-            continue
-        last_at = dt.datetime.fromisoformat(last["started_at"])
-        if next_due(src, last_at) <= now:
-            due.append(src)
-    return due
-
-
-def next_due(src: Source, last_at: dt.datetime) -> dt.datetime:
-    if src.cron:
-        from apscheduler.triggers.cron import CronTrigger
-
-        trigger = CronTrigger.from_crontab(src.cron, timezone=dt.timezone.utc)
-        nxt = trigger.get_next_fire_time(None, last_at + dt.timedelta(seconds=1))
-        return nxt or last_at + dt.timedelta(days=365)
-    return last_at + dt.timedelta(seconds=src.interval or 0)
 
 
 def run_pass(db_path: Path, config: Config, source_ids: list[str] | None = None, *,
@@ -129,93 +82,341 @@ def run_pass(db_path: Path, config: Config, source_ids: list[str] | None = None,
     """Check the named sources (whether due or not), or the due ones; returns per-source results.
 
     A failed write (disk full, read-only directory) ends the pass with a one-line StoreError.
+    This is ``monitor check``. It goes through the same :class:`Checker` as every job of the
+    daemon (``monitor run``), so both get the same fetch concurrency, analysis pool and
+    batched DB writer.
     """
+    named = [config.source(sid) for sid in source_ids] if source_ids else None  # unknown id: error before any I/O
     try:
-        db = store.open_db(db_path)
-    except (sqlite3.Error, OSError) as exc:
-        raise store.storage_failure(db_path, exc) or exc from None
-    try:
-        if source_ids:
-            sources = [config.source(sid) for sid in source_ids]
-        else:
-            sources = due_sources(db, config)
-        with store.transaction(db):
-            for src in config.sources:
-                store.upsert_source(db, src.id, src.url or "", src.name, src.settings_json(), src.enabled)
-        return asyncio.run(_run(db, Path(db_path), config, sources, progress))
+        return asyncio.run(_run(Path(db_path), config, named, progress))
     except (sqlite3.Error, OSError) as exc:
         failure = store.storage_failure(db_path, exc)
         if failure is None:
             raise
         raise failure from None
-    finally:
-        db.close()
 
 
-async def _run(db: sqlite_utils.Database, db_path: Path, config: Config, sources: list[Source],
+async def _run(db_path: Path, config: Config, named: list[Source] | None,
                progress: Callable[[CheckResult], None] | None) -> PassReport:
-    from monitor.fetch import Fetcher
+    from monitor.schedule import due_sources
 
-    report = PassReport()
-    snapshots = SnapshotStore(snapshot_dir(db_path))
-    pool = _analysis_pool(len(sources))
-    loop = asyncio.get_running_loop()
-    try:
-        async with Fetcher(**fetcher_kwargs(config)) as fetcher:
-            async def one(src: Source) -> CheckResult:
-                if not src.configured:
-                    return CheckResult(src.id, "not_configured", error="no URL configured (placeholder in sources.yaml)")
-                fetched, error, started, elapsed = await fetch_source(fetcher, src, store.conditional_headers(db, src.id))
-                analysis = None
-                if pool is not None and fetched is not None and not fetched.not_modified:
-                    latest = store.latest_version(db, src.id)
-                    try:
-                        analysis = await loop.run_in_executor(pool, analyse_page, fetched.text, src.selector,
-                                                              latest["text_hash"] if latest else None,
-                                                              src.min_words)
-                    except Exception:  # a worker failure is retried inline, where errors are recorded
-                        log.warning("analysis worker failed for %s; analysing inline", src.id, exc_info=True)
-                return record_safely(db, snapshots, config, src, fetched, error, started, elapsed, analysis)
-
-            tasks = [asyncio.create_task(one(src)) for src in sources]
-            for task in asyncio.as_completed(tasks):
-                result = await task
-                report.results.append(result)
-                if progress:
-                    progress(result)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    report.results.sort(key=lambda r: r.source_id)
-    return report
+    async with Checker(db_path, config) as checker:
+        await checker.sync_sources(config)
+        if named is not None:
+            sources = named
+        else:
+            sources = due_sources(config, await checker.writer.call(store.last_fetch_times))
+        checker.ensure_pool(len(sources))
+        return await checker.check_all(sources, progress)
 
 
 PARALLEL_MIN_SOURCES = 16
+WRITE_BATCH_MAX = 64  # source records per write transaction at most
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _analysis_pool(n_sources: int) -> concurrent.futures.ProcessPoolExecutor | None:
     """Worker processes for page analysis on multi-core machines and passes worth the start-up.
 
     Parsing and claim extraction are pure CPU work; in the event loop they would use one core.
-    ``spawn`` workers start clean (no inherited threads or sockets from the fetcher).
+    ``spawn`` workers start clean (no inherited threads or sockets from the fetcher), and they
+    import :mod:`monitor.analysis` only, not the store or the pipeline.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
     if cores < 2 or n_sources < PARALLEL_MIN_SOURCES:
         return None
-    return concurrent.futures.ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("spawn"),
-                                                  initializer=_exit_with_parent, initargs=(os.getpid(),))
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=cores, mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=analysis.worker_init, initargs=(os.getpid(),))
+    for _ in range(cores):  # start the workers now, while the first fetches are on the wire
+        pool.submit(analysis.warm)
+    return pool
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """Worker start-up: exit when the parent dies (e.g. SIGKILL), instead of lingering as an orphan."""
-    import threading
+# ------------------------------------------------------------------ the one DB writer
 
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(0)
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+class _Job:
+    __slots__ = ("fn", "args", "future", "batched")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], batched: bool) -> None:
+        self.fn, self.args, self.batched = fn, args, batched
+        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+
+_STOP = object()
+
+
+class DbWriter:
+    """One thread owning one SQLite connection: all DB work of a pass, or of the daemon.
+
+    Why one thread: SQLite has one writer at a time anyway, and work on the event loop would
+    stall fetching. Why batches: a source's record is a handful of small statements, and
+    committing each source on its own made the commit (and the per-transaction overhead) a
+    large share of an unchanged pass. :meth:`write` jobs that are queued at the same moment
+    are run in ONE transaction (at most ``WRITE_BATCH_MAX``), each inside its own SAVEPOINT:
+    a job that raises is rolled back alone, and since a transaction commits whole or not at
+    all, a crash (even SIGKILL) loses at most the batch in flight and never leaves a source
+    half-written. Results are handed back only after the COMMIT. A lone job (the daemon's
+    usual case) is committed at once: batching never waits for more work.
+    """
+
+    def __init__(self, db_path: Path, name: str = "claimwatch-db") -> None:
+        self._db_path = Path(db_path)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self.batches = 0  # transactions committed by write(): for tests and benchmarks
+        self.writes = 0
+
+    async def start(self) -> None:
+        self._thread.start()
+        await asyncio.wrap_future(self._ready)
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(db, *args)`` on the DB thread on its own (reads; functions with their own transaction)."""
+        return await self._submit(_Job(fn, args, batched=False))
+
+    async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(db, *args)`` inside a batched transaction (``fn`` must not BEGIN its own)."""
+        return await self._submit(_Job(fn, args, batched=True))
+
+    async def _submit(self, job: _Job) -> Any:
+        if not self._thread.is_alive():
+            raise RuntimeError("the DB writer is closed")
+        self._queue.put(job)
+        return await asyncio.wrap_future(job.future)
+
+    def close(self) -> None:
+        """Finish every queued job (a running batch completes), close the connection, join the thread."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    def _main(self) -> None:
+        try:
+            db = store.open_db(self._db_path)
+        except BaseException as exc:
+            if self._ready.set_running_or_notify_cancel():
+                self._ready.set_exception(exc)
+            return
+        if not self._ready.set_running_or_notify_cancel():  # start() was cancelled: nobody will use us
+            db.close()
+            return
+        self._ready.set_result(None)
+        try:
+            pending: Any = None
+            while True:
+                job = pending if pending is not None else self._queue.get()
+                pending = None
+                if job is _STOP:
+                    return
+                if not job.batched:
+                    self._run_one(db, job)
+                    continue
+                batch = [job]
+                while len(batch) < WRITE_BATCH_MAX:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is _STOP or not nxt.batched:
+                        pending = nxt
+                        break
+                    batch.append(nxt)
+                self._run_batch(db, batch)
+        finally:
+            db.close()
+
+    @staticmethod
+    def _run_one(db: sqlite_utils.Database, job: _Job) -> None:
+        if not job.future.set_running_or_notify_cancel():
+            return
+        try:
+            job.future.set_result(job.fn(db, *job.args))
+        except BaseException as exc:
+            job.future.set_exception(exc)
+
+    def _run_batch(self, db: sqlite_utils.Database, batch: list[_Job]) -> None:
+        live = [job for job in batch if job.future.set_running_or_notify_cancel()]
+        if not live:
+            return
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        try:
+            with _atomic(db):
+                for job in live:
+                    db.conn.execute("SAVEPOINT cw_job")
+                    try:
+                        value = job.fn(db, *job.args)
+                    except Exception as exc:
+                        db.conn.execute("ROLLBACK TO cw_job")
+                        db.conn.execute("RELEASE cw_job")
+                        outcomes.append((job, False, exc))
+                    else:
+                        db.conn.execute("RELEASE cw_job")
+                        outcomes.append((job, True, value))
+        except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the batch is stored
+            for job in live:
+                job.future.set_exception(exc)
+            return
+        self.batches += 1
+        self.writes += len(live)
+        for job, ok, value in outcomes:
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+
+# ------------------------------------------------------------------ the one check path
+
+
+class Checker:
+    """The check path shared by ``monitor check`` and ``monitor run``: fetch, analyse, record.
+
+    One :class:`monitor.fetch.Fetcher` (global and per-host limits), one analysis process
+    pool (when at least ``PARALLEL_MIN_SOURCES`` sources are checked, on 2+ cores) and one
+    :class:`DbWriter`. ``monitor check`` makes one for a pass; the daemon makes one for its
+    lifetime and calls :meth:`check` from each scheduled job, so the daemon gets the same
+    throughput as ``check`` instead of analysing pages on its DB thread on one core.
+
+    Per source: read its state (preloaded for a whole pass by :meth:`check_all`, one query
+    otherwise) → conditional GET → if the body's sha256 equals the last successful fetch's,
+    no analysis at all (the writer confirms it and records an ``unchanged`` fetch) → otherwise
+    store + analyse in a worker → record in a batched transaction.
+    """
+
+    def __init__(self, db_path: Path, config: Config, *, expected_sources: int = 0) -> None:
+        self.db_path = Path(db_path)
+        self.config = config
+        self.snapshots = SnapshotStore(snapshot_dir(self.db_path))
+        self.writer = DbWriter(self.db_path)
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.fetcher: Any = None
+        self._expected = expected_sources
+        self._pool_sources = 0  # the pool may start when a page needs analysis (see ensure_pool)
+        self._states: dict[str, dict[str, Any]] = {}
+        self._slots: asyncio.Semaphore | None = None
+        self.analysed = 0  # pages sent to analysis (pool or inline); fast-path pages are not counted
+        # sources whose config row this process wrote and has not checked since: no fast path
+        # for them (the same bytes under a new selector give another text), whatever the clock says
+        self.stale_config: set[str] = set()
+
+    async def __aenter__(self) -> "Checker":
+        from monitor.fetch import Fetcher
+
+        await self.writer.start()
+        try:
+            self.fetcher = await Fetcher(**fetcher_kwargs(self.config)).__aenter__()
+        except BaseException:
+            await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+            raise
+        # pages fetched but not yet recorded: enough to keep every connection and worker busy,
+        # few enough that a 10,000-source first pass does not hold every body in memory
+        self._slots = asyncio.Semaphore(self.config.settings.concurrency + 8 * max(2, _cores()))
+        self.ensure_pool(self._expected)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            if self.fetcher is not None:
+                await self.fetcher.__aexit__(*exc_info)
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+                self.pool = None
+            await asyncio.get_running_loop().run_in_executor(None, self.writer.close)
+
+    async def sync_sources(self, config: Config) -> list[str]:
+        """Write changed config rows (none when unchanged); their next check takes the slow path."""
+        changed: list[str] = await self.writer.call(store.sync_sources, config.sources)
+        self.stale_config.update(changed)
+        return changed
+
+    def ensure_pool(self, n_sources: int) -> None:
+        """Allow the analysis pool once ``n_sources`` makes it worth it (a reload may add sources).
+
+        The pool itself is started by the first page that needs analysis: an unchanged pass
+        (304s and byte-identical bodies) never pays for spawning workers on busy cores.
+        """
+        self._pool_sources = max(self._pool_sources, n_sources)
+
+    @property
+    def pool_enabled(self) -> bool:
+        """True when pages will be analysed in worker processes (started on first need)."""
+        return self.pool is not None or (self._pool_sources >= PARALLEL_MIN_SOURCES and _cores() >= 2)
+
+    def _need_pool(self) -> concurrent.futures.ProcessPoolExecutor | None:
+        if self.pool is None and self._pool_sources:
+            self.pool = _analysis_pool(self._pool_sources)
+            self._pool_sources = 0 if self.pool is None else self._pool_sources
+        return self.pool
+
+    async def prime(self, sources: list[Source]) -> None:
+        """Read the pre-fetch state of many sources in one query, for their next check.
+
+        Why: without it every check starts with its own state read, queued on the DB thread
+        behind the record batches of the checks before it, so fetches wait for the writer.
+        """
+        self._states.update(await self.writer.call(store.check_states, [s.id for s in sources]))
+        for src in sources:
+            self._states.setdefault(src.id, _NO_STATE)
+
+    async def check_all(self, sources: list[Source],
+                        progress: Callable[[CheckResult], None] | None = None) -> PassReport:
+        """Check ``sources`` concurrently (one pass); results sorted by source id."""
+        report = PassReport()
+        await self.prime(sources)
+        tasks = [asyncio.create_task(self.check(src)) for src in sources]
+        for task in asyncio.as_completed(tasks):
+            result = await task
+            report.results.append(result)
+            if progress:
+                progress(result)
+        report.results.sort(key=lambda r: r.source_id)
+        return report
+
+    async def check(self, src: Source) -> CheckResult:
+        """Check one source now: the unit of work of a pass and of a daemon job."""
+        if not src.configured:
+            return CheckResult(src.id, "not_configured", error="no URL configured (placeholder in sources.yaml)")
+        assert self._slots is not None, "use Checker as an async context manager"
+        async with self._slots:
+            state = self._states.pop(src.id, None)
+            if state is None:
+                state = (await self.writer.call(store.check_states, [src.id])).get(src.id, _NO_STATE)
+            fetched, error, started, elapsed = await fetch_source(self.fetcher, src, state["conditional"])
+            analysis, digest = None, None
+            fast = src.id not in self.stale_config
+            if fetched is not None and not fetched.not_modified:
+                digest = body_hash(fetched.body)
+                if digest != state["last_body_hash"] or not fast:
+                    self.analysed += 1
+                    if self._need_pool() is not None:
+                        analysis, digest = await self._analyse_in_pool(src, fetched, state, digest)
+            result: CheckResult = await self.writer.write(record_safely, self.snapshots, self.config, src, fetched,
+                                                          error, started, elapsed, analysis, digest, fast)
+        if fetched is not None:
+            self.stale_config.discard(src.id)
+        result.fetch_error_kind = getattr(error, "kind", None)
+        return result
+
+    async def _analyse_in_pool(self, src: Source, fetched: FetchResult, state: dict[str, Any],
+                               digest: str) -> tuple[PageAnalysis | None, str]:
+        assert self.pool is not None
+        try:
+            stored, analysis_ = await asyncio.get_running_loop().run_in_executor(
+                self.pool, store_and_analyse, str(self.snapshots.root), fetched.body, state.get("version_body_hash"),
+                fetched.text, src.selector, state["text_hash"], src.min_words)
+            return analysis_, stored
+        except Exception:  # a worker failure is retried inline, where errors are recorded
+            log.warning("analysis worker failed for %s; analysing inline", src.id, exc_info=True)
+            return None, digest
+
+
+_NO_STATE: dict[str, Any] = {"conditional": {}, "last_body_hash": None, "text_hash": None, "version_body_hash": None}
 
 
 def fetcher_kwargs(config: Config) -> dict[str, Any]:
@@ -240,14 +441,15 @@ async def fetch_source(fetcher: Any, src: Source, conditional: dict[str, str]
 
 def record_safely(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
                   fetched: FetchResult | None, error: FetchError | None, started: str,
-                  elapsed_ms: float, analysis: PageAnalysis | None = None) -> CheckResult:
+                  elapsed_ms: float, analysis: PageAnalysis | None = None, digest: str | None = None,
+                  fast: bool = True) -> CheckResult:
     """``record``, but an internal error while processing the page is stored as a failed fetch.
 
     A full disk or an unwritable DB is no fault of the page: it is raised as a StoreError (the
     pass stops with one line) instead of being recorded, and counted, as the source failing.
     """
     try:
-        return record(db, snapshots, config, src, fetched, error, started, elapsed_ms, analysis)
+        return record(db, snapshots, config, src, fetched, error, started, elapsed_ms, analysis, digest, fast)
     except Exception as exc:  # one broken page must not stop the pass; the traceback is logged
         failure = store.storage_failure(store.db_file(db), exc)
         if failure is not None:
@@ -268,11 +470,19 @@ def fetch_options(src: Source) -> Any:
 
 def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
            fetched: FetchResult | None, error: FetchError | None, started: str, elapsed_ms: float,
-           analysis: PageAnalysis | None = None) -> CheckResult:
-    """Store one fetch's outcome: everything for this source in one transaction.
+           analysis: PageAnalysis | None = None, digest: str | None = None, fast: bool = True) -> CheckResult:
+    """Store one fetch's outcome: everything for this source in one transaction (or savepoint).
 
     ``analysis`` is the page's ``analyse_page`` result when it was computed elsewhere (a worker);
     it is only trusted if it was made against the current latest version's text hash.
+    ``digest`` is the body's sha256 when already known (and, with ``analysis``, already stored
+    by the worker).
+
+    **Unchanged-body fast path**: a body whose sha256 equals the newest successful fetch's, for
+    a version made by today's extractors and a config unchanged since
+    (``store.unchanged_body_version``), is recorded as an ``unchanged`` fetch at once: no
+    snapshot write, no parse, no claims. It stores exactly what the slow path would have.
+    ``fast=False`` forces the slow path (the caller knows the source's config just changed).
     """
     fetch_row: dict[str, Any] = {"source_id": src.id, "started_at": started, "duration_ms": round(elapsed_ms, 1),
                                  "url": src.url}
@@ -280,7 +490,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         assert error is not None
         status = getattr(error, "status_code", None)
         fetch_row.update(outcome="error", error_kind=error.kind, error=str(error), status_code=status)
-        with store.transaction(db):
+        with _atomic(db):
             store.insert_fetch(db, fetch_row)
             alerts = _health(db, config, src, ok=False, error=str(error))
         return CheckResult(src.id, "error", error=str(error), duration_ms=elapsed_ms, alerts=alerts)
@@ -289,7 +499,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
                      redirects=json.dumps(fetched.redirects), etag=fetched.headers.get("etag"),
                      last_modified=fetched.headers.get("last-modified"))
     if fetched.not_modified:
-        with store.transaction(db):
+        with _atomic(db):
             latest = store.latest_version(db, src.id)
             fetch_row.update(outcome="not_modified", version_id=latest["id"] if latest else None,
                              body_hash=latest["body_hash"] if latest else None)
@@ -300,33 +510,35 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         return CheckResult(src.id, "not_modified", version=latest["number"] if latest else None,
                            duration_ms=elapsed_ms, alerts=alerts)
 
+    digest = digest or body_hash(fetched.body)
+    fetch_row.update(body_hash=digest, bytes=len(fetched.body))
+    if analysis is None and fast:
+        with _atomic(db):  # decided inside BEGIN IMMEDIATE: a racing writer may have stored a version
+            same = store.unchanged_body_version(db, src.id, digest, EXTRACTOR_VERSION)
+            if same is not None:
+                return _record_unchanged(db, config, src, fetch_row, same, started, elapsed_ms, fetched.exchange)
     # Read outside the write lock only as a hint (delta base, "is the text new?"); what is
     # written is decided on a fresh read inside BEGIN IMMEDIATE, because another `monitor check`
     # or the daemon may have stored a version of this source in between.
     hint = store.latest_version(db, src.id)
-    digest = snapshots.put(fetched.body, base=hint["body_hash"] if hint else None)
+    if analysis is None or digest not in snapshots:
+        digest = snapshots.put(fetched.body, base=hint["body_hash"] if hint else None)
     known = hint["text_hash"] if hint else None
     if analysis is None or (analysis.claims is None and not analysis.problem and analysis.main.text_hash != known):
         analysis = analyse_page(fetched.text, src.selector, known, src.min_words)
     main, problem = analysis.main, analysis.problem
-    fetch_row.update(body_hash=digest, bytes=len(fetched.body))
     if problem:
         fetch_row.update(outcome="blocked", error_kind="blocked_page", error=problem)
-        with store.transaction(db):
+        with _atomic(db):
             store.insert_fetch(db, fetch_row, fetched.exchange)
             alerts = _health(db, config, src, ok=False, error=problem)
         return CheckResult(src.id, "blocked", error=problem, duration_ms=elapsed_ms, alerts=alerts)
 
     text_hash = main.text_hash
-    with store.transaction(db):
+    with _atomic(db):
         latest = store.latest_version(db, src.id)
         if latest and latest["text_hash"] == text_hash:
-            fetch_row.update(outcome="unchanged", version_id=latest["id"])
-            store.insert_fetch(db, fetch_row, fetched.exchange)
-            db["versions"].update(latest["id"], {"last_seen": started})
-            alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
-            return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms,
-                               alerts=alerts)
+            return _record_unchanged(db, config, src, fetch_row, latest, started, elapsed_ms, fetched.exchange)
         # claims were skipped only when the hint said "unchanged" and a racing writer has since
         # stored other text: extract them now (rare, and correct beats holding the lock briefly)
         claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
@@ -356,6 +568,42 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
     return CheckResult(src.id, "new_version", version=number,
                        changes=len(ids) if plan.status == "active" else 0,
                        held=len(ids) if plan.status == "held" else 0, duration_ms=elapsed_ms, alerts=alerts)
+
+
+def _record_unchanged(db: sqlite_utils.Database, config: Config, src: Source, fetch_row: dict[str, Any],
+                      latest: dict[str, Any], started: str, elapsed_ms: float, exchange: Any = None) -> CheckResult:
+    """The fetch showed the latest version's text again (same body, or new furniture only)."""
+    with _atomic(db):
+        fetch_row.update(outcome="unchanged", version_id=latest["id"])
+        store.insert_fetch(db, fetch_row, exchange)
+        db["versions"].update(latest["id"], {"last_seen": started})
+        alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
+    return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms, alerts=alerts)
+
+
+class _atomic:
+    """A transaction, or a SAVEPOINT when one is already open (a :class:`DbWriter` batch).
+
+    Why: ``record`` must be all-or-nothing for its source both when called on its own
+    (benchmarks, tests, re-extraction) and as one job of a batched write transaction.
+    """
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.conn = db.conn
+        self.nested = False
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.nested = self.conn.in_transaction
+        self.conn.execute("SAVEPOINT cw_record" if self.nested else "BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if not self.nested:
+            self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            return
+        if exc_type is not None:
+            self.conn.execute("ROLLBACK TO cw_record")
+        self.conn.execute("RELEASE cw_record")
 
 
 def _confirm_held(db: sqlite_utils.Database, config: Config, src: Source, latest: dict[str, Any] | None) -> int:

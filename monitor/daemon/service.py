@@ -9,11 +9,17 @@ Design:
   ``CronTrigger``), ``max_instances=1`` (never two checks of a source at once), ``coalesce``
   (missed runs collapse into one), ``misfire_grace_time`` = one period (a late run still
   happens; a run later than a whole period is superseded by the next planned one).
-* **All DB work on one dedicated thread** with its own connection (:class:`DbThread`):
-  reading conditional headers, ``record`` (extraction, claims, diff — CPU work that would
-  stall the loop) and heartbeats. Writes are therefore serial within the daemon and each is a
-  short transaction, so readers (``monitor check``, Datasette) keep working under WAL.
-  Alert delivery (Apprise, blocking HTTP) runs on a second thread with a second connection.
+* **The same check path as ``monitor check``** (:class:`monitor.pipeline.Checker`): each
+  job calls ``Checker.check(source)``, which fetches, analyses the page in the shared spawn
+  process pool (when at least ``PARALLEL_MIN_SOURCES`` sources are scheduled, on 2+ cores),
+  skips analysis for a byte-identical body, and records through the one DB writer thread.
+  Before, the daemon ran extraction and claims on its DB thread: one core, and every
+  heartbeat and conditional-header read queued behind page analysis.
+* **All DB work on one dedicated thread** with its own connection (``Checker.writer``):
+  state reads, ``record`` and heartbeats. Records queued at the same moment share one
+  transaction (a savepoint each), so readers (``monitor check``, Datasette) keep working under
+  WAL and a crash loses whole checks only. Alert delivery (Apprise, blocking HTTP) runs on a
+  second thread with a second connection.
 * **Shutdown** (SIGTERM/SIGINT): the scheduler is paused (no new checks), in-flight checks
   get ``--grace`` seconds, then are cancelled. A check cancelled before ``record`` leaves no
   trace; ``record`` itself runs on the DB thread and is never interrupted (the thread is
@@ -48,10 +54,9 @@ from monitor import store
 from monitor.checkview import version_changes
 from monitor.config import Config, Source, load_config
 from monitor.daemon.logs import ErrorStates, changes_field, changes_suffix, state_of
-from monitor.daemon.plan import UTC, first_runs, period, schedule_key, trigger_for
+from monitor.schedule import UTC, first_runs, period, schedule_key, trigger_for
 from monitor.errors import ConfigError, StoreError
-from monitor.pipeline import CheckResult, fetch_source, fetcher_kwargs, record_safely, snapshot_dir
-from monitor.snapshots import SnapshotStore
+from monitor.pipeline import CheckResult, Checker, fetcher_kwargs
 
 try:  # the alerts package is optional for the daemon: without it the outbox is left for `monitor check`
     from monitor.alerts import deliver_pending
@@ -114,12 +119,6 @@ def _last_fetches(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
     return {r["source_id"]: r for r in rows}
 
 
-def _sync_sources(db: sqlite_utils.Database, config: Config) -> None:
-    with store.transaction(db):
-        for src in config.sources:
-            store.upsert_source(db, src.id, src.url or "", src.name, src.settings_json(), src.enabled)
-
-
 def _write_daemon(db: sqlite_utils.Database, state: str, started_at: str | None = None) -> None:
     row: dict[str, Any] = {"id": DAEMON_ROW, "pid": os.getpid(), "host": socket.gethostname(),
                            "heartbeat_at": store.utcnow(), "state": state}
@@ -141,9 +140,8 @@ def _parse(ts: str) -> dt.datetime:
 class Daemon:
     options: DaemonOptions
     config: Config
-    db: DbThread = field(init=False)
     outbox: DbThread = field(init=False)
-    _fetcher: Any = None
+    checker: Checker = field(init=False)
     _scheduler: AsyncIOScheduler | None = None
     _stop: asyncio.Event | None = None
     _stopping: bool = False
@@ -154,37 +152,39 @@ class Daemon:
     _reloading: asyncio.Lock | None = None
 
     def __post_init__(self) -> None:
-        self.db = DbThread(self.options.db_path, "claimwatch-db")
         self.outbox = DbThread(self.options.db_path, "claimwatch-alerts")
-        self.snapshots = SnapshotStore(snapshot_dir(self.options.db_path))
+        self.checker = Checker(self.options.db_path, self.config,
+                               expected_sources=len(self._schedulable(self.config)))
+
+    @property
+    def db(self) -> Any:
+        """The DB thread: the check path's one writer (every DB call of the daemon goes through it)."""
+        return self.checker.writer
 
     # ---------------------------------------------------------------- lifecycle
 
     async def serve(self) -> int:
-        from monitor.fetch import Fetcher
-
         self._stop = asyncio.Event()
         self._reloading = asyncio.Lock()  # two quick SIGHUPs apply one after the other
-        await self.db.start()
-        await self.outbox.start()
-        try:
-            await self.db.call(_sync_sources, self.config)
-            await self.db.call(_write_daemon, "running", store.utcnow())
-            last = await self.db.call(_last_fetches)
-            self._states = ErrorStates({sid: state_of(r["outcome"], r["error_kind"]) for sid, r in last.items()})
-            async with Fetcher(**fetcher_kwargs(self.config)) as fetcher:
-                self._fetcher = fetcher
+        async with self.checker:
+            await self.outbox.start()
+            try:
+                await self.checker.sync_sources(self.config)
+                await self.db.call(_write_daemon, "running", store.utcnow())
+                last = await self.db.call(_last_fetches)
+                self._states = ErrorStates({sid: state_of(r["outcome"], r["error_kind"]) for sid, r in last.items()})
+                await self.checker.prime(self._schedulable(self.config))  # first checks need no state read
                 self._start_scheduler(last)
                 self._install_signals()
                 log.info("daemon started: %d sources scheduled", len(self._scheduled_ids()),
                          extra={"fields": {"event": "start", "pid": os.getpid(), "db": str(self.options.db_path),
-                                           "sources": self._scheduled_ids()}})
+                                           "sources": self._scheduled_ids(),
+                                           "analysis_pool": self.checker.pool_enabled}})
                 await self._stop.wait()
                 await self._shutdown()
-        finally:
-            self.outbox.close()
-            await self._final_row()
-            self.db.close()
+            finally:
+                self.outbox.close()
+                await self._final_row()
         log.info("daemon stopped", extra={"fields": {"event": "stop"}})
         return 0
 
@@ -292,10 +292,7 @@ class Daemon:
         self._inflight.add(task)
         try:
             late = (dt.datetime.now(UTC) - planned).total_seconds() if planned else None
-            conditional = await self.db.call(store.conditional_headers, src.id)
-            fetched, error, started, elapsed = await fetch_source(self._fetcher, src, conditional)
-            result: CheckResult = await self.db.call(
-                record_safely, self.snapshots, self.config, src, fetched, error, started, elapsed)
+            result: CheckResult = await self.checker.check(src)
         except StoreError as exc:  # disk full, DB unwritable: one line, the next run tries again
             log.error("check %s not stored: %s", src.id, exc,
                       extra={"fields": {"event": "store_error", "source": src.id, "error": str(exc)}})
@@ -306,16 +303,17 @@ class Daemon:
             return
         finally:
             self._inflight.discard(task)
+        kind = result.fetch_error_kind
         material: list[dict] = []
         if result.outcome == "new_version" and (result.changes or result.held):
             try:
                 material = await self.db.call(version_changes, src.id, result.version)
             except asyncio.CancelledError:  # shutdown: the check is stored, still log it (without changes)
-                self._log_check(src, result, getattr(error, "kind", None), planned, late)
+                self._log_check(src, result, kind, planned, late)
                 raise
             except Exception:  # the log line must not cost the check; the changes are stored anyway
                 log.debug("could not read the changes of %s v%s for the log", src.id, result.version, exc_info=True)
-        self._log_check(src, result, getattr(error, "kind", None), planned, late, material)
+        self._log_check(src, result, kind, planned, late, material)
 
     def _log_check(self, src: Source, result: CheckResult, kind: str | None, planned: dt.datetime | None,
                    late: float | None, material: list[dict] | None = None) -> None:
@@ -382,7 +380,9 @@ class Daemon:
             log.warning("concurrency / per_host / user_agent changes take effect after a restart",
                         extra={"fields": {"event": "reload_partial"}})
         self.config = new
-        await self.db.call(_sync_sources, new)
+        self.checker.config = new
+        self.checker.ensure_pool(len(new_sources))
+        await self.checker.sync_sources(new)
         for sid in removed + changed:
             if self._scheduler.get_job(sid):
                 self._scheduler.remove_job(sid)

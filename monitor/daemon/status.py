@@ -23,8 +23,7 @@ import sqlite_utils
 
 from monitor.config import Config, Source
 from monitor.daemon.lock import probe_lock
-from monitor.daemon.plan import UTC
-from monitor.pipeline import next_due
+from monitor.schedule import UTC, next_due
 
 UNDELIVERED = ("pending", "failed", "sending")
 

@@ -24,11 +24,37 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.config import Source
-from monitor.pipeline import next_due
+from monitor.config import Config, Source
 
 UTC = dt.timezone.utc
 MAX_STEP = 5.0  # seconds between two overdue sources at most
+
+
+def next_due(src: Source, last_at: dt.datetime) -> dt.datetime:
+    """When a source fetched at ``last_at`` is due again: its interval later, or its next cron time."""
+    if src.cron:
+        nxt = _cron(src).get_next_fire_time(None, last_at + dt.timedelta(seconds=1))
+        return nxt or last_at + dt.timedelta(days=365)
+    return last_at + dt.timedelta(seconds=src.interval or 0)
+
+
+def due_sources(config: Config, last_fetch: Mapping[str, dt.datetime | None],
+                now: dt.datetime | None = None) -> list[Source]:
+    """Enabled sources whose interval (or cron) has elapsed since their last fetch (``monitor check``).
+
+    Lives beside :func:`first_runs` so that ``monitor check`` and the daemon decide "due" by
+    the same rule; ``last_fetch`` comes from one query (``store.last_fetch_times``), not one
+    query per source.
+    """
+    now = now or dt.datetime.now(UTC)
+    due = []
+    for src in config.sources:
+        if not src.enabled:
+            continue
+        last = last_fetch.get(src.id)
+        if last is None or next_due(src, last) <= now:
+            due.append(src)
+    return due
 
 
 def _cron(src: Source) -> CronTrigger:

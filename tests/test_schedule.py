@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from monitor.config import Source
 from monitor.daemon.lock import DaemonLock, LockHeld, probe_lock
 from monitor.daemon.logs import ErrorStates, JsonFormatter, state_of
-from monitor.daemon.plan import MAX_STEP, first_runs, period, trigger_for
+from monitor.schedule import MAX_STEP, first_runs, period, trigger_for
 
 NOW = dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.timezone.utc)
 
