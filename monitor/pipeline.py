@@ -251,6 +251,8 @@ class DbWriter:
                     try:
                         value = job.fn(db, *job.args)
                     except Exception as exc:
+                        if not db.conn.in_transaction:  # SQLite rolled it all back (disk full, I/O)
+                            raise
                         db.conn.execute("ROLLBACK TO cw_job")
                         db.conn.execute("RELEASE cw_job")
                         outcomes.append((job, False, exc))
@@ -598,6 +600,8 @@ class _atomic:
         return self.conn
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is not None and not self.conn.in_transaction:
+            return  # SQLite already rolled the whole transaction back (disk full, I/O error): say why
         if not self.nested:
             self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
             return
