@@ -64,7 +64,15 @@ def _claims(text: str, legacy: bool) -> list[Claim]:
     if legacy:
         claims = [Claim(c.category, c.key, c.text, legacy_value(c.category, c.value), c.start, c.end, c.subject)
                   for c in claims]
-    return claims
+    return [_default_per(c) for c in claims]
+
+
+def _default_per(claim: Claim) -> Claim:
+    """CLAIM_MODEL: ``per`` is ``dose`` when not said, so a label's ``per: dose`` matches a dosage
+    claim that states no ``per`` (an extractor need not write the default)."""
+    if claim.category != "dosage" or "per" in claim.value:
+        return claim
+    return Claim(claim.category, claim.key, claim.text, {**claim.value, "per": "dose"}, claim.start, claim.end, claim.subject)
 
 
 # ------------------------------------------------------------------------------- claims
