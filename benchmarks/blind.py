@@ -64,7 +64,7 @@ def _claims(text: str, legacy: bool) -> list[Claim]:
     if legacy:
         claims = [Claim(c.category, c.key, c.text, legacy_value(c.category, c.value), c.start, c.end, c.subject)
                   for c in claims]
-    return [_default_per(c) for c in claims]
+    return claims
 
 
 def _default_per(claim: Claim) -> Claim:
@@ -105,7 +105,7 @@ def score_claims(path: Path, legacy: bool = False) -> ClaimScore:
     score = ClaimScore()
     for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
         case = Case(path.name, str(item["text"]), tuple(_scored(e) for e in item.get("expect") or []))
-        s = score_case(case, _claims(case.text, legacy))
+        s = score_case(case, [_default_per(c) for c in _claims(case.text, legacy)])
         for mine, theirs in ((score.tp, s.tp), (score.fp, s.fp), (score.fn, s.fn)):
             mine.update(theirs)
         if s.missed or s.surplus:
