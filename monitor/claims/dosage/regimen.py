@@ -481,7 +481,8 @@ def _assign_per(text: str, reg: Regimen) -> None:
         if not re.match(r"^\s*(?:every|each)\s+day\b", after, _I) or not any(k.startswith("times_per") for k in v):
             v["per"] = "day"
     elif _PER_WEEK_AFTER_RE.match(after) or _PER_WEEK_BEFORE_RE.search(text[max(0, reg.start - 60) : reg.start]):
-        v["per"] = "week"
+        if not re.match(r"^\s*each\s+week\b", after, _I) or not any(k.startswith("times_per_week") for k in v):
+            v["per"] = "week"  # "0.5 mg each week" is the weekly dose, read like "every week" / "once weekly"
     elif _PER_DOSE_NEAR_RE.search(text[max(0, reg.start - 30) : main.end + 30]):
         v["per"] = "dose"
 
