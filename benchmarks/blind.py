@@ -67,6 +67,14 @@ def _claims(text: str, legacy: bool) -> list[Claim]:
     return claims
 
 
+def _default_per(claim: Claim) -> Claim:
+    """CLAIM_MODEL: ``per`` is ``dose`` when not said, so a label's ``per: dose`` matches a dosage
+    claim that states no ``per`` (an extractor need not write the default)."""
+    if claim.category != "dosage" or "per" in claim.value:
+        return claim
+    return Claim(claim.category, claim.key, claim.text, {**claim.value, "per": "dose"}, claim.start, claim.end, claim.subject)
+
+
 # ------------------------------------------------------------------------------- claims
 
 
@@ -97,7 +105,7 @@ def score_claims(path: Path, legacy: bool = False) -> ClaimScore:
     score = ClaimScore()
     for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
         case = Case(path.name, str(item["text"]), tuple(_scored(e) for e in item.get("expect") or []))
-        s = score_case(case, _claims(case.text, legacy))
+        s = score_case(case, [_default_per(c) for c in _claims(case.text, legacy)])
         for mine, theirs in ((score.tp, s.tp), (score.fp, s.fp), (score.fn, s.fn)):
             mine.update(theirs)
         if s.missed or s.surplus:

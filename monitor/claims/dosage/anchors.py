@@ -37,7 +37,7 @@ _INTAKE_VERB_BEFORE_RE = re.compile(
     _I,
 )
 # Where glued table text ("Dose200 mcg", "weeksRecommended") needs a space back.
-_GLUE_RE = re.compile(r"(?<=[a-z]{3})(?=\d)|(?<=[a-z]{2})(?=[A-Z][a-z])")
+_GLUE_RE = re.compile(r"(?<=[A-Za-z][a-z]{2})(?=\d)|(?<=[a-z]{2})(?=[A-Z][a-z])")  # "Use3 softgels", "Dose200 mcg"
 # A frequency word or a unit glued to the next lower-case word ("dailyon an empty stomach",
 # "1mgper injection"); the glued words are data in vocabulary.yaml (glue_before / glue_after).
 _GLUE_WORDS_RE = re.compile(

@@ -22,8 +22,8 @@ from monitor.claims.dosage import roles, schedule
 from monitor.claims.dosage.anchors import Anchor, find_anchors, unglue
 from monitor.claims.dosage.schedule import Modifier
 from monitor.claims.dosage.values import Regimen, convert, gap, values
-from monitor.claims.dosage.vocabulary import IMPLIED_ROUTES, ROUTES, count_unit
-from monitor.claims.units import parse_number
+from monitor.claims.dosage.vocabulary import IMPLIED_ROUTES, ROUTES, THROUGH_SKIN, count_unit
+from monitor.claims.units import NUMBER, parse_number, sig6
 
 _I = re.IGNORECASE
 _SEPARATOR_RE = re.compile(r"\bor\b|;|\bwhile\b|\bthen\b|\bafter\b|\bbefore\b|\bup\s+to\b|\bincreas\w*|\bwent\b|\bplus\b"
@@ -38,9 +38,10 @@ _DOSE_CUE_RE = re.compile(
 _NOSTRIL_RE = re.compile(r"\b(?:in|into|per|for|up|each)\s+(?:each\s+|every\s+|either\s+|both\s+|the\s+)?nostrils?\b|\bper\s+nostril\b", _I)
 _ONE_NOSTRIL_RE = re.compile(r"\b(?:one|a\s+single|the\s+same)\s+nostril\b", _I)
 _PER_DAY_AFTER_RE = re.compile(r"^\s*(?:,\s*)?(?:daily|every\s+day|each\s+day|(?:in|within|over)\s+(?:any\s+|a\s+|one\s+|a\s+single\s+)day|(?:per|in|within|over)\s+(?:any\s+|a\s+|one\s+)?24[\s-]*h\w*(?:\s+period)?)\b"
-                               r"|^\s*(?:a|per|each|/)\s*(?:day|d)\b", _I)
+                               r"|^\s*(?:a|per|each|/)\s*(?:day|d|night)\b", _I)
 _PER_DOSE_NEAR_RE = re.compile(r"\b(?:per|each|a|one|single)\s+(?:dose|administration|injection|application|serving)\b", _I)
 _PER_WEEK_AFTER_RE = re.compile(r"^\s*(?:a|per|each|/)\s*week\b", _I)
+_PER_WEEK_BEFORE_RE = re.compile(r"\b(?:weekly|a\s+week'?s|per\s+week|total\s+weekly)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
 _PER_DAY_BEFORE_RE = re.compile(r"\b(?:daily|a\s+day'?s|per\s+day|total\s+daily)\s+(?:dose|dosage|amount|intake|total|allowance)\b[^.;]{0,30}$", _I)
 _COURSE_CUE_RE = re.compile(r"\b(?:course|cycle|treatment|protocol|regimen|dosing|administ\w+|us(?:e|ed|ing)|tak(?:e|en|ing)|run|duration|length|"
                             r"stay(?:s|ed|ing)?\s+on|(?:each|every|per)\s+(?:dose\s+)?(?:step|level))\b", _I)
@@ -60,12 +61,45 @@ _COUNTERFACTUAL_RE = re.compile(r"^\W*(?:if|suppose|supposing|imagine)\s+(?:you|
 _CONVERSION_RE = re.compile(r"\b(?:equals?|corresponds?\s+to|(?:is|are)\s+(?:equal|equivalent)\s+to|is\s+the\s+same\s+as|converts?\s+to)\b|=", _I)
 _ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
 _COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
+_CONTENTS_OF_RE = re.compile(r"\bcontents\s+of\s+(?:one|a|an|1|the|each)\s+$", _I)
+# A question inside a longer unit, from the sentence start to its "?" (a decimal point is no stop).
+_QUESTION_RE = re.compile(r"(?:^|(?<=[.!?])\s)(?:[^.!?]|\.(?=\d))*\?")
+# A dose-form verb with a number of times and no period ("Pump 2 times into your palm", "spray
+# twice into each nostril") counts units of that form; "spray 2 times a day" stays a frequency.
+_FORM_VERB_HINT_RE = re.compile(r"\b(?:pump|spray|puff|squirt)\s", _I)
+_FORM_VERB_TIMES_RE = re.compile(
+    rf"(?:^|(?<=[.;:,]\s)|(?<=\band\s)|(?<=\bthen\s))(?P<v>pump|spray|puff|squirt)\s+"
+    rf"(?P<n>{NUMBER}(?:\s*(?:-|–|to|or)\s*{NUMBER})?\s+times|once|twice|thrice)\b"
+    r"(?!\s*(?:a|per|each|every|in\s+(?:a|one|any)|/)?\s*(?:day|daily|week|weekly|night|nightly|24|hours?)\b)",
+    _I,
+)
+_THRESHOLD_BEFORE_RE = re.compile(r"\b(?:above|over|below|under|exceeding|beyond|(?:more|higher|greater|less|lower)\s+than|up\s+to)\s*$", _I)
+_TIMES_WORDS = {"once": "1", "twice": "2", "thrice": "3"}
+# The predicate of a legal or availability sentence ("… is a prescription-only medicine",
+# "… is available without prescription", "… is a pharmacy medicine", "… needs a prescription").
+_LEGAL_PREDICATE_RE = re.compile(
+    r"\b(?:is|are|was|were|remains?|became|becomes)\s+(?:now\s+|still\s+|only\s+|not\s+)?(?:an?\s+)?(?:(?:schedule\s+\w+|prescription[\s-]only|pharmacy[\s-]only|pharmacy|"
+    r"over[\s-]the[\s-]counter|otc|general[\s-]sale|controlled|scheduled|unscheduled|licensed|unlicensed|approved|unapproved|banned|illegal|legal|"
+    r"prohibited|registered|restricted)\b|(?:available|sold|supplied)\s+(?:only\s+)?(?:without|on|over|by|with)\s+(?:a\s+)?(?:prescription|the\s+counter|pharmacists?))"
+    r"|\b(?:needs?|requires?|need)\s+a\s+prescription\b|\bprescription[\s-]only\s+medicine\b",
+    _I,
+)
+
+
+def _form_count(m: re.Match[str]) -> str:
+    n = re.sub(r"\s+times$", "", m.group("n"), flags=_I)
+    out = f"{_TIMES_WORDS.get(n.lower(), n)} {m.group('v').lower()}s"
+    return out + " " * (len(m.group(0)) - len(out)) if len(out) <= len(m.group(0)) else m.group(0)
 
 
 def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, dict[str, Any]]]:
     """``(key, value)`` for every dosing statement in one piece of text."""
     text = re.sub(r"\s", " ", unglue(text))
     text = _WORD_AND_DIGIT_RE.sub(lambda m: m.group(2) + " " * (len(m.group(0)) - len(m.group(2))), text)
+    if "?" in text:  # "would a 5 mg vial even last a month? asking before I buy": a question states nothing
+        text = _QUESTION_RE.sub(lambda m: " " * len(m.group(0)), text)
+    if _FORM_VERB_HINT_RE.search(text):
+        text = _FORM_VERB_TIMES_RE.sub(_form_count, text)
     if text[:12].lstrip(" \t\u2022*-").lower().startswith(("if", "supp", "imag", "were", "had")) and _COUNTERFACTUAL_RE.match(text):
         return []
     anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a)]
@@ -74,6 +108,14 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
         return []  # a unit being converted ("one microgram equals 40 IU")
     anchors = [a for a in anchors if a not in named]
     freqs = schedule.frequencies(text)
+    if not freqs and _LEGAL_PREDICATE_RE.search(text) and not roles.INTAKE_VERB_RE.search(text):
+        # "Ibuprofen 200 mg is available without prescription", "melatonin above 2 mg is a
+        # prescription-only medicine": the strength names the product (or the threshold) whose
+        # legal status the sentence states; it is no intake. "500 mg tablets" stays a strength.
+        cue = bool(_DOSE_CUE_RE.search(text))
+        anchors = [a for a in anchors if a.kind not in ("mass", "iu") or a.per or roles.each_unit(text, a)
+                   or roles.unit_word_after(text, a) or roles.is_container(text, a) or roles.is_limit(text, a)
+                   or cue and not _THRESHOLD_BEFORE_RE.search(text[max(0, a.start - 25) : a.start])]
     regimens = _group(text, anchors, freqs, context)
     cue = bool(_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context))
     durations = schedule.durations(text, bool(_COURSE_CUE_RE.search(text) or _COURSE_CUE_RE.search(context)))
@@ -116,7 +158,9 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
     elif doses:
         _assign(text, doses, freqs, durations, cycles)
     _assign_concentration(text, regimens)
+    _assign_unit_strength(text, regimens)
     _assign_phases(text, doses)
+    _assign_step_wait(text, doses)
     strengths = any(r.role == "strength" and r.value for r in regimens)
     regimens = [r for r in regimens if r.value]
     for reg in regimens:
@@ -124,6 +168,8 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
             continue  # a bottle size alone says nothing about the amount of substance
         if reg.role in ("dose", "limit"):
             _assign_per(text, reg)
+        if reg.role == "limit":
+            _limit_nostril(text, reg)
         _assign_route(text, reg, regimens)
         convert(text, reg)
         if reg.value:
@@ -180,7 +226,7 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str) -> str:
         return "strength" if roles.is_solution_strength(text, a) else "skip"
     if a.kind in ("mass", "iu") and roles.each_unit(text, a):
         return "strength"
-    if roles.is_container(text, a):
+    if roles.is_container(text, a) and not roles.intake_count(text, a):
         return "package"
     if a.kind == "count":
         if a.unit == "dose" and (roles.after_contain(text, a) or roles.package_cue(text)):
@@ -222,6 +268,12 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
             if a.kind in ("mass", "volume") and [x.kind for x in regimens[-1].anchors][-1] == a.kind:
                 continue  # "300 milligrams (0.3 g)": the same measure again, nothing new
         if role == "skip":
+            continue
+        contents = _CONTENTS_OF_RE.search(text[max(0, a.start - 30) : a.start]) if a.kind in ("volume", "mass") else None
+        unit = roles.container_unit(text, a) if contents and role == "package" and _DOSE_CUE_RE.search(text) else None
+        if unit:  # "the contents of one 2 ml ampoule are injected": one ampoule of 2 ml is the dose
+            at = a.start - (30 - contents.start() if a.start >= 30 else a.start - contents.start())
+            regimens.append(Regimen([Anchor("count", 1.0, 1.0, unit, at, a.start), a], "dose"))
             continue
         if role == "package" and a.kind == "count" and a.unit in ("vial", "ampoule", "sachet") and re.search(
                 r"\bcontents\s+of\s+(?:\w+\s+)?$", text[max(0, a.start - 20) : a.start], _I) and _DOSE_CUE_RE.search(text):
@@ -291,7 +343,8 @@ def _assign(text: str, doses: list[Regimen], freqs: list[Modifier], durations: l
         for k, x in m.fields.items():
             target.value.setdefault(k, x)
     for m in schedule.timings(text):
-        target = min(doses, key=lambda r: (gap(r, m.start, m.end), r.start > m.start))
+        # the nearest dose of the same step: "0.5 mg half an hour before bed and move up to 3 mg"
+        target = min(doses, key=lambda r: (_crosses_step(text, r, m.start, m.end), gap(r, m.start, m.end), r.start > m.start))
         target.value["timing"] = schedule.merge_timing(target.value.get("timing", []), m.fields["timing"])
     for m in durations + cycles:
         target = _target(doses, m, text)
@@ -303,24 +356,107 @@ def _assign(text: str, doses: list[Regimen], freqs: list[Modifier], durations: l
             reg.value["per_nostril"] = True
 
 
+def _crosses_step(text: str, reg: Regimen, start: int, end: int) -> bool:
+    """A separator ("and", "then", "or", ";", a sentence stop) between a dose and a modifier."""
+    lo, hi = (reg.end, start) if reg.end <= start else (end, reg.start)
+    return lo < hi and bool(_SEPARATOR_RE.search(text[lo:hi]))
+
+
+_SENTENCE_STOP_RE = re.compile(r"[.!?]\s+(?=[A-Z])")
+
+
 def _assign_concentration(text: str, regimens: list[Regimen]) -> None:
-    """A strength written next to a dose ("0.15% nasal drops: instil 2-3 drops") is part of the dose."""
+    """A strength written next to a dose ("0.15% nasal drops: instil 2-3 drops") is part of the dose;
+    one in a sentence of its own ("Testosterone cypionate 200 mg/mL. Typical dose: …") stays a
+    strength claim, whether or not the segmenter split the sentences (it reads "mL." as an abbreviation)."""
     doses = [r for r in regimens if r.role == "dose"]
     if not doses:
         return
     for reg in [r for r in regimens if r.role == "strength" and set(r.value) <= {"concentration_percent", "concentration_mg_per_ml", "strength"}]:
-        target = min(doses, key=lambda r: gap(r, reg.start, reg.end))
+        near = [r for r in doses if not _SENTENCE_STOP_RE.search(text[min(r.end, reg.end) : max(r.start, reg.start)])]
+        if not near:
+            continue
+        target = min(near, key=lambda r: gap(r, reg.start, reg.end))
         for k, x in reg.value.items():
             if k != "strength":
                 target.value.setdefault(k, x)
         reg.value = {}
 
 
+def _assign_unit_strength(text: str, regimens: list[Regimen]) -> None:
+    """"Take 2 softgels daily, 400 mg per softgel": a per-unit strength in the clause of a count of
+    the same unit is that count's unit_mg (the dose is 800 mg), not a separate strength claim."""
+    for reg in [r for r in regimens if r.role == "strength" and "unit_mg" in r.value and r.value.get("count_unit")]:
+        if set(reg.value) - {"unit_mg", "count_unit", "strength"}:
+            continue
+        counts = [r for r in regimens if r.role == "dose" and r.value.get("count_unit") == reg.value["count_unit"]
+                  and not {"unit_mg", "min_mg", "max_mg"} & set(r.value)
+                  and not _SENTENCE_STOP_RE.search(text[min(r.end, reg.end) : max(r.start, reg.start)])
+                  and not _SEPARATOR_RE.search(text[min(r.end, reg.end) : max(r.start, reg.start)])]
+        if len(counts) != 1:
+            continue
+        dose, unit = counts[0].value, reg.value["unit_mg"]
+        dose["unit_mg"] = unit
+        if "count_min" in dose:
+            dose["min_mg"] = sig6(dose["count_min"] * unit)
+        if "count_max" in dose:
+            dose["max_mg"] = sig6(dose["count_max"] * unit)
+        reg.value = {}
+
+
+_STEP_WAIT_RE = re.compile(r"^\s*(?:,\s*)?(?:once\s+(?:a|per)\s+week\s+|weekly\s+|daily\s+)?after\s+(?:about\s+|around\s+|roughly\s+)?$", _I)
+
+
+def _assign_step_wait(text: str, doses: list[Regimen]) -> None:
+    """"start at 0.25 mg and move up to 0.5 mg after four weeks": the wait before a step-up is how
+    long the step before it lasts (its course length)."""
+    if len(doses) < 2 or not any(r.value.get("phase") == "increase" for r in doses):
+        return
+    for t in schedule.find_times(text):
+        if t.low is None or t.high is None or t.low < 1440:
+            continue
+        for i, reg in enumerate(doses[1:], 1):
+            if reg.value.get("phase") == "increase" and reg.end <= t.start and _STEP_WAIT_RE.match(text[reg.end : t.start]):
+                prev = doses[i - 1].value
+                if "duration_days_min" not in prev and "duration_days_max" not in prev:
+                    prev["duration_days_min"], prev["duration_days_max"] = sig6(t.low / 1440), sig6(t.high / 1440)
+
+
+def _limit_nostril(text: str, reg: Regimen) -> None:
+    """"Maximum 4 sprays per nostril per day": a limit counted in drops/sprays per nostril."""
+    if reg.value.get("count_unit") in ("drop", "spray", "puff") and _NOSTRIL_RE.match(text[reg.end : reg.end + 30].lstrip()) \
+            and not _ONE_NOSTRIL_RE.search(text[reg.end : reg.end + 30]):
+        reg.value["per_nostril"] = True
+
+
+_STEP_BOUNDARY_RE = re.compile(r"\bthen\b|\bafter\s+that\b|\bnext\b|;", _I)
+_DECREASE_RE = re.compile(r"\b(?:reduc\w*|decreas\w*|lower\w*|drop\w*|tap\w*|cut\w*|down)\b", _I)
+
+
+def _amount(reg: Regimen) -> float | None:
+    v = reg.value
+    for k in ("max_mg", "max_iu", "max_ml", "count_max"):
+        if k in v:
+            return float(v[k])
+    return None
+
+
 def _assign_phases(text: str, doses: list[Regimen]) -> None:
+    """Titration: "start/first" marks the first step, "increase/move up to" a later one; a later
+    step after "then" / "after that" is an increase when its amount is larger. Only the words after
+    the last step boundary count ("… for the first 4 weeks, then 0.5 mg": not a start)."""
     prev_end = 0
-    for reg in doses:
+    for i, reg in enumerate(doses):
         lo = max(prev_end, reg.start - 50)
+        bounds = list(_STEP_BOUNDARY_RE.finditer(text[lo : reg.start])) if i else []
+        if bounds:
+            lo += bounds[-1].end()
         phase = roles.phase_before(text, reg.start, lo)
+        if bounds and phase is None and bounds[-1].group(0) != ";" and not _DECREASE_RE.search(text[lo : reg.start]):
+            now, before = _amount(reg), _amount(doses[i - 1])
+            if now is not None and before is not None and now > before and \
+                    {k for k in reg.value if k.startswith(("max_", "count_max"))} == {k for k in doses[i - 1].value if k.startswith(("max_", "count_max"))}:
+                phase = "increase"
         if phase:
             reg.value["phase"] = phase
         prev_end = reg.end
@@ -335,17 +471,31 @@ def _assign_per(text: str, reg: Regimen) -> None:
     if "per" in v or not ({"min_mg", "max_mg", "min_ml", "max_ml", "min_iu", "max_iu", "count_min", "count_max"} & set(v)):
         return
     main = reg.anchors[-1]
-    after = text[main.end : main.end + 60]
-    words = re.match(r"^[\s,)]*(?:of\b)?(?:[\s,)]+[\w()-]+){0,4}?[\s,)]*(?=(?:daily|every|each|per|a|in|within|/)\b|/)", after, _I)
-    if words and not re.search(r"\b(?:once|twice|thrice|times|every\s+\d)\b|\d\s*[x×]", words.group(0), _I):
-        after = after[words.end() :]  # "200 mcg of BPC-157 per day"
+    after = _after_amount(text, main)
+    if not (_PER_DAY_AFTER_RE.match(after) or _PER_WEEK_AFTER_RE.match(after)):
+        # "3 softgels daily …, providing 1,800 mg", "3 caps of ashwa a day (each 300mg)"
+        lead = next((_after_amount(text, a) for a in reg.anchors[:-1] if a.kind == "count"), "")
+        if _PER_DAY_AFTER_RE.match(lead) or _PER_WEEK_AFTER_RE.match(lead):
+            after = lead
     if _PER_DAY_AFTER_RE.match(after) or _PER_DAY_BEFORE_RE.search(text[max(0, reg.start - 60) : reg.start]):
         if not re.match(r"^\s*(?:every|each)\s+day\b", after, _I) or not any(k.startswith("times_per") for k in v):
             v["per"] = "day"
-    elif _PER_WEEK_AFTER_RE.match(after):
-        v["per"] = "week"
+    elif _PER_WEEK_AFTER_RE.match(after) or _PER_WEEK_BEFORE_RE.search(text[max(0, reg.start - 60) : reg.start]):
+        if not re.match(r"^\s*each\s+week\b", after, _I) or not any(k.startswith("times_per_week") for k in v):
+            v["per"] = "week"  # "0.5 mg each week" is the weekly dose, read like "every week" / "once weekly"
     elif _PER_DOSE_NEAR_RE.search(text[max(0, reg.start - 30) : main.end + 30]):
         v["per"] = "dose"
+
+
+def _after_amount(text: str, a: Anchor) -> str:
+    """Text after an amount with what names the substance or the nostril skipped ("200 mcg of
+    BPC-157 per day", "4 sprays per nostril per day")."""
+    after = text[a.end : a.end + 60]
+    words = re.match(r"^[\s,)]*(?:of\b)?(?:[\s,)]+[\w()-]+){0,4}?[\s,)]*(?=(?:daily|every|each|per|a|in|within|/)\b|/)", after, _I)
+    if words and not re.search(r"\b(?:once|twice|thrice|times|every\s+\d|after|before|for|over|until|than)\b|\d\s*[x×]", words.group(0), _I):
+        after = after[words.end() :]  # "200 mcg of BPC-157 per day" (not "2 tablets after a week")
+    nostril = _NOSTRIL_RE.match(after.lstrip())
+    return after.lstrip()[nostril.end() :] if nostril else after
 
 
 @functools.lru_cache(maxsize=512)
@@ -368,6 +518,8 @@ def _assign_route(text: str, reg: Regimen, regimens: list[Regimen]) -> None:
     specific = [mm for mm in mentions if mm[0] != "injection"] or mentions
     if specific:
         reg.value["route"] = min(specific, key=lambda mm: gap(reg, mm[1], mm[2]))[0]
+        if reg.value["route"] == "topical" and reg.value.get("count_unit") in THROUGH_SKIN:
+            reg.value["route"] = "transdermal"  # a patch put on the skin acts through it
     elif reg.value.get("count_unit") in IMPLIED_ROUTES and reg.role in ("dose", "limit"):
         reg.value["route"] = IMPLIED_ROUTES[reg.value["count_unit"]]
     elif reg.role == "dose" and re.search(r"\bsprays?\b", text, _I) and not re.search(r"\b(?:throat|oral|mouth)\s+spray", text, _I):

@@ -25,6 +25,7 @@ _CONTAINER_BEFORE_RE = re.compile(
     rf"|\b(?:per|each|in\s+(?:each|one|a|the))\s+{_CONTAINER}\s*$"
     rf"|\b{_CONTAINER}\s*[(,:–-]?\s*(?:approx\.?|about|~|roughly)\s*$"
     rf"|\b{_CONTAINER}\s*(?:[×x]|of)\s*$"
+    r"|\b(?:vials?|ampoules?|ampules?|ampuls?)\s*[(,:–-]?\s*$"
     r"|\b(?:contents|pack\s+size|contains|comes\s+with|includes)\s*:?\s*(?:about|approximately|approx\.?)?\s*$",
     _I,
 )
@@ -55,7 +56,7 @@ _DILUENT_RE = re.compile(r"^\s*(?:of\s+)?(?:\d+(?:[.,]\d+)?\s*%\s+)?(?:(?:steril
                          r"(?:water|saline|juice|milk|liquid|fluid|diluent|bac\b|sodium\s+chloride|nacl\b|dextrose|glucose\s+solution|ringer)", _I)
 _DILUENT_BEFORE_RE = re.compile(r"\b(?:in|into|with|add(?:ed)?\s+to|reconstitut\w*\s+(?:\w+\s+){0,4}with)\s+(?:about\s+)?$", _I)
 _START_RE = re.compile(r"\b(?:start\w*|begin\w*|initial(?:ly)?|first)\b[^.;]{0,40}$", _I)
-_INCREASE_RE = re.compile(r"\b(?:increas\w*|titrat\w*|go(?:ing)?\s+up|went\s+up|mov\w*\s+up|step\w*\s+up|rais\w*|bump\w*\s+up|"
+_INCREASE_RE = re.compile(r"\b(?:increas\w*|titrat(?:e|es|ed|ing)|go(?:ing)?\s+up|went\s+up|mov\w*\s+up|step\w*\s+up|rais\w*|bump\w*\s+up|"
                           r"work\w*\s+up|ramp\w*\s+up|build\w*\s+up|escalat\w*)\b[^.;]{0,30}$", _I)
 
 
@@ -107,6 +108,40 @@ def is_container(text: str, a: Anchor) -> bool:
     return bool(_CONTAINER_AFTER_RE.match(text[a.end :]) if a.kind != "count" else False) or bool(
         _CONTAINER_BEFORE_RE.search(text[max(0, a.start - 60) : a.start]) or _CONTAINER_PER_AFTER_RE.match(text[a.end :])
     )
+
+
+_VIAL_WORD_RE = re.compile(r"\b(?P<u>vials?|ampoules?|ampules?|ampuls?)\b", _I)
+# An intake verb: the amount it governs is taken, not sold, stocked or regulated.
+INTAKE_VERB_RE = re.compile(r"\b(?:take[ns]?|taking|took|use[ds]?|using|administ\w+|apply|applied|instil+\w*|inhale\w*|inject\w*|"
+                            r"infus\w*|spray|puff|chew|dissolve|swallow|give[ns]?|given|drink|insert)\b", _I)
+
+
+def container_unit(text: str, a: Anchor) -> str | None:
+    """The vial or ampoule a package amount is the content of ("Each vial contains 5 mg", "5mg
+    vial", "10 mL multi-dose vial", "ampoules 10 ml x 5"), else None (a bottle is no count unit)."""
+    after = _CONTAINER_AFTER_RE.match(text[a.end :])
+    if after:
+        m = _VIAL_WORD_RE.search(after.group(0))
+        return count_unit(m.group("u")) if m else None
+    before = text[max(0, a.start - 60) : a.start]
+    if _CONTAINER_BEFORE_RE.search(before):
+        found = list(re.finditer(rf"\b{_CONTAINER}\b", before, _I))
+        if found:
+            m = _VIAL_WORD_RE.fullmatch(found[-1].group(0))
+            return count_unit(m.group("u")) if m else None
+    return None
+
+
+def intake_count(text: str, a: Anchor) -> bool:
+    """"Use the inhaler: 1 to 2 puffs when required": a count taken (an intake verb in its clause,
+    or a timing or frequency right after it) is a dose even after a container word."""
+    if a.kind != "count" or count_unit(a.unit) in ("vial", "ampoule", "dose", "injection") or after_contain(text, a):
+        return False
+    if INTAKE_VERB_RE.search(text[clause_start(text, a.start) : a.start]):
+        return True
+    from monitor.claims.dosage import schedule
+
+    return any(0 <= m.start - a.end <= 3 for m in [*schedule.timings(text), *schedule.frequencies(text)])
 
 
 def package_cue(text: str) -> bool:

@@ -59,7 +59,8 @@ _FREQ_RES: tuple[re.Pattern[str], ...] = (
 )
 _FREQ_HINTS: tuple[tuple[str, ...], ...] = (("times", "x", "×"), ("once", "twice", "thrice"), ("week",),
                                            ("divided", "separate", "equal", "split"), ("divided", "split", "spread"))
-_WEEKLY_RE = re.compile(r"\b(?:weekly|every\s+week|each\s+week|once\s+a\s+week)\b", _I)
+# "the weekly dose" is an amount per week, not a frequency
+_WEEKLY_RE = re.compile(r"\b(?:weekly(?!\s+(?:dose|dosage|amount|intake|total|allowance|maximum|limit)\b)|every\s+week|each\s+week|once\s+a\s+week)\b", _I)
 _ORDINALS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
 _EVERY_NTH_RE = re.compile(r"\bevery\s+(?P<n>other|second|third|fourth|fifth|sixth|seventh)\s+day\b|\b(?:on\s+)?alternate\s+days\b", _I)
 _EVERY_RE = re.compile(r"\bevery\s*$", _I)
@@ -67,7 +68,11 @@ _MIN_INTERVAL_RE = re.compile(r"\b(?:at\s+least|no\s+less\s+than|not\s+less\s+th
 _BETWEEN_AFTER_RE = re.compile(r"^\s*(?:apart|between\s+(?:doses|administrations|applications|injections|each\s+dose))\b", _I)
 _DURATION_BEFORE_RE = re.compile(
     r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of|duration|length)\s*:?\s*"
-    r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?$"
+    r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?"
+    r"(?:about\s+|around\s+|roughly\s+|approximately\s+|approx\.?\s+|~\s*|some\s+|at\s+least\s+)?$"
+    # "for the loading phase, about 5 weeks", "during the initiation period of 4 weeks"
+    r"|\b(?:for|during|over)\s+(?:the\s+|a\s+|an\s+|each\s+)?(?:[\w-]+\s+){0,2}(?:phase|period|stage|block|course|cycle|run)\s*"
+    r"[,:(–—-]?\s*(?:of\s+|lasting\s+)?(?:about|around|roughly|approximately|approx\.?|~|some)?\s*$"
     r"|\b(?:cycle|course)\s*[:|]\s*$",
     _I,
 )

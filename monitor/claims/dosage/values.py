@@ -19,6 +19,9 @@ from monitor.claims.dosage.vocabulary import count_unit, iu_factor
 from monitor.claims.units import sig6
 
 _I = re.IGNORECASE
+_EACH_BEFORE_RE = re.compile(r"(?:[(,;:–—-]|\band\b)\s*(?:each|apiece|per\s+(?:capsule|tablet|softgel|gummy|caplet|cap|tab|piece|unit))"
+                             r"\s*(?:one\s+)?(?:(?:is|has|contains|containing|providing|provides|with|of|at|=|:)\s*)?(?:about\s+)?$", _I)
+_TIMES_N_RE = re.compile(r"^\s*[x×]\s*(\d+)\b(?!\s*(?:mg|mcg|g|ml|iu|%))", _I)
 
 
 @dataclass
@@ -70,6 +73,13 @@ def values(text: str, reg: Regimen) -> dict[str, Any]:
                 v["container_count"], v["count_unit"] = a.high, a.unit
                 if a.each is not None and a.each.kind == "mass" and a.unit in ("vial", "ampoule"):
                     v.setdefault("container_mg", a.each.high if a.each.high is not None else a.each.low)  # "10 × 5 mg vials"
+            if a.kind in ("volume", "mass") and "count_unit" not in v:
+                unit = roles.container_unit(text, a)
+                if unit:
+                    v["count_unit"] = unit  # "Each vial contains 5 mg", "10 mL multi-dose vial"
+                    times = _TIMES_N_RE.match(text[a.end : a.end + 12])
+                    if times:
+                        v["container_count"] = float(times.group(1))  # "ampoules 10 ml x 5"
         v["package"] = True
         return v
     limit = role == "limit"
@@ -136,7 +146,8 @@ def _count_amounts(text: str, reg: Regimen, v: dict[str, Any]) -> None:
     if mass is not None and "unit_mg" not in v:
         between = text[count.end : mass.start]
         each_after = re.match(r"^\s*(?:each|per\s+\w+|apiece)\b", text[mass.end : mass.end + 15], _I)
-        if re.match(r"^\s*of\s*$", between) or each_after:
+        each_before = _EACH_BEFORE_RE.search(between)  # "3 caps a day (each 300mg)", "2 tablets, each containing 250 mg"
+        if re.match(r"^\s*of\s*$", between) or each_after or each_before:
             v["unit_mg"] = mass.high
             v.pop("min_mg", None), v.pop("max_mg", None)
         elif lo is not None and lo == hi and mass.low == mass.high and mass.high is not None:

@@ -26,6 +26,7 @@ def _alt(words: list[str]) -> str:
 COUNT_WORDS: dict[str, str] = {w.lower(): unit for unit, words in _DATA["count_units"].items() for w in words}
 COUNT_UNIT_ALT = _alt(list(COUNT_WORDS))
 IMPLIED_ROUTES: dict[str, str] = dict(_DATA["implied_routes"])
+THROUGH_SKIN: frozenset[str] = frozenset(_DATA["through_skin"])
 GLUE: dict[str, list[str]] = {k: list(v) for k, v in _DATA["glue"].items()}
 
 
