@@ -54,7 +54,7 @@ _LEVEL_RES = (
     re.compile(
         r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"
         r"quality\s+of\s+(?:the\s+)?evidence|strength\s+of\s+(?:the\s+)?evidence|certainty\s+of\s+(?:the\s+)?evidence)"
-        r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:in|by)\b)(?!\s+to\s+(?!" + _CONCLUDE + r"))",
+        r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|(?:\s+(?:here|so\s+far|overall|today|currently|to\s+date|itself|as\s+a\s+whole))?\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+(?!low\b)|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:in|by)\b)(?!\s+to\s+(?!" + _CONCLUDE + r"))",
         _I,
     ),
     re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in)\s+"
@@ -88,10 +88,10 @@ _KINDS: tuple[tuple[str, str], ...] = (
               r"(?:trials?|stud(?:y|ies)|data|evidence|outcomes|results|subjects|volunteers)\b(?!\s+(?:rating|grade|level|score)\b)|\bhuman\s+research\b"
               r"|\bin\s+(?:healthy\s+|actual\s+|real\s+|living\s+)?(?:humans|volunteers|human\s+subjects)\b"
               r"|\b(?:tested|studied|trialled|trialed|evaluated)\s+in\s+(?:people|humans|patients)\b"
-              r"|\b(?:stud(?:y|ies)|trials?|reviews?|series|surveys?|analys[ie]s|experiments?)\s+(?:of|in|with|among|involving|on)\s+"
+              r"|\b(?:stud(?:y|ies)|trials?|reviews?|series|surveys?|analys[ie]s|experiments?|data|records|registr(?:y|ies))\s+(?:of|in|with|among|involving|on|from)\s+"
               r"(?:about\s+|over\s+|nearly\s+|some\s+|just\s+|only\s+)?(?:\d[\d,]*\s+|a\s+(?:group|cohort|handful|few|number|sample)\s+of\s+"
               r"|a\s+few\s+|several\s+|a\s+)?(?:[\w-]+\s+){0,3}?(?:patients|volunteers|participants|adults|subjects|men|women|"
-              r"workers|people|children|individuals|athletes|students|humans|smokers|veterans|employees)\b"
+              r"workers|people|children|individuals|athletes|students|humans|smokers|veterans|employees|nurses|residents|infants|users)\b"
               r"|\bretrospective\s+(?:review|analysis|chart\s+review|study)\b|\bcase\s+(?:reports?|series)\b"
               r"|\bclinical(?:ly)?\s+(?:tested|proven|studied)\b|(?<!free\s)\btrials?\b(?!\s+(?:size|pack|offer|version))"
               r"|\bin\s+(?:healthy\s+)?patients\b|\bpatients?\s+(?:with|suffering|recovering)\b"),
@@ -156,7 +156,7 @@ _KIND_GATE_RE = re.compile(
     r"post|clinical|used|prescribed|employed|established|adopted|anecdot|users?|testimonial|forum|reddit|guys|folks|"
     r"people|members|posters|many|human|vitro|volunteer|subjects|tested|studied|trialled|trialed|evaluated|stud|trial|review|series|survey|"
     r"analys|experiment|retrospective|patient|animal|rodent|rat|mice|mouse|murine|rabbit|primate|monkey|dog|pig|"
-    r"zebrafish|cell|cultured|pre-?clinical|doctors|physicians|clinicians|neurologists|psychiatrists|customers|clients|buyers|reviewers|actual|real|living)")
+    r"zebrafish|cell|cultured|pre-?clinical|data|records|registr|doctors|physicians|clinicians|neurologists|psychiatrists|customers|clients|buyers|reviewers|actual|real|living)")
 
 
 def _kinds(clause: str) -> list[tuple[str, int, int]]:
@@ -214,7 +214,11 @@ def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
     if "rct" in names and "human" in names:  # a controlled trial is a human study: count it once
         kinds = [k for k in kinds if k[0] != "human"]
     if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(_SAFETY_NOUN_RE.sub(" ", clause)):
-        return {}  # "the long-term safety of X in humans is unknown", "safety data in humans are sparse"
+        # "the long-term safety of X in humans is unknown", "safety data in humans are sparse"; a kind
+        # coordinated apart from the safety words stays ("tested only in animals, and its safety is unknown")
+        kinds = [k for k in kinds if not _beside_safety(clause, k)]
+        if not kinds:
+            return {}
     if not _EVIDENCE_BASE_ANECDOTE_RE.search(clause) and _side_effect_report(unit, clause):
         kinds = [k for k in kinds if k[0] != "anecdotal"]
     found: dict[str, set[str]] = {}
@@ -230,6 +234,18 @@ def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
                 for kind in groups[_described(clause, in_part, m.start(), m.end())]:
                     found[kind].add(qualifier)
     return found
+
+
+_PART_BREAK_RE = re.compile(r"[,;]|\b(?:and|but|while|whereas|although|though)\b", _I)
+
+
+def _beside_safety(clause: str, kind: tuple[str, int, int]) -> bool:
+    """Whether a safety word shares the kind mention's coordinated part of the clause."""
+    for m in _SAFETY_TOPIC_RE.finditer(clause):
+        lo, hi = (kind[2], m.start()) if kind[2] <= m.start() else (m.end(), kind[1])
+        if not _PART_BREAK_RE.search(clause, lo, max(lo, hi)):
+            return True
+    return False
 
 
 def _described(clause: str, mentions: list[tuple[str, int, int]], start: int, end: int) -> int:

@@ -118,7 +118,7 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("Turkey", r"\bTurkey\b", "Turkey"),
     ("Argentina", r"\bArgentina\b", "Argentina"),
     ("South Africa", r"\bSouth\s+Africa\b", "South Africa"),
-    ("global", r"\b(?:globally|worldwide|internationally|everywhere|anywhere\s+in\s+the\s+world)\b", "global"),
+    ("global", r"\b(?:globally|worldwide|internationally|everywhere|anywhere\s+in\s+the\s+world|(?:anywhere|in\s+any\s+country)(?!\s+(?:in|on|across|within|outside)\b))\b", "global"),
 )
 _AUTH_RE = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)), _I)
 _JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
@@ -181,7 +181,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      r"|\bnot\s+(?:intended\s+)?for\s+human\s+(?:consumption|use)\b|\bintended\s+(?:strictly\s+|solely\s+|only\s+)?for\s+(?:laboratory|research|in\s+vitro)\b"
      r"|\b(?:is|are|as)\s+(?:an?\s+)?research\s+chemicals?\b(?!-)|\blaboratory\s+(?:use|research)\s+only\b",
      "research_use_only", "research_use_only", False, False, "unspecified"),
-    ("import", r"\bimport(?:ed|ing|ation)?\b|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
+    ("import", r"\bimport(?:ed|ing|ation)?\b(?!\s+(?:guidance|rules|regulations?|guidelines|dut(?:y|ies)|tax(?:es)?|polic(?:y|ies)|alerts?|records|data|statistics|figures))|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
     ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b|\b(?:is|are|was|be)\s+an?\s+(?:criminal\s+)?(?:offen[cs]e|crime)\b", "illegal", "legal", True, False,
      "unspecified"),
     ("legal", r"\blegally\b|\b(?:legal|lawful)\b" + _PREDICATIVE, "legal", "illegal", True, False, "unspecified"),
@@ -231,9 +231,20 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "is authorised", "is authorized", "are authorised", "are authorized", "was authorised", "was authorized",
         "been authorised", "been authorized", "has authorised", "has authorized", "have authorised", "have authorized",
         "not authorised", "not authorized", "authorised for", "authorized for", "licenses", "licences",
-        "granted a licence", "granted a license", "granted … marketing", "registered as a medicine",
+        "granted a licence", "granted a license", "granted … marketing", "granted … registration",
+        "granted … authorisation", "granted … authorization", "granted … licence", "granted … license",
+        "registered medicine in", "registered drug in", "licensed medicine in", "registered as a medicine",
         "registered as a drug", "registered as a medicinal product", "holds a registration", "registered … in #",
         "has registered", "have registered")),
+    # Schedule words of pharmacy law that carry no "prescription" / "counter": a pharmacy (P) or
+    # general-sale medicine is sold without a prescription; "not scheduled" is unscheduled.
+    ("schedule", "otc", "prescription_only", True, False, "unspecified", (
+        "pharmacy medicine", "pharmacy-only medicine", "pharmacy only medicine", "pharmacist-only medicine",
+        "pharmacist only medicine", "general sales list", "general sale list", "GSL medicine", "behind the counter",
+        "behind-the-counter")),
+    ("schedule", "unscheduled", "unscheduled", False, False, "unspecified", (
+        "not scheduled", "isn't scheduled", "is not scheduled", "aren't scheduled", "are not scheduled",
+        "not currently scheduled", "never been scheduled", "not a scheduled substance", "not a scheduled drug")),
     # Availability (on the market / in pharmacies / prescribed there); needs the place named.
     ("availability", "available", "not_available", True, True, "unspecified", (
         "prescribed in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
@@ -259,7 +270,8 @@ CUE_HINT_WORDS = ("approv", "withdrawn", "authoris", "authoriz", "licens", "lice
                   "research", "ruo", "human", "intended", "laboratory", "import", "legal", "lawful", "essential", "ved",
                   "categor", "compound", "pcac", "chemical", "submitted", "filed", "applied", "sought", "pharmac", "market",
                   "available", "sold", "bulk", "503", "504", "against", "committee", "withdrew", "assessed", "script",
-                  "offence", "offense", "crime", "bring", "carry", "carri", "list", "doctors", "physicians")
+                  "offence", "offense", "crime", "bring", "carry", "carri", "list", "doctors", "physicians", "registration",
+                  "gsl", "granted")
 _CUE_HINT_RE = LowerGate(CUE_HINT_WORDS)
 
 _NEG_RE = re.compile(
@@ -313,6 +325,8 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
                 continue
             if fam == "approval" and pos == "approved" and _IMPLY_RE.search(clause[: m.start()]):
                 continue
+            if fam == "approval" and _attributive(clause, m.start(), m.end()):
+                continue
             cues.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
         cues = [c for c in cues if c.family not in ("legal", "availability")]
@@ -328,7 +342,50 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
         cues = [c for c in cues if c.family not in ("legal", "import")]  # "bringing X in without an import permit"
         cues.append(_Cue("import", imp.start, imp.end, "illegal_to_import" if flip else "legal_to_import",
                          "legal_to_import" if flip else "illegal_to_import"))
-    return sorted(cues, key=lambda c: c.start)
+    return _one_per_statement(clause, sorted(cues, key=lambda c: c.start))
+
+
+# Between two cues of one statement ("not sold in pharmacies in Japan"): no conjunction or comma.
+_STATEMENT_BREAK_RE = re.compile(r"[,;]|\b(?:and|or|but|nor|while|whereas|although|though)\b", _I)
+
+
+def _one_per_statement(clause: str, cues: list[_Cue]) -> list[_Cue]:
+    """Two cues of one family a few words apart are one statement: the first one's polarity rules it.
+
+    Why: "is not sold in pharmacies in Japan" holds two availability cues ("not sold in",
+    "in … pharmacies"); read apart, the second looks un-negated and gives a false "available".
+    """
+    kept: list[_Cue] = []
+    for cue in cues:
+        prev = kept[-1] if kept else None
+        if prev and prev.family == cue.family and cue.start - prev.end <= 25 \
+                and not _STATEMENT_BREAK_RE.search(clause, prev.end, cue.start):
+            continue
+        kept.append(cue)
+    return kept
+
+
+# "a component of an approved drug", "non-approved substances": the adjective sorts a class of
+# products; it says nothing of this one. "is an approved drug", "no approved medical use" do.
+_GENERIC_PRODUCT_RE = re.compile(r"\s+(?:drugs?|medicines?|medications?|products?|substances?|treatments?|therap(?:y|ies)|compounds?|peptides?)\b", _I)
+_PREDICATE_BEFORE_RE = re.compile(r"\b(?:is|are|was|were|be|been|as|remains?|becomes?|became|not|no|never|without|only|first|its)\s+"
+                                  r"(?:(?:an?|the|still|also|now|fully|officially|formally|currently|already)\s+)*$", _I)
+
+
+# "a component of a drug product approved by FDA": a generic product with its approval after it.
+_GENERIC_BEFORE_RE = re.compile(r"\b(an?|any|other|some|all)\s+(?:[\w-]+\s+){0,2}?(?:drugs?|medicines?|medications?|products?|substances?|"
+                                r"treatments?|therap(?:y|ies)|compounds?)\s+$", _I)
+
+
+def _attributive(clause: str, start: int, end: int) -> bool:
+    word = clause[start:end].lower()
+    if not word.endswith("approved"):
+        return False
+    before = clause[max(0, start - 60) : start]
+    if _GENERIC_PRODUCT_RE.match(clause, end):
+        return not _PREDICATE_BEFORE_RE.search(before)
+    generic = _GENERIC_BEFORE_RE.search(before)
+    return bool(generic) and not _PREDICATE_BEFORE_RE.search(before[: generic.start()] + generic.group(1) + " ")
 
 
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
@@ -424,8 +481,8 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
     carry: list[str] = []
     prev_ce = 0
     for cs, ce in clauses(text):
-        if re.search(r"[.;:!?]", text[prev_ce:cs]):
-            carry = []  # a new sentence or a new clause after ";" names its own place
+        if re.search(r"[.:!?]", text[prev_ce:cs]) or "|" in unit.text[prev_ce:cs]:
+            carry = []  # a new sentence or a new table cell names its own place; a clause after ";" keeps it
         clause = text[cs:ce]
         cues = _cues(clause, text + "\n" + (unit.context or ""))
         auths = _authorities(clause)

@@ -121,7 +121,7 @@ _INTENSITY_RE = re.compile(
 )
 
 NEGATOR_RE = re.compile(
-    r"\b(?:not|never|nor|no|none|neither|without|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|"
+    r"\b(?:not|never|nor|no|zero|none|neither|without|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|"
     r"weren't|hasn't|haven't|hadn't|doesn't|don't|didn't|won't|has yet to|have yet to|is yet to|free (?:from|of))\b",
     re.IGNORECASE,
 )

@@ -48,7 +48,7 @@ _ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "m
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
     r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
-    r"|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
+    r"|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
     r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",
@@ -63,7 +63,7 @@ _LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|freq
 _BARE_NO_RE = re.compile(r"\b(?:no|zero|without\s+any|without)\s+(?:(?:mild|real|noticeable|major)\s+)?$", _I)
 _BENEFIT_RE = re.compile(
     r"\b(?:reduc\w*|reliev\w*|alleviat\w*|treat\w*|lower\w*|eas(?:e|es|ed|ing)|improv\w*|combat\w*|fight\w*|prevent\w*|"
-    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain))|less|fewer|"
+    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain|me|us|him|her|them|you|my|our|the\s+first|the\s+next|the\s+last|a\s+(?:while|week|day|month|couple|few)|weeks?|days?|months?|hours?|about|around|over|roughly|approximately|nearly|almost|up\s+to|several|one|two|three|four|five|six|seven|eight|nine|ten|\d))|less|fewer|"
     r"(?:individuals|people|patients|those)\s+with|suffering\s+from|diagnosed\s+with)\b",
     _I,
 )
@@ -72,14 +72,15 @@ _RARE_RE = re.compile(r"\brare(?:ly)?\b|\buncommon\b|\binfrequent(?:ly)?\b|\bocc
 _COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b|\bmain\s+complaint\b|\bchief\s+complaint\b", _I)
 _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
 
-_SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?))\b", _I)
+_SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?)"
+                         r"|(?:cases|reports|instances|episodes)\s+of)\b", _I)
 _SIDE_LEVEL_RES = (
     re.compile(r"\b(no|zero|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
     re.compile(r"\b(no|zero|without(?:\s+any)?|minimal|mild|minor|few|rare|negligible)\s+(?:(?!serious|severe|major)[\w-]+\s+)?adverse\s+(?:effects?|reactions?)\b", _I),
     re.compile(r"\bside[- ]effects?\s*[:|]\s*(none|no|minimal|mild|rare|few|common|severe)\b", _I),
     re.compile(r"\b(no|zero|minimal|mild|minor|few)\s+sides\b", _I),
     re.compile(r"\bside[- ]effects?\s+(?:can|could|may|might|will)\s+be\s+(?:\w+\s+)?(severe|mild|minor|minimal|rare|common)\b", _I),
-    re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
+    re.compile(r"\bside[- ]effects?\s+(?:(?:of|from|with|at|in|on)\s+[^.;,:]{1,40}?\s+)?(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
                r"|common|frequent|severe)\b", _I),
 )
 _SIDE_LEVELS = {"none": "none", "zero": "none", "no": "none", "without": "none", "absent": "none", "minimal": "minimal", "negligible": "minimal", "few": "minimal",

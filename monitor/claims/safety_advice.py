@@ -29,7 +29,7 @@ from monitor.claims.lexicon import EFFECT_RE, effect_name, find_subject, phrases
 CONTRAINDICATION_BEFORE_ITEMS = (
     "contraindicated in", "contraindicated for", "contraindicated during", "contraindicated in patients with",
     "contraindicated in people with", "do not take if", "do not take … if", "do not use if", "do not use … if",
-    "don't take if", "don't use if", "do not take it if", "do not use it if", "should not be used by", "should not be used in",
+    "don't take if", "don't use if", "don't take … if", "don't use … if", "do not take it if", "do not use it if", "should not be used by", "should not be used in",
     "should not be used during", "should not be taken by", "should not be taken during", "must not be used in",
     "must not be taken by", "not suitable for", "not recommended for", "not recommended during", "not recommended in",
     "not to be used in", "not to be taken by", "not for use in", "not for use by", "not for use during", "avoid if",
@@ -98,6 +98,7 @@ ITEM_LEADS = (
     "known", "the", "a", "an", "your", "their", "his", "her", "other", "existing", "pre-existing", "other drugs such as",
     "drugs such as", "medicines such as", "medications such as", "such as", "including", "e.g.", "especially",
     "particularly", "taking", "using", "are taking", "currently", "this medicine with", "it with", "them with",
+    "signs of", "symptoms of", "signs and symptoms of", "any signs of", "any symptoms of", "early signs of",
 )
 # Items that name nothing.
 ITEM_EMPTY = frozenset({
@@ -144,10 +145,15 @@ _IF_TAKE_RE = re.compile(_alt(INTERACTION_IF_YOU_TAKE), _I)
 _INTER_CONTEXT_RE = re.compile(_alt(INTERACTION_CONTEXT), _I)
 _MON_BEFORE_RE = re.compile(r"(?:" + _alt(MONITOR_BEFORE_ITEMS) + r")(?!\s+(?:for|you|yourself|closely)\b)", _I)
 _MON_AFTER_RE = re.compile(_alt(MONITOR_AFTER_ITEMS), _I)
-_MON_FOR_RE = re.compile(r"\bmonitor(?:ing|ed)?\s+(?:\w+\s+)?for\b", _I)
+_MON_FOR_RE = re.compile(r"\b(?:monitor(?:ing|ed)?|(?:be|been|being|get|gets)\s+(?:regularly\s+|closely\s+)?(?:checked|watched|screened|observed))\s+(?:\w+\s+)?for\b", _I)
 _STOP_RE = re.compile(r"\s+(?:" + _alt(ITEM_STOPS) + r")(?=\s|$)|[.;:!?()]|,\s+(?:as|because|since|so|which|and\s+(?:it|this|they|you|do|seek|stop|tell))\b"
                       r"|\s+(?:but|then|and\s+(?:do|seek|stop|tell|talk|consult|call))\b", _I)
-_LEAD_RE = re.compile(r"^(?:(?:" + _alt(ITEM_LEADS) + r")\s+)+", _I)
+_LEAD_RE = re.compile(r"^(?:(?:" + _alt(ITEM_LEADS) + r")(?:\s+|$))+", _I)
+# "Do not take it if you are already taking SSRIs": a drug the reader takes is an interaction.
+_TAKING_NOW_RE = re.compile(r"\s*(?:you\s+are|you're|you)\s+(?:already\s+|currently\s+|now\s+|also\s+)?(?:taking|using|on|take|use)\s", _I)
+# People, not things, stand before "should be monitored" when the thing follows "for".
+_PEOPLE_RE = re.compile(r"\b(?:patients|people|persons|users|those|anyone|adults|children|men|women|individuals|"
+                        r"anybody|everyone|you|athletes|elderly|infants|babies)\b", _I)
 _SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|nor|and/or|&)(?:\s+|$)|\s*/\s*", _I)
 _HEAD_CONTRA_RE = re.compile(r"^\W*(?:" + _alt(CONTRAINDICATION_HEADINGS) + r")", _I)
 _HEAD_INTER_RE = re.compile(r"^\W*(?:" + _alt(INTERACTION_HEADINGS) + r")\W*$", _I)
@@ -248,6 +254,10 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
     for m in _CONTRA_RE.finditer(text):
         if any(a == "interaction" for a, _ in out) and re.match(r"\s*with\b", text[m.end():], _I):
             continue
+        taking = _TAKING_NOW_RE.match(text, m.end())
+        if taking:
+            add("interaction", _items(text[taking.end():]))
+            continue
         add("contraindication", _items(text[m.end():]))
     for m in _WHO_TAKE_RE.finditer(text):
         add("interaction", _items(m.group(1)))
@@ -263,8 +273,13 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         for m in _IF_TAKE_RE.finditer(text):
             add("interaction", _items(text[m.end():]))
     for m in _MON_AFTER_RE.finditer(text):
-        if not _NEGATED_TRIGGER_RE.search(text[: m.start()]):
-            add("monitor", _subject_before(text, m.start()))
+        if _NEGATED_TRIGGER_RE.search(text[: m.start()]):
+            continue
+        if re.match(r"\s+(?:\w+\s+)?for\b", text[m.end():], _I):  # "patients ... should be monitored for X"
+            before = _SUBJECT_BEFORE_RE.search(text[: m.start()])
+            if before is None or _PEOPLE_RE.search(before.group(1)) or _PEOPLE_RE.match(text.lstrip()):
+                continue  # the thing monitored follows "for" (read below)
+        add("monitor", _subject_before(text, m.start()))
     for m in re.finditer(_HAVE_MONITORED, text, _I):
         add("monitor", _items(m.group(1)))
     for m in _MON_BEFORE_RE.finditer(text):
