@@ -100,7 +100,8 @@ _KINDS: tuple[tuple[str, str], ...] = (
                r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish)\s+(?:stud(?:y|ies)|models?|experiments?|data|work|research|trials?)\b"
                r"|\bin\s+(?:rats|mice|rodents|animals|monkeys|dogs|pigs|zebrafish|(?:a\s+)?(?:rat|mouse|rodent|animal)\s+models?|(?:rat|mouse|rodent|animal)\s+(?=(?:and|or|&)\s+[\w-]+\s+models?\b))"
                r"|\b(?:mice|rats|rodents|animals)\s+(?:that\s+(?:were|received|got)|treated|given|injected|dosed|fed|receiving)\b"
-               r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"),
+               r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"
+               r"|\b(?:used|using|involved|involving|enrolled)\s+(?:lab(?:oratory)?\s+|healthy\s+|young\s+|aged\s+)?(?:mice|rats|rodents|rabbits|dogs|pigs|monkeys|primates|zebrafish|animals)\b"),
     ("cell", r"(?<!for\s)\bin\s+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:cultures?|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:[\w-]+\s+){0,2}?(?:cells|neurons|neurones|tissues?|fibroblasts|hepatocytes|myocytes|cardiomyocytes|keratinocytes|astrocytes)\b"),
     ("preclinical", r"\bpre-?clinical(?:ly)?\b"),
 )
