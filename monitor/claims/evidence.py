@@ -61,7 +61,7 @@ _LEVEL_RES = (
                r"(?:[\w-]+\s+){1,4}?(?:is|are|was|remains)\s+(?:still\s+|very\s+|rather\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)", _I),
     re.compile(r"(?<!safety\s)\b(?:(?:human|clinical|US|published|available|research|trial|outcome)\s+)?data\s+(?:are|is|remain)\s+"
                r"(?:still\s+|very\s+|rather\s+)?(limited|weak|insufficient|poor)\b(?!\s+(?:to|in|by)\b)", _I),
-    re.compile(r"\brated\s+(?:the\s+)?(?:quality\s+of\s+(?:the\s+)?)?evidence\s+(?:[\w-]+\s+){0,8}?as\s+" + _LW + r"\b", _I),
+    re.compile(r"\brated\s+(?:the\s+)?(?:(?:overall|general)\s+)?(?:(?:quality|strength|certainty)\s+of\s+(?:the\s+)?)?evidence\s+(?:[\w-]+\s+){0,8}?as\s+" + _LW + r"\b", _I),
     re.compile(r"\bevidence\b[^.;]{0,60}?\b(?:is|are|was|were)\s+of\s+" + _LW + r"\s+(?:quality|certainty)\b", _I),
     re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),
     re.compile(_LW + r"(?:[- ](?:quality|certainty|level|grade))?[- ]evidence\b", _I),
@@ -113,7 +113,7 @@ _QUALIFIERS: tuple[tuple[str, str], ...] = (
     ("large", r"\b(?:large|big)(?:[- ]scale)?\b"),
     ("small", r"\bsmall(?:[- ]scale)?\b(?!\s+number)|\bpilot\b"),
     ("independent", r"\bindependent(?:ly)?\b"),
-    ("lacking", r"\black(?:ing|s)?\b|\babsent\b|\bmissing\b|\bno\s+(?:[\w-]+\s+){0,2}(?:trials|studies|data|evidence)\b"
+    ("lacking", r"\black(?:ing|s)?\b|\babsent\b|\bmissing\b|\bno\s+(?:[\w-]+\s+){0,4}?(?:trials|studies|data|evidence)\b"
                 r"|\bnot\s+(?:been\s+|yet\s+)?(?:conducted|performed|confirmed|replicated)\b"),
     ("controlled", r"\bcontrolled\b"),
     ("early", r"\bearly\b|\bpreliminary\b"),

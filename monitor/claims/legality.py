@@ -356,6 +356,8 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
         cues = [c for c in cues if c.family not in ("legal", "availability")]
     if any(c.positive == "not_compoundable" for c in cues):  # "voted against including it on the bulks list"
         cues = [c for c in cues if c.positive != "compoundable"]
+    if any(c.family == "compounding" and c.positive != "under_review" for c in cues):
+        cues = [c for c in cues if c.positive != "under_review"]  # "the committee reviewed it and voted against": decided
     if any(c.family == "legal" and c.positive == "illegal" for c in cues):  # "possession without a prescription is illegal"
         cues = [c for c in cues if not (c.family == "schedule" and c.positive == "otc")]
     imports = [c for c in cues if c.family == "import"]
@@ -412,7 +414,12 @@ def _attributive(clause: str, start: int, end: int) -> bool:
     return bool(generic) and not _PREDICATE_BEFORE_RE.search(before[: generic.start()] + generic.group(1) + " ")
 
 
+_NEGATED_AFTER_RE = re.compile(r"\s*(?:by|in|from)\s+(?:neither|none\s+of|no)\b|\s+nowhere\b", _I)
+
+
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
+    if _NEGATED_AFTER_RE.match(clause, cue.end):  # "approved by neither the FDA nor the EMA"
+        return True
     lo = max(prev_end, cue.start - (100 if re.match(r"\s*(?:none\s+of|no)\b", clause, _I) else 45))
     # "is not, however, approved": a comma-enclosed aside is blanked so its commas reset nothing.
     masked = _ASIDE_RE.sub(lambda m: " " * len(m.group(0)), clause)

@@ -106,7 +106,7 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("runny_nose", r"runny\s+nose|rhinorrh?oea|rhinorrhea"),
     ("nosebleed", r"nose\s?bleeds?|epistaxis"),
     ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
-    ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
+    ("palpitations", r"palpitations|(?:rapid|fast|irregular|fast\s+or\s+irregular|fast/irregular|pounding)\s+heart\s?beats?|tachycardia|racing\s+heart"),
     ("mood_changes", r"mood\s+(?:swings|changes)"),
     ("seizures", r"seizures?|convulsions?"),
     ("serious_skin_reaction", r"(?:serious|severe)\s+skin\s+reactions?|skin\s+blistering|blistering\s+(?:or|and)\s+peeling(?:\s+of\s+the\s+skin)?"),

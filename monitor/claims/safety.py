@@ -49,7 +49,7 @@ _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
     r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
     r"|\b(?:raises?|raised|increases?|increased|higher|greater|elevated)\s+(?:the\s+)?risks?\s+of\b|\blinked\s+to\b|\bcases?\s+of\b"
-    r"|\b(?:is|was)\s+(?:so\s+|very\s+)?real\b|\b(?:started|began|start)\s+(?:to\s+)?(?:falling|fall|getting|get|having|feeling)\b|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
+    r"|\b(?:is|was)\s+(?:so\s+|very\s+)?real\b|\b(?:also|then|and|just|still|even)\s+(?:got|get|had|have)\b|^\s*(?:had|got|getting|having)\s+(?:a\s+|some\s+|bad\s+|mild\s+)|\b(?:started|began|start)\s+(?:to\s+)?(?:falling|fall|getting|get|having|feeling)\b|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
     r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",
@@ -89,7 +89,7 @@ _SIDE_LEVELS = {"none": "none", "zero": "none", "no": "none", "without": "none",
                 "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare", "common": "common",
                 "frequent": "common", "severe": "severe"}
 _TOL_RE = re.compile(
-    r"(?:^|[|:;]\s*|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:[\w-]+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
+    r"(?:^\s*|[|:;,]\s*|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:[\w-]+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
     r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(?:[\w-]+\s+){0,3}?(well|poorly|badly|fine)\b",
     _I,
 )

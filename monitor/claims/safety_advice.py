@@ -108,6 +108,7 @@ ITEM_LEADS = (
     "for", "people who have had", "people who have", "people who are", "those who have had", "those who have",
     "anyone who has had", "anyone who has", "who have had", "who have", "who are", "who has",
     "signs of", "symptoms of", "signs and symptoms of", "any signs of", "any symptoms of", "early signs of",
+    "a family history of", "family history of", "a personal or family history of", "a personal history of",
 )
 # Items that name nothing.
 ITEM_EMPTY = frozenset({
@@ -198,9 +199,14 @@ _CONTAINING_RE = re.compile(r"(?:any\s+|all\s+)?(?:other\s+)?(?:medicines?|medic
                             r"(?:also\s+)?contains?\s+([\w-]+)|(?:any\s+|all\s+)?(?:other\s+)?([\w]+)-containing\s+(?:medicines|medications|products|drugs)", _I)
 
 
+_CONDITION_OF_RE = re.compile(r"^(?:an?\s+)?(?:(?:rare|serious|severe|known)\s+)?(?:(?:hereditary|inherited|genetic|congenital)\s+)?"
+                              r"(?:problem|condition|disorder|disease|illness)\s+(?:of|with|called|known\s+as)\s+", re.IGNORECASE)
+
+
 def _name(item: str) -> str | None:
     item = " ".join(item.split()).strip(" ,.-–—'\"")
     item = _LEAD_RE.sub("", item).strip(" ,.-–—")
+    item = _CONDITION_OF_RE.sub("", item)  # "a rare hereditary problem of galactose intolerance"
     low = item.lower()
     if low in CANONICAL:
         return CANONICAL[low]
