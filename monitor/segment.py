@@ -204,10 +204,13 @@ def _continues(text: str, prev: _Line, start: int, line: str) -> bool:
     """
     if prev.kind not in ("prose", "short", "list") or _WRAP_END_RE.search(prev.text):
         return False
-    if _BULLET_RE.match(line) or text.count("\n", prev.end, start) > 2 or not line[:1].isalnum():
+    if _BULLET_RE.match(line) or text.count("\n", prev.end, start) > 2:
+        return False
+    head = line.lstrip("\"'“‘(")  # a wrapped line may open with a quote: '"not for human consumption" while ...'
+    if not head[:1].isalnum():
         return False
     last = prev.text.rsplit(None, 1)[-1].lower()
-    if not line[:1].islower():  # "approved by the\nFDA": only after a word that cannot end a sentence
+    if not head[:1].islower():  # "approved by the\nFDA": only after a word that cannot end a sentence
         return last in _WRAP_WORDS and _n_words(prev.text) >= 4
     return prev.text.endswith(",") or _n_words(prev.text) >= 4
 

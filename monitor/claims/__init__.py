@@ -43,7 +43,7 @@ def _load_builtin() -> None:
 
 def extract_claims(text: str, categories: Iterable[str] | None = None) -> list[Claim]:
     """All claims in normalised main text, ordered by position then category."""
-    from monitor.claims.assertion import view
+    from monitor.claims.assertion import views
     from monitor.claims.lexicon import find_subject
     from monitor.segment import segment
 
@@ -59,7 +59,7 @@ def extract_claims(text: str, categories: Iterable[str] | None = None) -> list[C
             claims.extend(fn(units))
             continue
         if viewed is None:
-            viewed = [view(u) for u in units]
+            viewed = views(units)
         original = {(u.start, u.end): u.text for u in units}
         for c in fn(viewed):
             text = original.get((c.start, c.end), c.text)

@@ -77,6 +77,10 @@ HYPOTHETICAL_UNIT = (
     "would become", "may one day", "could one day", "might one day", "could eventually", "may eventually",
     "were … to", "hypothetically", "imagine", "suppose", "in theory", "if approved", "once approved", "if … is approved",
     "if … are approved", "would need to", "would have to", "would require",
+    # an inverted conditional ("Should the MHRA grant a licence, ...") and a rule's condition
+    # ("a bulk substance can be compounded only if it meets one of three criteria")
+    "should the", "should it", "should they", "should any", "should regulators", "had the … approved",
+    "only if", "only where", "provided that", "as long as it", "unless it is", "unless they are",
     # questions inside a sentence
     "ask whether", "asks whether", "asked whether", "ask if", "asks if", "wonder whether", "wonder if",
     "wondering whether", "wondering if", "question of whether", "questions about whether",
@@ -196,6 +200,22 @@ def mask(text: str) -> str:
             end = _SENTENCE_STOP_RE.search(text, m.end())
             spans.append((starts[-1], end.start() + 1 if end else len(text)))
     return _blank(text, spans) if spans else text
+
+
+# A sentence that only continues the one before it ("For example, by appearing on the bulks list.").
+_CONTINUATION_RE = re.compile(r"^\W*(?:for\s+example|for\s+instance|e\.\s?g\.|such\s+as|that\s+is|i\.\s?e\.|in\s+other\s+words)\b", re.IGNORECASE)
+
+
+def views(units: list[TextUnit]) -> list[TextUnit]:
+    """:func:`view` of every unit; a continuation of a non-assertive sentence is not asserted either."""
+    out: list[TextUnit] = []
+    for unit in units:
+        seen = view(unit)
+        if out and not out[-1].text and unit.text.strip() and seen.text and _CONTINUATION_RE.match(unit.text) \
+                and non_assertive(units[len(out) - 1].text) in ("hypothetical", "definition"):
+            seen = dataclasses.replace(unit, text="")
+        out.append(seen)
+    return out
 
 
 @functools.lru_cache(maxsize=8192)

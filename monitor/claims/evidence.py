@@ -39,11 +39,11 @@ from monitor.models import Claim, TextUnit
 _I = re.IGNORECASE
 _LEVELS = {"limited": "low", "poor": "low", "good": "moderate", "very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
            "medium": "moderate", "high": "high", "strong": "high", "a": "high", "b": "moderate", "c": "low",
-           "d": "very_low", "insufficient": "very_low"}
-_LW = r"(very[ -]low|low|moderate|medium|high|strong|weak|insufficient)"
+           "d": "very_low", "insufficient": "very_low", "very weak": "very_low", "very-weak": "very_low", "very poor": "very_low"}
+_LW = r"(very[ -]low|very[ -]weak|very[ -]poor|low|moderate|medium|high|strong|weak|insufficient)"
 # A grade given as a value (label or predicate) may also be "limited" ("EVIDENCE GRADE · LIMITED",
 # "the evidence is limited"); attributive "limited evidence" is a qualifier of a kind, not a grade.
-_LWV = r"(very[ -]low|low|moderate|medium|high|strong|weak|insufficient|limited|poor|good)"
+_LWV = r"(very[ -]low|very[ -]weak|very[ -]poor|low|moderate|medium|high|strong|weak|insufficient|limited|poor|good)"
 _CONCLUDE = r"(?:support|draw|conclude|recommend|establish|confirm|show|determine|justify|prove)\b"
 _LEVEL_RES = (
     # A badge alone in its unit: "LIMITED EVIDENCE", "Weak scientific evidence".
@@ -54,14 +54,14 @@ _LEVEL_RES = (
     re.compile(
         r"\b(?:evidence(?:\s+(?:level|grade|rating|quality|strength|base|certainty))?|level\s+of\s+evidence|"
         r"quality\s+of\s+(?:the\s+)?evidence|strength\s+of\s+(?:the\s+)?evidence|certainty\s+of\s+(?:the\s+)?evidence)"
-        r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:in|by)\b)(?!\s+to\s+(?!" + _CONCLUDE + r"))",
+        r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|(?:\s+(?:here|so\s+far|overall|today|currently|to\s+date|itself|as\s+a\s+whole))?\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+(?!low\b|weak\b|poor\b)|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:in|by)\b)(?!\s+to\s+(?!" + _CONCLUDE + r"))",
         _I,
     ),
     re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in)\s+"
                r"(?:[\w-]+\s+){1,4}?(?:is|are|was|remains)\s+(?:still\s+|very\s+|rather\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)", _I),
     re.compile(r"(?<!safety\s)\b(?:(?:human|clinical|US|published|available|research|trial|outcome)\s+)?data\s+(?:are|is|remain)\s+"
                r"(?:still\s+|very\s+|rather\s+)?(limited|weak|insufficient|poor)\b(?!\s+(?:to|in|by)\b)", _I),
-    re.compile(r"\brated\s+(?:the\s+)?(?:quality\s+of\s+(?:the\s+)?)?evidence\s+(?:[\w-]+\s+){0,4}?as\s+" + _LW + r"\b", _I),
+    re.compile(r"\brated\s+(?:the\s+)?(?:(?:overall|general)\s+)?(?:(?:quality|strength|certainty)\s+of\s+(?:the\s+)?)?evidence\s+(?:[\w-]+\s+){0,8}?as\s+" + _LW + r"\b", _I),
     re.compile(r"\bevidence\b[^.;]{0,60}?\b(?:is|are|was|were)\s+of\s+" + _LW + r"\s+(?:quality|certainty)\b", _I),
     re.compile(r"\b(?:graded|rated)\s*(?:as\s*)?[:\-]?\s*" + _LW + r"\b", _I),
     re.compile(_LW + r"(?:[- ](?:quality|certainty|level|grade))?[- ]evidence\b", _I),
@@ -75,33 +75,35 @@ _GRADE_RES = (
 _KINDS: tuple[tuple[str, str], ...] = (
     ("meta_analysis", r"\bmeta-?analys[ie]s\b|\bsystematic\s+reviews?\b|\bCochrane\s+(?:review|analysis)\b|\bpooled\s+analys[ie]s\b|\bumbrella\s+review\b"),
     ("rct", r"\b(?:randomi[sz]ed|placebo[- ]controlled|double[- ]blind(?:ed)?|controlled)\b(?:[\s,]+[\w-]+){0,3}?\s+"
-            r"(?:trials?|stud(?:y|ies))\b|(?-i:\bRCTs?\b)"),
-    ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies)\b|\bpost-?marketing\b"),
+            r"(?:trials?|stud(?:y|ies|ys))\b|(?-i:\bRCTs?\b)"),
+    ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies|ys)\b|\bpost-?marketing\b"),
     ("clinical_use", r"\bclinical\s+use\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"
                      r"|\b(?:used|prescribed|employed|established|adopted)\s+(?:\w+\s+){0,3}?in\s+(?:[\w-]+\s+){0,2}?(?:clinical\s+)?(?:practice|settings?)\b"
                      r"|\bclinical\s+experience\b|\b(?:doctors|physicians|clinicians|neurologists|psychiatrists)\s+(?:in\s+[\w-]+\s+)?(?:prescribe|use|recommend)\b"
                      r"|\bclinical\s+practice\s+(?:has|have|uses?|relies|shows?)\b"),
-    ("anecdotal", r"\banecdot\w*|\busers?\s+(?:on\s+\w+\s+|\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
+    ("anecdotal", r"\banecdot\w*|\bbro-?science\b|\bn\s?=\s?1\b|\bself[- ]experiment\w*|\busers?\s+(?:on\s+\w+\s+|\w+\s+)?(?:report|reported|reporting|describe)\b|\buser\s+(?:reports|experiences|testimonials)\b"
                   r"|\btestimonials?\b|\bforum\s+(?:reports|posts|logs)\b|\b(?:customers|clients|buyers|reviewers)\s+(?:\w+\s+)?(?:tell|report|say|swear|rave)\w*|\breddit\s+(?:posts|threads|reports)\b"
                   r"|\b(?:guys|folks|people|members|posters|many\s+of\s+us)\s+(?:on\s+(?:here|the\s+forum|reddit)\s+|here\s+)(?:report|say|swear|claim|describe)\w*"),
     ("human", r"\b(?:human|clinical)(?:\s*(?:,|and|or|&)\s*(?:pre-?clinical|animal|human|clinical))*\s+(?!safety\b)(?:[\w-]+\s+)?"
-              r"(?:trials?|stud(?:y|ies)|data|evidence|outcomes|results|subjects|volunteers)\b(?!\s+(?:rating|grade|level|score)\b)|\bhuman\s+research\b"
+              r"(?:trials?|stud(?:y|ies|ys)|data|evidence|outcomes|results|subjects|volunteers)\b(?!\s+(?:rating|grade|level|score)\b)|\bhuman\s+research\b"
               r"|\bin\s+(?:healthy\s+|actual\s+|real\s+|living\s+)?(?:humans|volunteers|human\s+subjects)\b"
               r"|\b(?:tested|studied|trialled|trialed|evaluated)\s+in\s+(?:people|humans|patients)\b"
-              r"|\b(?:stud(?:y|ies)|trials?|reviews?|series|surveys?|analys[ie]s|experiments?)\s+(?:of|in|with|among|involving|on)\s+"
+              r"|\b(?:stud(?:y|ies|ys)|trials?|reviews?|series|surveys?|analys[ie]s|experiments?|data|records|registr(?:y|ies))\s+(?:of|in|with|among|involving|on|from)\s+"
               r"(?:about\s+|over\s+|nearly\s+|some\s+|just\s+|only\s+)?(?:\d[\d,]*\s+|a\s+(?:group|cohort|handful|few|number|sample)\s+of\s+"
               r"|a\s+few\s+|several\s+|a\s+)?(?:[\w-]+\s+){0,3}?(?:patients|volunteers|participants|adults|subjects|men|women|"
-              r"workers|people|children|individuals|athletes|students|humans|smokers|veterans|employees)\b"
+              r"workers|people|children|individuals|athletes|students|humans|smokers|veterans|employees|nurses|residents|infants|users)\b"
               r"|\bretrospective\s+(?:review|analysis|chart\s+review|study)\b|\bcase\s+(?:reports?|series)\b"
+              r"|\b(?:open[- ]label|uncontrolled|single[- ]arm|pilot|crossover|phase\s+(?:I{1,3}|[123]))\s+(?:[\w-]+\s+)?(?:stud(?:y|ies|ys)|trials?)\b"
               r"|\bclinical(?:ly)?\s+(?:tested|proven|studied)\b|(?<!free\s)\btrials?\b(?!\s+(?:size|pack|offer|version))"
               r"|\bin\s+(?:healthy\s+)?patients\b|\bpatients?\s+(?:with|suffering|recovering)\b"),
-    ("animal", r"\banimals?\s+(?:[\w-]+\s+)?(?:stud(?:y|ies)|models?|research|experiments?|data|work|evidence|trials?)\b"
+    ("animal", r"\banimals?\s+(?:[\w-]+\s+)?(?:stud(?:y|ies|ys)|models?|research|experiments?|data|work|evidence|trials?)\b"
                r"|\banimal\s+(?:and|or|&)\s+(?=(?:cell|cellular|human|clinical|in\s+vitro|laboratory)\b)"
-               r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish)\s+(?:stud(?:y|ies)|models?|experiments?|data|work|research|trials?)\b"
+               r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish)\s+(?:stud(?:y|ies|ys)|models?|experiments?|data|work|research|trials?)\b"
                r"|\bin\s+(?:rats|mice|rodents|animals|monkeys|dogs|pigs|zebrafish|(?:a\s+)?(?:rat|mouse|rodent|animal)\s+models?|(?:rat|mouse|rodent|animal)\s+(?=(?:and|or|&)\s+[\w-]+\s+models?\b))"
                r"|\b(?:mice|rats|rodents|animals)\s+(?:that\s+(?:were|received|got)|treated|given|injected|dosed|fed|receiving)\b"
-               r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"),
-    ("cell", r"(?<!for\s)\bin\s+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:cultures?|stud(?:y|ies)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:[\w-]+\s+){0,2}?(?:cells|neurons|neurones|tissues?|fibroblasts|hepatocytes|myocytes|cardiomyocytes|keratinocytes|astrocytes)\b"),
+               r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"
+               r"|\b(?:used|using|involved|involving|enrolled)\s+(?:lab(?:oratory)?\s+|healthy\s+|young\s+|aged\s+)?(?:mice|rats|rodents|rabbits|dogs|pigs|monkeys|primates|zebrafish|animals)\b"),
+    ("cell", r"(?<!for\s)\bin[\s-]+vitro\b(?!\s+(?:fertili|diagnos|use\s+only))|\b(?:shown|demonstrated|observed|found|tested)\s+in\s+vitro\b|\bcell(?:ular)?[- ](?:cultures?|stud(?:y|ies|ys)|models?|evidence|lines?|experiments?|based)\b|\bcultured\s+(?:[\w-]+\s+){0,2}?(?:cells|neurons|neurones|tissues?|fibroblasts|hepatocytes|myocytes|cardiomyocytes|keratinocytes|astrocytes)\b"),
     ("preclinical", r"\bpre-?clinical(?:ly)?\b"),
 )
 _KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _KINDS)
@@ -111,7 +113,7 @@ _QUALIFIERS: tuple[tuple[str, str], ...] = (
     ("large", r"\b(?:large|big)(?:[- ]scale)?\b"),
     ("small", r"\bsmall(?:[- ]scale)?\b(?!\s+number)|\bpilot\b"),
     ("independent", r"\bindependent(?:ly)?\b"),
-    ("lacking", r"\black(?:ing|s)?\b|\babsent\b|\bmissing\b|\bno\s+(?:[\w-]+\s+){0,2}(?:trials|studies|data|evidence)\b"
+    ("lacking", r"\black(?:ing|s)?\b|\babsent\b|\bmissing\b|\bno\s+(?:[\w-]+\s+){0,4}?(?:trials|studies|data|evidence)\b"
                 r"|\bnot\s+(?:been\s+|yet\s+)?(?:conducted|performed|confirmed|replicated)\b"),
     ("controlled", r"\bcontrolled\b"),
     ("early", r"\bearly\b|\bpreliminary\b"),
@@ -123,12 +125,12 @@ _QUAL_RES = tuple((q, re.compile(p, _I)) for q, p in _QUALIFIERS)
 
 _ANY_KIND_RE = re.compile("|".join(f"(?:{p})" for _, p in _KINDS), _I)
 # Anecdote as a description of the evidence base, whatever the clause is about.
-_EVIDENCE_BASE_ANECDOTE_RE = re.compile(r"\banecdot\w*|\btestimonials?\b|\bforum\s+(?:reports|posts)\b", _I)
+_EVIDENCE_BASE_ANECDOTE_RE = re.compile(r"\banecdot\w*|\btestimonials?\b|\bforum\s+(?:reports|posts)\b|\buser\s+(?:reports|experiences|testimonials)\b", _I)
 _SIDE_EFFECT_TOPIC_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bunwanted\b", _I)
 _SAFETY_TOPIC_RE = re.compile(r"\b(?:safety|toxicity|toxicology)\b", _I)
 # "safety data/studies" are about safety (the safety extractor reads them), not the evidence base.
-_SAFETY_NOUN_RE = re.compile(r"\b(?:safety|toxicity|toxicology)\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?|stud(?:y|ies)|evidence|data|research|reports?|outcomes|results|findings)\b", _I)
-_STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
+_SAFETY_NOUN_RE = re.compile(r"\b(?:safety|toxicity|toxicology)\s+(?:(?!and\b|or\b)[\w-]+\s+)?(?:trials?|stud(?:y|ies|ys)|evidence|data|research|reports?|outcomes|results|findings)\b", _I)
+_STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies|ys)|evidence|data|research|models?|experiments?|reports?|outcomes|results|findings)\b", _I)
 
 
 _LEVEL_GATE_RE = re.compile(r"evidence|grade|rated|data|support")  # every level pattern contains one (lowercased text)
@@ -153,10 +155,10 @@ def _level(text: str) -> str | None:
 # clause without any of them names no kind, and this one search is far cheaper than nine).
 _KIND_GATE_RE = re.compile(
     r"\b(?:meta|systematic|cochrane|pooled|umbrella|randomi|placebo|double|controlled|rct|observational|cohort|case|"
-    r"post|clinical|used|prescribed|employed|established|adopted|anecdot|users?|testimonial|forum|reddit|guys|folks|"
+    r"post|clinical|used|prescribed|employed|established|adopted|anecdot|bro|n=|n =|self|users?|testimonial|forum|reddit|guys|folks|"
     r"people|members|posters|many|human|vitro|volunteer|subjects|tested|studied|trialled|trialed|evaluated|stud|trial|review|series|survey|"
     r"analys|experiment|retrospective|patient|animal|rodent|rat|mice|mouse|murine|rabbit|primate|monkey|dog|pig|"
-    r"zebrafish|cell|cultured|pre-?clinical|doctors|physicians|clinicians|neurologists|psychiatrists|customers|clients|buyers|reviewers|actual|real|living)")
+    r"zebrafish|cell|cultured|pre-?clinical|data|records|registr|doctors|physicians|clinicians|neurologists|psychiatrists|customers|clients|buyers|reviewers|actual|real|living)")
 
 
 def _kinds(clause: str) -> list[tuple[str, int, int]]:
@@ -187,7 +189,7 @@ _POPULATION_RE = re.compile(r"^(?:in\s+(?:healthy\s+)?patients|patients?\s|in\s+
 # "No hair loss was reported during the trial": the trial is when, not what the evidence is.
 _SETTING_RE = re.compile(r"\b(?:during|throughout|over\s+the\s+course\s+of|after|before|since)\s+(?:the|this|that|our)\s+$", _I)
 _FINDING_RE = re.compile(
-    r"\b(?:stud(?:y|ies)|trials?|data|evidence|results?|outcomes?|shown|showed|shows|found|finds|improv\w*|reported\s+(?:improv|better|benefit|fewer|less|faster)\w*"
+    r"\b(?:stud(?:y|ies|ys)|trials?|data|evidence|results?|outcomes?|shown|showed|shows|found|finds|improv\w*|reported\s+(?:improv|better|benefit|fewer|less|faster)\w*"
     r"|associated|effective|efficacy|benefit\w*|demonstrated|tried|tested|studied|investigated|observed\s+(?:improv|better|benefit)\w*|recovery|response|randomi[sz]ed|enrolled)\b", _I)
 
 
@@ -212,11 +214,18 @@ def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
         return {}
     names = {k for k, _, _ in kinds}
     if "rct" in names and "human" in names:  # a controlled trial is a human study: count it once
-        kinds = [k for k in kinds if k[0] != "human"]
+        rcts = [k for k in kinds if k[0] == "rct"]
+        # ... unless the human mention is a study of its own ("two uncontrolled pilot studies and one RCT")
+        kinds = [k for k in kinds if k[0] != "human" or not any(_same_study(clause, r, k) for r in rcts)]
     if _SAFETY_TOPIC_RE.search(clause) and not _STUDY_NOUN_RE.search(_SAFETY_NOUN_RE.sub(" ", clause)):
-        return {}  # "the long-term safety of X in humans is unknown", "safety data in humans are sparse"
+        # "the long-term safety of X in humans is unknown", "safety data in humans are sparse"; a kind
+        # coordinated apart from the safety words stays ("tested only in animals, and its safety is unknown")
+        kinds = [k for k in kinds if not _beside_safety(clause, k)]
+        if not kinds:
+            return {}
     if not _EVIDENCE_BASE_ANECDOTE_RE.search(clause) and _side_effect_report(unit, clause):
         kinds = [k for k in kinds if k[0] != "anecdotal"]
+
     found: dict[str, set[str]] = {}
     for a, b in segments(clause, _ANY_KIND_RE):
         in_part = [k for k in kinds if a <= k[1] < b]
@@ -230,6 +239,26 @@ def _clause_kinds(unit: TextUnit, clause: str) -> dict[str, set[str]]:
                 for kind in groups[_described(clause, in_part, m.start(), m.end())]:
                     found[kind].add(qualifier)
     return found
+
+
+def _same_study(clause: str, rct: tuple[str, int, int], human: tuple[str, int, int]) -> bool:
+    """Whether a human mention describes the controlled trial itself ("RCTs in patients", "human RCTs")."""
+    lo, hi = (rct[2], human[1]) if rct[2] <= human[1] else (human[2], rct[1])
+    gap = clause[lo:max(lo, hi)]
+    return len(gap) <= 20 and not re.search(r"[,;]|\b(?:and|or|but|plus)\b", gap, _I) \
+        or not re.search(r"\b(?:stud(?:y|ies)|trials?|reviews?|series|data)\b", clause[human[1]:human[2]], _I)
+
+
+_PART_BREAK_RE = re.compile(r"[,;]|\b(?:and|but|while|whereas|although|though)\b", _I)
+
+
+def _beside_safety(clause: str, kind: tuple[str, int, int]) -> bool:
+    """Whether a safety word shares the kind mention's coordinated part of the clause."""
+    for m in _SAFETY_TOPIC_RE.finditer(clause):
+        lo, hi = (kind[2], m.start()) if kind[2] <= m.start() else (m.end(), kind[1])
+        if not _PART_BREAK_RE.search(clause, lo, max(lo, hi)):
+            return True
+    return False
 
 
 def _described(clause: str, mentions: list[tuple[str, int, int]], start: int, end: int) -> int:
@@ -267,7 +296,7 @@ def _coordinated_groups(clause: str, mentions: list[tuple[str, int, int]]) -> li
 
 
 # A table cell naming the study types ("Study types | Animal, in vitro"): bare kind words count.
-_KIND_LABEL_RE = re.compile(r"\b(?:stud(?:y|ies)\s+types?|types?\s+of\s+(?:evidence|stud(?:y|ies)|data)|evidence\s+(?:types?|base|from)"
+_KIND_LABEL_RE = re.compile(r"\b(?:stud(?:y|ies|ys)\s+types?|types?\s+of\s+(?:evidence|stud(?:y|ies|ys)|data)|evidence\s+(?:types?|base|from)"
                             r"|data\s+types?|study\s+design)\s*(?:[:|·•—–-]\s*|\n\s*)", _I)
 _BARE_KINDS: tuple[tuple[str, str], ...] = (
     ("animal", r"\b(?:animals?|rodents?|rats?|mice|mouse|murine)\b"), ("cell", r"\bin\s+vitro\b|\bcells?\b|\bcellular\b"),

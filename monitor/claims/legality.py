@@ -68,13 +68,19 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
      "Russia"),
     ("Russia",
      r"(?:the\s+)?Russian\s+Federation|\bRussia(?:'s)?\b|(?-i:\bRU\b)"
-     r"|\bRussian(?=\s+(?:list|register|registry|state|government|pharmacies|pharmacy|market|law|regulators?|authorities|doctors|physicians|clinics|hospitals|prescriptions?)\b)",
+     r"|\bRussian(?=\s+(?:list|register|registry|state|government|pharmacies|pharmacy|market|law|regulators?|authorities|doctors|physicians|clinics|hospitals|prescriptions?|medicine|medicines)\b)",
      "Russia"),
     ("US", r"(?-i:\b(?:the\s+)?(?:U\.S\.(?:A\.)?|USA\b|US\b))|\b(?:the\s+)?United\s+States\b|\bAmerica\b", "US"),
     ("EU", r"(?-i:\bEU\b)|\bEuropean\s+Union\b|\bEurope\b", "EU"),
     ("UK", r"(?-i:\bUK\b)|\bUnited\s+Kingdom\b|\b(?:Great\s+)?Britain\b", "UK"),
     ("Canada", r"\bCanada\b", "Canada"),
-    ("Australia", r"\bAustralia\b|\bAustralian(?=\s+(?:Register|market|law|pharmacies|pharmacy|government|authorities|regulators?)\b)", "Australia"),
+    # A nationality before a word of the health system names the country ("Ukrainian pharmacies").
+    *((country, rf"\b{adjective}(?=\s+(?:pharmacies|pharmacy|hospitals|clinics|doctors|physicians|market|law|government|authorities|regulators?)\b)", country)
+      for country, adjective in (("Ukraine", "Ukrainian"), ("Belarus", "Belarusian"), ("Kazakhstan", "Kazakh(?:stani)?"),
+                                 ("Germany", "German"), ("France", "French"), ("Japan", "Japanese"), ("China", "Chinese"),
+                                 ("Mexico", "Mexican"), ("Brazil", "Brazilian"), ("India", "Indian"), ("Canada", "Canadian"),
+                                 ("UK", "British"), ("Switzerland", "Swiss"), ("Georgia", "Georgian"), ("Poland", "Polish"))),
+    ("Australia", r"\bAustralia\b|(?-i:(?<=\()AU(?=\)))|\bAustralian(?=\s+(?:Register|market|law|pharmacies|pharmacy|government|authorities|regulators?)\b)", "Australia"),
     ("Japan", r"\bJapan\b", "Japan"),
     ("China", r"\bChina\b", "China"),
     ("Ukraine", r"\bUkraine\b", "Ukraine"),
@@ -118,7 +124,7 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("Turkey", r"\bTurkey\b", "Turkey"),
     ("Argentina", r"\bArgentina\b", "Argentina"),
     ("South Africa", r"\bSouth\s+Africa\b", "South Africa"),
-    ("global", r"\b(?:globally|worldwide|internationally|everywhere|anywhere\s+in\s+the\s+world)\b", "global"),
+    ("global", r"\b(?:globally|worldwide|internationally|everywhere|anywhere\s+in\s+the\s+world|(?:anywhere|in\s+any\s+country)(?!\s+(?:in|on|across|within|outside|i|we|that\s+i)\b))\b", "global"),
 )
 _AUTH_RE = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)), _I)
 _JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
@@ -159,7 +165,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("approval", r"\bnot\s+(?:an?\s+)?(?:over[- ]the[- ]counter|OTC)\s+(?:or|nor)\s+(?:a\s+)?prescri(?:bed|ption)\b",
      "not_approved", "not_approved", False, False, "unspecified"),
     ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrew\s+(?:its\s+|the\s+)?(?:approval|authori[sz]ation|licen[cs]e|registration)\b"
-     r"|\b(?:authori[sz]ation|licen[cs]e|registration)\s+(?:was\s+|has\s+been\s+|had\s+been\s+)?(?:withdrawn|revoked|cancelled|suspended)\b|\bwithdrawn\s+from\s+(?:the\s+)?(?:[\w-]+\s+)?market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
+     r"|\b(?:authori[sz]ations?|licen[cs]es?|registrations?)\s+(?:[\w-]+\s+){0,4}?(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|had\s+been\s+)?(?:withdrawn|revoked|cancelled|suspended)\b|\bwithdrawn\s+from\s+(?:the\s+)?(?:[\w-]+\s+)?market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
      "withdrawn", "withdrawn", False, False, "unspecified"),
     ("approval", r"\b(?:un|non-?)approved\b|\b(?:is|are|was|were|remains?|be|been)\s+(?:still\s+)?(?:un|non-?)(?:registered|licen[sc]ed|authori[sz]ed)\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
      "not_approved", "not_approved", False, False, "unspecified"),
@@ -181,7 +187,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      r"|\bnot\s+(?:intended\s+)?for\s+human\s+(?:consumption|use)\b|\bintended\s+(?:strictly\s+|solely\s+|only\s+)?for\s+(?:laboratory|research|in\s+vitro)\b"
      r"|\b(?:is|are|as)\s+(?:an?\s+)?research\s+chemicals?\b(?!-)|\blaboratory\s+(?:use|research)\s+only\b",
      "research_use_only", "research_use_only", False, False, "unspecified"),
-    ("import", r"\bimport(?:ed|ing|ation)?\b|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
+    ("import", r"\bimport(?:ed|ing|ation)?\b(?!\s+(?:guidance|rules|regulations?|guidelines|dut(?:y|ies)|tax(?:es)?|polic(?:y|ies)|alerts?|records|data|statistics|figures))|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
     ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b|\b(?:is|are|was|be)\s+an?\s+(?:criminal\s+)?(?:offen[cs]e|crime)\b", "illegal", "legal", True, False,
      "unspecified"),
     ("legal", r"\blegally\b|\b(?:legal|lawful)\b" + _PREDICATIVE, "legal", "illegal", True, False, "unspecified"),
@@ -231,12 +237,32 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "is authorised", "is authorized", "are authorised", "are authorized", "was authorised", "was authorized",
         "been authorised", "been authorized", "has authorised", "has authorized", "have authorised", "have authorized",
         "not authorised", "not authorized", "authorised for", "authorized for", "licenses", "licences",
-        "granted a licence", "granted a license", "granted … marketing", "registered as a medicine",
+        "granted a licence", "granted a license", "granted … marketing", "granted … registration",
+        "granted … authorisation", "granted … authorization", "granted … licence", "granted … license",
+        "registered medicine in", "registered drug in", "licensed medicine in", "registered as a … medicine",
+        "registered as a … drug", "has not registered", "have not registered", "not registered any", "never registered",
+        "registered as a medicine",
         "registered as a drug", "registered as a medicinal product", "holds a registration", "registered … in #",
         "has registered", "have registered")),
+    # Schedule words of pharmacy law that carry no "prescription" / "counter": a pharmacy (P) or
+    # general-sale medicine is sold without a prescription; "not scheduled" is unscheduled.
+    ("schedule", "otc", "prescription_only", True, False, "unspecified", (
+        "pharmacy medicine", "pharmacy-only medicine", "pharmacy only medicine", "pharmacist-only medicine",
+        "pharmacist only medicine", "general sales list", "general sale list", "GSL medicine", "behind the counter",
+        "behind-the-counter")),
+    # ... and said with its own negation (so not negatable again): "no rx needed", "without a script".
+    ("schedule", "otc", "otc", False, False, "unspecified", (
+        "no rx needed", "no rx required", "no prescription needed", "no prescription required", "no script needed",
+        "no script required", "without a script", "without script", "without recipe", "without a recipe",
+        "without any prescription")),
+    ("schedule", "unscheduled", "unscheduled", False, False, "unspecified", (
+        "not scheduled", "isn't scheduled", "isnt scheduled", "is not scheduled", "aren't scheduled", "arent scheduled",
+        "are not scheduled",
+        "not currently scheduled", "never been scheduled", "not a scheduled substance", "not a scheduled drug")),
     # Availability (on the market / in pharmacies / prescribed there); needs the place named.
     ("availability", "available", "not_available", True, True, "unspecified", (
-        "prescribed in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
+        "prescribed in", "prescribed for … in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
+        "walk into a pharmacy", "walk into any pharmacy", "in every pharmacy", "in any pharmacy", "in every apteka",
         "commonly prescribed in", "in … pharmacies", "at … pharmacies", "in … pharmacy", "at … pharmacy",
         "pharmacies across", "pharmacies in", "over pharmacy counters", "over the pharmacy counter",
         "on pharmacy shelves", "on the market in", "marketed in", "is available in", "are available in",
@@ -259,7 +285,8 @@ CUE_HINT_WORDS = ("approv", "withdrawn", "authoris", "authoriz", "licens", "lice
                   "research", "ruo", "human", "intended", "laboratory", "import", "legal", "lawful", "essential", "ved",
                   "categor", "compound", "pcac", "chemical", "submitted", "filed", "applied", "sought", "pharmac", "market",
                   "available", "sold", "bulk", "503", "504", "against", "committee", "withdrew", "assessed", "script",
-                  "offence", "offense", "crime", "bring", "carry", "carri", "list", "doctors", "physicians")
+                  "offence", "offense", "crime", "bring", "carry", "carri", "list", "doctors", "physicians", "registration",
+                  "gsl", "granted", "script", "recipe", "apteka")
 _CUE_HINT_RE = LowerGate(CUE_HINT_WORDS)
 
 _NEG_RE = re.compile(
@@ -303,21 +330,34 @@ _COMPOUNDING_CONTEXT_RE = re.compile(r"\b50[34]\s?[AB]\b|\bbulks?\b|\bcompound\w
 
 def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
     cues: list[_Cue] = []
+    found: list[_Cue] = []
     for fam, rx, pos, neg, negatable, needs, default in _CUE_RES:
         if fam == "compounding" and not _COMPOUNDING_CONTEXT_RE.search(unit_text or clause):
             continue  # "Category 2" of anything else (a carcinogen class, a WADA section) is not compounding
         if fam == "availability" and not (_AVAILABILITY_CONTEXT_RE.search(unit_text or clause) or find_subject(unit_text or clause)):
             continue
         for m in rx.finditer(clause):
-            if any(m.start() < c.end and c.start < m.end() for c in cues):
-                continue
             if fam == "approval" and pos == "approved" and _IMPLY_RE.search(clause[: m.start()]):
                 continue
-            cues.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
+            if fam == "approval" and _attributive(clause, m.start(), m.end()):
+                continue
+            found.append(_Cue(fam, m.start(), m.end(), pos, neg, negatable, needs, default))
+    # Overlapping readings: the first reading of the table order wins between families (a status
+    # phrase over the word inside it), the longest within one family ("licences ... were revoked"
+    # over "licences").
+    for cue in found:
+        rivals = [c for c in found if c is not cue and cue.start < c.end and c.start < cue.end]
+        if any(c.family == cue.family and (c.end - c.start, -c.start) > (cue.end - cue.start, -cue.start) for c in rivals):
+            continue
+        if any(c.family != cue.family and found.index(c) < found.index(cue) and c in cues for c in rivals):
+            continue
+        cues.append(cue)
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
         cues = [c for c in cues if c.family not in ("legal", "availability")]
     if any(c.positive == "not_compoundable" for c in cues):  # "voted against including it on the bulks list"
         cues = [c for c in cues if c.positive != "compoundable"]
+    if any(c.family == "compounding" and c.positive != "under_review" for c in cues):
+        cues = [c for c in cues if c.positive != "under_review"]  # "the committee reviewed it and voted against": decided
     if any(c.family == "legal" and c.positive == "illegal" for c in cues):  # "possession without a prescription is illegal"
         cues = [c for c in cues if not (c.family == "schedule" and c.positive == "otc")]
     imports = [c for c in cues if c.family == "import"]
@@ -328,10 +368,58 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
         cues = [c for c in cues if c.family not in ("legal", "import")]  # "bringing X in without an import permit"
         cues.append(_Cue("import", imp.start, imp.end, "illegal_to_import" if flip else "legal_to_import",
                          "legal_to_import" if flip else "illegal_to_import"))
-    return sorted(cues, key=lambda c: c.start)
+    return _one_per_statement(clause, sorted(cues, key=lambda c: c.start))
+
+
+# Between two cues of one statement ("not sold in pharmacies in Japan"): no conjunction or comma.
+_STATEMENT_BREAK_RE = re.compile(r"[,;]|\b(?:and|or|but|nor|while|whereas|although|though)\b", _I)
+
+
+def _one_per_statement(clause: str, cues: list[_Cue]) -> list[_Cue]:
+    """Two cues of one family a few words apart are one statement: the first one's polarity rules it.
+
+    Why: "is not sold in pharmacies in Japan" holds two availability cues ("not sold in",
+    "in … pharmacies"); read apart, the second looks un-negated and gives a false "available".
+    """
+    kept: list[_Cue] = []
+    for cue in cues:
+        prev = kept[-1] if kept else None
+        if prev and prev.family == cue.family and cue.start - prev.end <= 25 \
+                and not _STATEMENT_BREAK_RE.search(clause, prev.end, cue.start):
+            continue
+        kept.append(cue)
+    return kept
+
+
+# "a component of an approved drug", "non-approved substances": the adjective sorts a class of
+# products; it says nothing of this one. "is an approved drug", "no approved medical use" do.
+_GENERIC_PRODUCT_RE = re.compile(r"\s+(?:drugs?|medicines?|medications?|products?|substances?|treatments?|therap(?:y|ies)|compounds?|peptides?)\b", _I)
+_PREDICATE_BEFORE_RE = re.compile(r"\b(?:is|are|was|were|be|been|as|remains?|becomes?|became|not|no|never|without|only|first|its)\s+"
+                                  r"(?:(?:an?|the|still|also|now|fully|officially|formally|currently|already)\s+)*$", _I)
+
+
+# "a component of a drug product approved by FDA": a generic product with its approval after it.
+_GENERIC_BEFORE_RE = re.compile(r"\b(an?|any|other|some|all)\s+(?:[\w-]+\s+){0,2}?(?:drugs?|medicines?|medications?|products?|substances?|"
+                                r"treatments?|therap(?:y|ies)|compounds?)\s+$", _I)
+
+
+def _attributive(clause: str, start: int, end: int) -> bool:
+    word = clause[start:end].lower()
+    if not word.endswith("approved"):
+        return False
+    before = clause[max(0, start - 60) : start]
+    if _GENERIC_PRODUCT_RE.match(clause, end):
+        return not _PREDICATE_BEFORE_RE.search(before)
+    generic = _GENERIC_BEFORE_RE.search(before)
+    return bool(generic) and not _PREDICATE_BEFORE_RE.search(before[: generic.start()] + generic.group(1) + " ")
+
+
+_NEGATED_AFTER_RE = re.compile(r"\s*(?:by|in|from)\s+(?:neither|none\s+of|no)\b|\s+nowhere\b", _I)
 
 
 def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
+    if _NEGATED_AFTER_RE.match(clause, cue.end):  # "approved by neither the FDA nor the EMA"
+        return True
     lo = max(prev_end, cue.start - (100 if re.match(r"\s*(?:none\s+of|no)\b", clause, _I) else 45))
     # "is not, however, approved": a comma-enclosed aside is blanked so its commas reset nothing.
     masked = _ASIDE_RE.sub(lambda m: " " * len(m.group(0)), clause)
@@ -339,6 +427,15 @@ def _is_negated(clause: str, cue: _Cue, prev_end: int) -> bool:
     for reset in _NEG_RESET_RE.finditer(masked, lo, cue.start):
         cut = reset.end()
     return bool(_NEG_RE.search(masked, cut, cue.end))
+
+
+def _next_row(clause: str, end: int, start: int) -> bool:
+    """Whether the authority at ``start`` begins a later line of a table ("WADA  Prohibited\nTGA  Schedule 4")."""
+    nl = clause.rfind("\n", end, start)
+    if nl < 0 or clause[nl + 1 : start].strip():
+        return False
+    prev_line = clause[clause.rfind("\n", 0, nl) + 1 : nl].rstrip()
+    return not re.search(r"\b(?:by|the|of|in|from|and|or|to|with|for|under)$", prev_line, _I)
 
 
 def _assign(clause: str, cues: list[_Cue], auths: list[tuple[str, int, int, bool]]) -> list[list[str]]:
@@ -352,15 +449,18 @@ def _assign(clause: str, cues: list[_Cue], auths: list[tuple[str, int, int, bool
         for j, (name, s, e, origin) in enumerate(auths):
             if origin or j in taken:
                 continue
-            after = cue.start <= s < nxt
+            after = cue.start <= s < nxt and not _next_row(clause, cue.end, s)
             gap = clause[e : cue.start] if e <= cue.start else None
             before = gap is not None and len(gap) <= 30 and "," not in gap
             if after or before:
                 out[i].append(name)
                 taken.add(j)
     for i, names in enumerate(out):  # "not approved nor evaluated by the FDA": share the authority
-        if not names:
-            donor = next((out[k] for k in range(i + 1, len(out)) if out[k]), None) or next(
+        # A seller's disclaimer (research use) is nobody's ruling; a status that needs its place named
+        # takes only a place named before it ("In Russia, ... over the counter in most pharmacies").
+        if not names and cues[i].family != "research":
+            later = () if cues[i].needs_authority else range(i + 1, len(out))
+            donor = next((out[k] for k in later if out[k]), None) or next(
                 (out[k] for k in range(i - 1, -1, -1) if out[k]), None
             )
             if donor:
@@ -416,6 +516,30 @@ def _label_text(text: str) -> str:
     return _CELL_BREAK_RE.sub(lambda m: ";" + " " * (len(m.group(0)) - 1), text) if "|" in text else text
 
 
+# A ruling an agency makes: a sentence naming one agency credits it with these statuses, and a
+# country named beside its own agency is the agency's ("Health Canada warned ... not authorized for
+# sale in Canada"). Sellers' disclaimers (research use) and plain availability stay where they are.
+_AGENCY_FAMILIES = frozenset({"approval", "evaluation", "schedule"})
+_SENTENCE_END_RE = re.compile(r"[.!?](?:\s+|$)")
+
+
+def sentence_agencies(text: str, pos: int) -> list[str]:
+    """Agencies (not countries) named, not as a place of origin, in the sentence around ``pos``."""
+    start = max((m.end() for m in _SENTENCE_END_RE.finditer(text, 0, pos)), default=0)
+    end_m = _SENTENCE_END_RE.search(text, pos)
+    names = [a[0] for a in _authorities(text[start : end_m.end() if end_m else len(text)]) if not a[3]]
+    return _dedupe([n for n in names if n not in _COUNTRY_OF and n != "global"])
+
+
+def _agency_for(names: list[str], agencies: list[str]) -> list[str]:
+    if len(agencies) != 1:
+        return names
+    agency = agencies[0]
+    if not names:
+        return [agency]
+    return [agency if n in _COUNTRY_OF and _JURISDICTION.get(agency) == n else n for n in names]
+
+
 def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
     text = _label_text(unit.text)
     claims: list[Claim] = []
@@ -424,14 +548,16 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
     carry: list[str] = []
     prev_ce = 0
     for cs, ce in clauses(text):
-        if re.search(r"[.;:!?]", text[prev_ce:cs]):
-            carry = []  # a new sentence or a new clause after ";" names its own place
+        if re.search(r"[.:!?]", text[prev_ce:cs]) or "|" in unit.text[prev_ce:cs]:
+            carry = []  # a new sentence or a new table cell names its own place; a clause after ";" keeps it
         clause = text[cs:ce]
         cues = _cues(clause, text + "\n" + (unit.context or ""))
         auths = _authorities(clause)
         if not cues:
             claims.extend(_elliptical(unit, clause, auths, claims, seen))
             prev_auths = [a[0] for a in auths if not a[3]] or prev_auths
+            carry = _dedupe([a[0] for a in auths if not a[3] and a[0] != "global"]) or carry  # "In Ukraine and Kazakhstan, ..."
+            prev_ce = ce
             continue
         assigned = _assign(clause, cues, auths)
         prev_end = 0
@@ -447,6 +573,8 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
                 names = [place] if place else []
             if not names and carry and cue.family in _CARRY_FAMILIES and unit.kind != "table_row":
                 names = list(carry)
+            if cue.family in _AGENCY_FAMILIES:
+                names = _agency_for(names, sentence_agencies(text, cs))
             if not names:
                 if cue.needs_authority:
                     continue

@@ -56,12 +56,14 @@ _CLAUSE_BREAK_RE = re.compile(
 # Named adverse effects (safety reads them; evidence uses them to tell a side-effect report
 # from a statement about the evidence base). ``effect_name`` maps a match to its snake_case name.
 EFFECTS: tuple[tuple[str, str], ...] = (
-    ("nausea", r"nausea|nauseous|queasiness"),
+    ("nausea", r"nausea|nauseous|queasiness|feeling\s+sick|feel\s+sick"),
     ("vomiting", r"vomit(?:ing)?"),
-    ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence|sedation"),
+    ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence"),
+    ("sedation", r"sedation|sedated"),
     ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
     ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
-    ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"),
+    ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"
+                  r"|hair\s+(?:started\s+|began\s+|was\s+|is\s+)?(?:falling|fell|coming|came)\s+out"),
     ("nasal_dryness", r"nasal\s+dryness|dry(?:ness\s+of\s+the)?\s+nose|dry\s+nostrils"),
     ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging)|(?:nose|nostril)\s+irritation"
                          r"|irritation\s+(?:of|in)\s+the\s+(?:nose|nostrils?|nasal\s+\w+)"
@@ -83,6 +85,11 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("gastrointestinal_upset", r"gastrointestinal\s+(?:upset|discomfort)|GI\s+(?:upset|discomfort)"),
     ("stomach_upset", r"stomach\s+upset|upset\s+stomach|abdominal\s+(?:pain|discomfort)"),
     ("constipation", r"constipation|constipated"),
+    ("heartburn", r"heartburn|acid\s+reflux|indigestion|dyspepsia"),
+    ("stomach_discomfort", r"stomach\s+(?:discomfort|ache|pain|cramps?)|stomach-?ache|tummy\s+(?:ache|upset|trouble)"),
+    ("miscarriage", r"miscarriages?|pregnancy\s+loss"),
+    ("bone_fractures", r"bone\s+fractures?|fractures?"),
+    ("bleeding", r"(?<!stomach\s)(?<!nasal\s)bleeding|haemorrhage|hemorrhage"),
     ("liver_damage", r"liver\s+(?:damage|injury|toxicity|failure)|hepatotoxicity|hepatic\s+injury"),
     ("pancreatitis", r"pancreatitis"),
     ("serotonin_syndrome", r"serotonin\s+syndrome"),
@@ -99,7 +106,7 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("runny_nose", r"runny\s+nose|rhinorrh?oea|rhinorrhea"),
     ("nosebleed", r"nose\s?bleeds?|epistaxis"),
     ("blood_pressure_increase", r"(?:increased|elevated|raised|higher)\s+blood\s+pressure|hypertension|blood\s+pressure\s+(?:increases?|spikes?)"),
-    ("palpitations", r"palpitations|rapid\s+heart\s?beat|tachycardia|racing\s+heart"),
+    ("palpitations", r"palpitations|(?:rapid|fast|irregular|fast\s+or\s+irregular|fast/irregular|pounding)\s+heart\s?beats?|tachycardia|racing\s+heart"),
     ("mood_changes", r"mood\s+(?:swings|changes)"),
     ("seizures", r"seizures?|convulsions?"),
     ("serious_skin_reaction", r"(?:serious|severe)\s+skin\s+reactions?|skin\s+blistering|blistering\s+(?:or|and)\s+peeling(?:\s+of\s+the\s+skin)?"),
@@ -121,7 +128,7 @@ _INTENSITY_RE = re.compile(
 )
 
 NEGATOR_RE = re.compile(
-    r"\b(?:not|never|nor|no|none|neither|without|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|"
+    r"\b(?:not|never|nor|no|zero|none|neither|without|lacks?|lacking|cannot|can't|isn't|aren't|wasn't|"
     r"weren't|hasn't|haven't|hadn't|doesn't|don't|didn't|won't|has yet to|have yet to|is yet to|free (?:from|of))\b",
     re.IGNORECASE,
 )

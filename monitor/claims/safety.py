@@ -48,7 +48,8 @@ _ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "m
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
     r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
-    r"|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
+    r"|\b(?:raises?|raised|increases?|increased|higher|greater|elevated)\s+(?:the\s+)?risks?\s+of\b|\blinked\s+to\b|\bcases?\s+of\b"
+    r"|\b(?:is|was)\s+(?:so\s+|very\s+)?real\b|\b(?:also|then|and|just|still|even)\s+(?:got|get|had|have)\b|^\s*(?:had|got|getting|having)\s+(?:a\s+|some\s+|bad\s+|mild\s+)|\b(?:started|began|start)\s+(?:to\s+)?(?:falling|fall|getting|get|having|feeling)\b|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
     r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",
@@ -63,31 +64,33 @@ _LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|freq
 _BARE_NO_RE = re.compile(r"\b(?:no|zero|without\s+any|without)\s+(?:(?:mild|real|noticeable|major)\s+)?$", _I)
 _BENEFIT_RE = re.compile(
     r"\b(?:reduc\w*|reliev\w*|alleviat\w*|treat\w*|lower\w*|eas(?:e|es|ed|ing)|improv\w*|combat\w*|fight\w*|prevent\w*|"
-    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?\s+with|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain))|less|fewer|"
+    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain|me|us|him|her|them|you|my|our|the\s+first|the\s+next|the\s+last|a\s+(?:while|week|day|month|couple|few|long|short)|long|years?|weeks?|days?|months?|hours?|about|around|over|roughly|approximately|nearly|almost|up\s+to|several|one|two|three|four|five|six|seven|eight|nine|ten|\d))|less|fewer|"
     r"(?:individuals|people|patients|those)\s+with|suffering\s+from|diagnosed\s+with)\b",
     _I,
 )
 _STRONG_TRIGGER_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bcaus(?:e|es|ed|ing)\b|\binduc\w+|\bunwanted\b", _I)
-_RARE_RE = re.compile(r"\brare(?:ly)?\b|\buncommon\b|\binfrequent(?:ly)?\b|\boccasional(?:ly)?\b|\bisolated\s+cases\b|\ba\s+few\s+(?:users|people|cases)\b", _I)
+_RARE_RE = re.compile(r"\brare(?:ly)?\b|\buncommon\b|\binfrequent(?:ly)?\b|\boccasional(?:ly)?\b|\bisolated\s+cases\b"
+                      r"|\ba\s+(?:few|small\s+number\s+of|handful\s+of|minority\s+of)\s+(?:users|people|patients|cases|participants|subjects)\b", _I)
 _COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b|\bmain\s+complaint\b|\bchief\s+complaint\b", _I)
 _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
 
-_SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?))\b", _I)
+_SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?)"
+                         r"|(?:cases|reports|instances|episodes)\s+of)\b", _I)
 _SIDE_LEVEL_RES = (
     re.compile(r"\b(no|zero|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
     re.compile(r"\b(no|zero|without(?:\s+any)?|minimal|mild|minor|few|rare|negligible)\s+(?:(?!serious|severe|major)[\w-]+\s+)?adverse\s+(?:effects?|reactions?)\b", _I),
     re.compile(r"\bside[- ]effects?\s*[:|]\s*(none|no|minimal|mild|rare|few|common|severe)\b", _I),
     re.compile(r"\b(no|zero|minimal|mild|minor|few)\s+sides\b", _I),
     re.compile(r"\bside[- ]effects?\s+(?:can|could|may|might|will)\s+be\s+(?:\w+\s+)?(severe|mild|minor|minimal|rare|common)\b", _I),
-    re.compile(r"\bside[- ]effects?\s+(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
+    re.compile(r"\bside[- ]effects?\s+(?:(?:of|from|with|at|in|on)\s+[^.;,:]{1,40}?\s+)?(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
                r"|common|frequent|severe)\b", _I),
 )
 _SIDE_LEVELS = {"none": "none", "zero": "none", "no": "none", "without": "none", "absent": "none", "minimal": "minimal", "negligible": "minimal", "few": "minimal",
                 "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare", "common": "common",
                 "frequent": "common", "severe": "severe"}
 _TOL_RE = re.compile(
-    r"(?:^|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:[\w-]+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
-    r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(well|poorly)\b",
+    r"(?:^\s*|[|:;,]\s*|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:[\w-]+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
+    r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(?:[\w-]+\s+){0,3}?(well|poorly|badly|fine)\b",
     _I,
 )
 _TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b(?!\s+(?:data|stud|information|testing|reports|findings))|\b(non)-?toxic\b"
@@ -106,6 +109,8 @@ CONCERN_PHRASES = ("significant safety risks", "serious safety risks", "signific
                    "significant risks", "serious risks", "may be contaminated", "could be contaminated", "risks to your health")
 _CONCERN_RE = re.compile("|".join(r"\b" + r"\s+".join(map(re.escape, p.split())) + r"\b" for p in CONCERN_PHRASES), _I)
 _ADDICT_RE = re.compile(r"\b(non-?)?(?:addictive|habit[- ]forming)\b|\baddiction\b|\bdependence\b", _I)
+# "Addiction liability: None", "Dependence potential | low": a label with a nil value.
+_ADDICT_NIL_RE = re.compile(r"\s*(?:liability|potential|risk)?\s*[:|=–—-]?\s*(?:none|nil|no|low|minimal|negligible|not\s+known)\b", _I)
 _INTERACT_RE = re.compile(
     r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b|\b(?:drug|medication)\s+interactions?\b", _I
 )
@@ -121,7 +126,7 @@ _DATA_GAP_RE = re.compile(
     r"\blimited\b|\black(?:ing|s)?\b|\bnecessary\b|\bneeded\b|\brequired\b|\binsufficient\b|\bunknown\b|\bunclear\b|\bscarce\b"
     r"|\bsparse\b|\bscant(?:y)?\b|\bthin\b|\bmeagre\b|\bmeager\b|\bfew\s+(?:\w+\s+)?(?:data|studies|trials)\b|\b(?:are|remain)\s+(?:still\s+|very\s+)?few\b"
     r"|\bpoorly\s+(?:understood|characteri[sz]ed|studied|documented|defined)\b|\buncharacteri[sz]ed\b|\bunstudied\b"
-    r"|\bnot\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated)\b"
+    r"|\b(?:not|never)\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+|properly\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated|determined|assessed)\b"
     r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b"
     r"|\bnot\s+(?:been\s+)?(?:adequately|properly|sufficiently|thoroughly|systematically|rigorously)\s+(?:studied|tested|evaluated|assessed|characteri[sz]ed)\b"
     r"|\bno\s+(?:[\w-]+\s+){0,3}?(?:safety\s+)?(?:data|information)\b|\b(?:nobody|no\s+one)\s+knows\b|\b(?:it\s+is\s+)?(?:not\s+known|unknown)\s+whether\b"
@@ -207,7 +212,8 @@ _WHETHER_RE = re.compile(r"\b(?:whether|if)\b", _I)
 def _profile_clause(clause: str, value: dict[str, object]) -> None:
     m = _SERIOUS_RE.search(clause)
     if m:
-        value.setdefault("serious", "none" if _negated(clause, m.start()) else "rare" if _RARE_RE.search(clause) else "reported")
+        nil = re.match(r"\s*[:|=–—-]?\s*(?:none|nil|zero|0)\b|\s+(?:were|was|have\s+been|has\s+been)\s+(?:not|never)\b", clause[m.end():], _I)
+        value.setdefault("serious", "none" if nil or _negated(clause, m.start()) else "rare" if _RARE_RE.search(clause) else "reported")
     for rx in _SIDE_LEVEL_RES:
         m = rx.search(clause)
         if m:
@@ -215,7 +221,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
     m = _TOL_RE.search(clause)
     if m:
         word = (m.group(1) or m.group(2) or m.group(3)).lower()
-        good = (word in ("well", "good", "excellent")) != _negated(clause, m.start(), 15)
+        good = (word in ("well", "good", "excellent", "fine")) != _negated(clause, m.start(), 15)
         value.setdefault("tolerability", "well_tolerated" if good else "poorly_tolerated")
     m = _TOX_RE.search(clause)
     if m:
@@ -223,7 +229,8 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
         value.setdefault("toxicity", {"no": "none", "non": "none", "minimal": "low", "negligible": "low", "low": "low"}.get(word, "high"))
     m = _ADDICT_RE.search(clause)
     if m:
-        value.setdefault("addictive", not (m.group(1) or _negated(clause, m.start()) or re.search(r"\blow\s+(?:risk|potential)\b", clause[max(0, m.start() - 25) : m.start()], _I)))
+        value.setdefault("addictive", not (m.group(1) or _negated(clause, m.start()) or _ADDICT_NIL_RE.match(clause, m.end())
+                                           or re.search(r"\blow\s+(?:risk|potential)\b", clause[max(0, m.start() - 25) : m.start()], _I)))
     m = _INTERACT_RE.search(clause)
     if m and not _ADVICE_RE.search(clause):
         value.setdefault("interactions", "none" if _negated(clause, m.start()) else "reported")
@@ -246,10 +253,14 @@ _PROFILE_GATE_RE = re.compile(r"serious|severe|major|side|effect|toleran|tolerat
                               r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen|warn|adverse|contamin")
 
 
+# "Serious adverse reactions: none", "Serious side effects | None reported": a label with a nil value.
+_SERIOUS_NIL_RE = re.compile(r"^\W*(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?))\s*[:|=–—-]\s*(?:none|nil|zero|0)\b", _I)
+
+
 def _profile(unit: TextUnit, text: str) -> list[Claim]:
     if not _PROFILE_GATE_RE.search(text.lower()):
         return []
-    value: dict[str, object] = {}
+    value: dict[str, object] = {"serious": "none"} if _SERIOUS_NIL_RE.match(text) else {}
     for cs, ce in clauses(text):
         _profile_clause(text[cs:ce], value)
     return [make_claim("safety", "safety:profile", unit, value)] if value else []

@@ -29,7 +29,7 @@ from monitor.claims.lexicon import EFFECT_RE, effect_name, find_subject, phrases
 CONTRAINDICATION_BEFORE_ITEMS = (
     "contraindicated in", "contraindicated for", "contraindicated during", "contraindicated in patients with",
     "contraindicated in people with", "do not take if", "do not take … if", "do not use if", "do not use … if",
-    "don't take if", "don't use if", "do not take it if", "do not use it if", "should not be used by", "should not be used in",
+    "don't take if", "don't use if", "don't take … if", "don't use … if", "do not take it if", "do not use it if", "should not be used by", "should not be used in",
     "should not be used during", "should not be taken by", "should not be taken during", "must not be used in",
     "must not be taken by", "not suitable for", "not recommended for", "not recommended during", "not recommended in",
     "not to be used in", "not to be taken by", "not for use in", "not for use by", "not for use during", "avoid if",
@@ -59,6 +59,11 @@ INTERACTION_BEFORE_ITEMS = (
 # "People who take blood thinners should avoid BPC-157", "Patients with epilepsy should not use it".
 _WHO_TAKE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on)\s+"
                           r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
+# "raises the risk of bleeding, especially in people taking warfarin": a drug of the people at risk.
+_AT_RISK_TAKING_RE = re.compile(r"\b(?:especially|particularly|notably)\s+(?:in|for|among)\s+(?:people|patients|those|anyone|users|adults)\s+"
+                                r"(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on|using)\s+(.{2,50}?)(?=[.;,)]|$)", re.IGNORECASE)
+# "It can make ACE inhibitors and diuretics work less well": the drugs whose effect changes.
+_MAKE_WORK_RE = re.compile(r"\bmakes?\s+(.{2,60}?)\s+(?:work|act)\s+(?:less|more|better|worse)\b", re.IGNORECASE)
 # "If you have kidney disease, skip it": the condition stands between "if you have" and the advice.
 _IF_HAVE_RE = re.compile(r"\bif\s+you\s+(?:have|suffer\s+from|have\s+had|are\s+living\s+with)\s+(.{2,50}?)\s*,\s*"
                          r"(?:skip|avoid|do\s+not|don't|never|stop|steer\s+clear)\b", re.IGNORECASE)
@@ -70,10 +75,12 @@ INTERACTION_AVOID_UNTIL = ("while taking", "while using", "while on", "during tr
 # "Tell your doctor if you take SSRIs, as serotonin syndrome can occur when they are combined ...".
 INTERACTION_IF_YOU_TAKE = ("if you take", "if you are taking", "if you use", "if you're taking", "if you are on")
 INTERACTION_CONTEXT = ("combined", "combine", "together", "interact", "interaction", "at the same time",
+                       "consult your", "ask your doctor", "ask your pharmacist", "talk to your doctor", "check with your",
+                       "speak to your", "speak with your", "before use if", "before using if",
                        "raise … levels", "increase … levels", "lower … levels", "levels of")
 
 MONITOR_BEFORE_ITEMS = (
-    "monitor", "monitor your", "monitor their", "monitoring of", "regular monitoring of", "check your", "checks of",
+    "monitor", "monitor your", "monitor their", "monitoring of", "regular monitoring of", "check", "check your", "checks of",
     "regular checks of", "keep track of", "keep an eye on", "regularly check",
 )
 MONITOR_AFTER_ITEMS = (
@@ -98,6 +105,10 @@ ITEM_LEADS = (
     "known", "the", "a", "an", "your", "their", "his", "her", "other", "existing", "pre-existing", "other drugs such as",
     "drugs such as", "medicines such as", "medications such as", "such as", "including", "e.g.", "especially",
     "particularly", "taking", "using", "are taking", "currently", "this medicine with", "it with", "them with",
+    "for", "people who have had", "people who have", "people who are", "those who have had", "those who have",
+    "anyone who has had", "anyone who has", "who have had", "who have", "who are", "who has",
+    "signs of", "symptoms of", "signs and symptoms of", "any signs of", "any symptoms of", "early signs of",
+    "a family history of", "family history of", "a personal or family history of", "a personal history of",
 )
 # Items that name nothing.
 ITEM_EMPTY = frozenset({
@@ -118,6 +129,11 @@ CANONICAL = {
     "thyroid medications": "thyroid_medication", "thyroid medicines": "thyroid_medication",
     "psa": "psa", "prostate-specific antigen": "psa", "blood sugar": "blood_glucose", "blood glucose levels": "blood_glucose",
     "blood sugar levels": "blood_glucose", "blood pressure levels": "blood_pressure",
+    "breast-feeding women": "breastfeeding", "breastfeeding mothers": "breastfeeding", "nursing mothers": "breastfeeding",
+    "nursing women": "breastfeeding", "breast feeding": "breastfeeding", "breast-feeding mothers": "breastfeeding",
+    "pregnant women or breastfeeding": "pregnancy", "allergic to any of its ingredients": "hypersensitivity",
+    "allergic to any of the ingredients": "hypersensitivity", "allergic to any ingredient": "hypersensitivity",
+    "hypersensitive to any of the ingredients": "hypersensitivity", "allergic to it": "hypersensitivity",
     "liver enzymes": "liver_function", "liver function tests": "liver_function", "kidney function tests": "kidney_function",
     "renal function": "kidney_function", "hepatic function": "liver_function",
 }
@@ -144,10 +160,15 @@ _IF_TAKE_RE = re.compile(_alt(INTERACTION_IF_YOU_TAKE), _I)
 _INTER_CONTEXT_RE = re.compile(_alt(INTERACTION_CONTEXT), _I)
 _MON_BEFORE_RE = re.compile(r"(?:" + _alt(MONITOR_BEFORE_ITEMS) + r")(?!\s+(?:for|you|yourself|closely)\b)", _I)
 _MON_AFTER_RE = re.compile(_alt(MONITOR_AFTER_ITEMS), _I)
-_MON_FOR_RE = re.compile(r"\bmonitor(?:ing|ed)?\s+(?:\w+\s+)?for\b", _I)
-_STOP_RE = re.compile(r"\s+(?:" + _alt(ITEM_STOPS) + r")(?=\s|$)|[.;:!?()]|,\s+(?:as|because|since|so|which|and\s+(?:it|this|they|you|do|seek|stop|tell))\b"
+_MON_FOR_RE = re.compile(r"\b(?:monitor(?:ing|ed)?|(?:be|been|being|get|gets)\s+(?:regularly\s+|closely\s+)?(?:checked|watched|screened|observed))\s+(?:\w+\s+)?for\b", _I)
+_STOP_RE = re.compile(r"\s+(?:" + _alt(ITEM_STOPS) + r")(?=[\s.,;:!?)]|$)|[.;:!?()]|,\s+(?:as|because|since|so|which|and\s+(?:it|this|they|you|do|seek|stop|tell))\b"
                       r"|\s+(?:but|then|and\s+(?:do|seek|stop|tell|talk|consult|call))\b", _I)
-_LEAD_RE = re.compile(r"^(?:(?:" + _alt(ITEM_LEADS) + r")\s+)+", _I)
+_LEAD_RE = re.compile(r"^(?:(?:" + _alt(ITEM_LEADS) + r")(?:\s+|$))+", _I)
+# "Do not take it if you are already taking SSRIs": a drug the reader takes is an interaction.
+_TAKING_NOW_RE = re.compile(r"\s*(?:you\s+are|you're|you)\s+(?:already\s+|currently\s+|now\s+|also\s+)?(?:taking|using|on|take|use)\s", _I)
+# People, not things, stand before "should be monitored" when the thing follows "for".
+_PEOPLE_RE = re.compile(r"\b(?:patients|people|persons|users|those|anyone|adults|children|men|women|individuals|"
+                        r"anybody|everyone|you|athletes|elderly|infants|babies)\b", _I)
 _SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|nor|and/or|&)(?:\s+|$)|\s*/\s*", _I)
 _HEAD_CONTRA_RE = re.compile(r"^\W*(?:" + _alt(CONTRAINDICATION_HEADINGS) + r")", _I)
 _HEAD_INTER_RE = re.compile(r"^\W*(?:" + _alt(INTERACTION_HEADINGS) + r")\W*$", _I)
@@ -156,7 +177,7 @@ _SUBJECT_BEFORE_RE = re.compile(r"(?:^|[;,:]\s*|\b(?:and|but)\s+)((?:[\w'-]+\s+)
 _LABEL_LIST_RE = re.compile(r"^\W*(contraindications?|(?:drug\s+)?interactions|monitoring)\s*[:|]\s*", re.IGNORECASE)
 _NO_INTERACTION_RE = re.compile(r"\b(?:no|not|never|without|none)\b", _I)
 _NEGATED_TRIGGER_RE = re.compile(r"\b(?:no\s+need\s+to|not\s+necessary\s+to|need\s+not|needn't)\s+$", _I)
-_ANY_RE = re.compile(r"\bshould\s+avoid\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
+_ANY_RE = re.compile(r"\bshould\s+avoid\b|\bespecially\b|\bparticularly\b|\bnotably\b|\bmakes?\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
                      r"|\bavoid|\binteract|\bcombin|\bmonitor|\bcheck|\bkeep\b|\bhave\s+(?:your|their)\b|\bif\s+you\b|\bunsafe\b"
                      r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b|\bmeasured\b|\btested\b|\bwatched\b|\bskip\b", _I)
 
@@ -178,10 +199,17 @@ _CONTAINING_RE = re.compile(r"(?:any\s+|all\s+)?(?:other\s+)?(?:medicines?|medic
                             r"(?:also\s+)?contains?\s+([\w-]+)|(?:any\s+|all\s+)?(?:other\s+)?([\w]+)-containing\s+(?:medicines|medications|products|drugs)", _I)
 
 
+_CONDITION_OF_RE = re.compile(r"^(?:an?\s+)?(?:(?:rare|serious|severe|known)\s+)?(?:(?:hereditary|inherited|genetic|congenital)\s+)?"
+                              r"(?:problem|condition|disorder|disease|illness)\s+(?:of|with|called|known\s+as)\s+", re.IGNORECASE)
+
+
 def _name(item: str) -> str | None:
     item = " ".join(item.split()).strip(" ,.-–—'\"")
     item = _LEAD_RE.sub("", item).strip(" ,.-–—")
+    item = _CONDITION_OF_RE.sub("", item)  # "a rare hereditary problem of galactose intolerance"
     low = item.lower()
+    if low in CANONICAL:
+        return CANONICAL[low]
     if not low or low in ITEM_EMPTY or low in NOT_MEDICAL or len(low.split()) > 5 or not re.search(r"[a-z]", low):
         return None
     m = _CONTAINING_RE.fullmatch(low)  # "any other medicine that contains paracetamol"
@@ -193,6 +221,8 @@ def _name(item: str) -> str | None:
         return None
     if low in CANONICAL:
         return CANONICAL[low]
+    if low.endswith((" levels", " level")) and " " in low:  # "IGF-1 levels" is IGF-1
+        return _name(low.rsplit(" ", 1)[0])
     if _PREGNANCY_PART_RE.fullmatch(low):  # "the last three months of pregnancy", "the first trimester"
         return "pregnancy"
     m = EFFECT_RE.fullmatch(low)
@@ -207,12 +237,25 @@ def _items(text: str) -> list[str]:
     chunk = text[: stop.start()] if stop else text
     names = []
     for part in _SPLIT_RE.split(chunk):
-        if re.match(r"\s*(?:including|such\s+as|e\.g\.|especially|within|for|during)\b", part, _I) and names:
+        if re.match(r"\s*(?:within|during|for\s+(?:at\s+least|the\s+first|up\s+to|more\s+than|\d))\b", part, _I) and names:
             continue
         n = _name(part)
         if n and n not in names:
             names.append(n)
     return names
+
+
+# A list item that names a drug the reader takes ("..., are taking blood thinners, or ...").
+_TAKING_ITEM_RE = re.compile(r"\s*(?:(?:or|and)\s+)?(?:you\s+)?(?:are|'re)?\s*(?:already\s+|currently\s+)?(?:taking|using|on)\s+(?=\w)", _I)
+# "... if you are allergic to X or if you have severe liver disease": the list goes on after "or if".
+_OR_IF_RE = re.compile(r"\b(?:or|and)\s+if\s+you(?:'ve|'re|\s+have|\s+are|\s+suffer\s+from|\s+have\s+had)\s+", _I)
+
+
+def _list_parts(text: str) -> list[str]:
+    """The comma parts of a contraindication list, up to its stop (so each can be read alone)."""
+    stop = _STOP_RE.search(text)
+    chunk = text[: stop.start()] if stop else text
+    return [re.sub(r"^\s*(?:and|or)\s+", "", p) for p in re.split(r",\s*", chunk) if p.strip()]
 
 
 def _subject_before(text: str, end: int) -> list[str]:
@@ -248,9 +291,18 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
     for m in _CONTRA_RE.finditer(text):
         if any(a == "interaction" for a, _ in out) and re.match(r"\s*with\b", text[m.end():], _I):
             continue
-        add("contraindication", _items(text[m.end():]))
-    for m in _WHO_TAKE_RE.finditer(text):
-        add("interaction", _items(m.group(1)))
+        taking = _TAKING_NOW_RE.match(text, m.end())
+        if taking:
+            add("interaction", _items(text[taking.end():]))
+            continue
+        for part in _list_parts(text[m.end():]):
+            drug = _TAKING_ITEM_RE.match(part)
+            add("interaction" if drug else "contraindication", _items(part[drug.end():] if drug else part))
+        for more in _OR_IF_RE.finditer(text, m.end()):
+            add("contraindication", _items(text[more.end():]))
+    for rx in (_WHO_TAKE_RE, _AT_RISK_TAKING_RE, _MAKE_WORK_RE):
+        for m in rx.finditer(text):
+            add("interaction", _items(m.group(1)))
     for m in _HISTORY_RE.finditer(text):
         add("contraindication", _items(text[m.end():]))
     for m in _IF_HAVE_RE.finditer(text):
@@ -263,8 +315,13 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         for m in _IF_TAKE_RE.finditer(text):
             add("interaction", _items(text[m.end():]))
     for m in _MON_AFTER_RE.finditer(text):
-        if not _NEGATED_TRIGGER_RE.search(text[: m.start()]):
-            add("monitor", _subject_before(text, m.start()))
+        if _NEGATED_TRIGGER_RE.search(text[: m.start()]):
+            continue
+        if re.match(r"\s+(?:\w+\s+)?for\b", text[m.end():], _I):  # "patients ... should be monitored for X"
+            before = _SUBJECT_BEFORE_RE.search(text[: m.start()])
+            if before is None or _PEOPLE_RE.search(before.group(1)) or _PEOPLE_RE.match(text.lstrip()):
+                continue  # the thing monitored follows "for" (read below)
+        add("monitor", _subject_before(text, m.start()))
     for m in re.finditer(_HAVE_MONITORED, text, _I):
         add("monitor", _items(m.group(1)))
     for m in _MON_BEFORE_RE.finditer(text):
