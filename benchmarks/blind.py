@@ -16,7 +16,9 @@ be scored on the same contract (run it with ``PYTHONPATH=<old tree>``).
 
 Claims are matched like the tables (``tests/claims_table.py``: category plus a subset match of
 the labelled value fields, maximum bipartite matching) except that the free-text fields
-``scope``, ``year`` and ``qualifiers`` are not scored. Edits count as alerted when the diff
+``scope``, ``year`` and ``qualifiers`` are not scored, a missing ``per`` is the contract's default
+``dose``, and a labelled safety name is read through the schema's synonym table (a label's
+``blood_thinners`` is the extractor's ``anticoagulants``). Edits count as alerted when the diff
 reports any change that would be alerted (``Change.alerted`` where it exists, else
 ``Change.material``).
 """
@@ -37,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from claims_table import Case, score_case  # noqa: E402
 
 from monitor.claims import extract_claims  # noqa: E402
+from monitor.claims.lexicon import EFFECT_RE, effect_name  # noqa: E402
+from monitor.claims.safety_advice import CANONICAL  # noqa: E402
 from monitor.diff import diff_claims  # noqa: E402
 from monitor.extract import extract_main_text  # noqa: E402
 from monitor.models import SEVERITY_RANK, Change, Claim  # noqa: E402
@@ -96,8 +100,25 @@ class ClaimScore:
         return tp / (tp + fn) if tp + fn else 1.0
 
 
+# Safety names a label writer spells as the page does ("blood_thinners") and the schema folds onto
+# one canonical name ("anticoagulants"): the same fact, so the label is read through the same table.
+_NAMED_FIELDS = ("contraindication", "interaction", "monitor")
+
+
+def _canonical_name(field: str, name: Any) -> Any:
+    if not isinstance(name, str):
+        return name
+    words = name.replace("_", " ")
+    if field == "effect":
+        m = EFFECT_RE.fullmatch(words)
+        return effect_name(m) if m else name
+    return CANONICAL.get(words, CANONICAL.get(words.replace(" ", "-"), name))
+
+
 def _scored(expect: dict[str, Any]) -> dict[str, Any]:
     value = {k: v for k, v in (expect.get("value") or {}).items() if k not in UNSCORED}
+    if expect["category"] == "safety":
+        value = {k: _canonical_name(k, v) if k in _NAMED_FIELDS + ("effect",) else v for k, v in value.items()}
     return {"category": expect["category"], "value": value}
 
 
