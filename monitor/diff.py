@@ -27,11 +27,13 @@ that the facts of one added sentence are grouped into one alert.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from monitor.claims import schema
 from monitor.facts import Fact, canonical_value, changed_fields, describe_value, facts_of
@@ -129,6 +131,7 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
         changes.extend(_change("removed", a, None, minor=_restated(a, new_facts)) for a in lo)
         changes.extend(_change("added", None, b, minor=_restated(b, old_facts)) for b in ga)
     changes.extend(_substitutions(old_keys, new_keys, changes))
+    changes = _spelling_fixes(old_keys, new_keys, changes)
     if not include_unchanged:
         changes = [c for c in changes if c.material]
     changes.sort(key=lambda c: (_ORDER[c.kind], c.category, c.key, (c.new or c.old).start if (c.new or c.old) else 0))
@@ -180,6 +183,66 @@ def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[st
                 reported |= {a.key, b.key}
                 change = _change("changed", a, b)
                 out.append(replace(change, severity=max(change.severity, "medium", key=SEVERITY_RANK.get)))
+    return out
+
+
+# --- spelling fixes -----------------------------------------------------------------------------
+# A sentence edited only by fixing typos ("sofgel" → "softgel", "twise" → "twice", "tb500" →
+# "TB-500") says what it said: the reader understood "twise a week" the first time. Facts that
+# appear or vanish only because the extractor could not read the misspelling are recorded as
+# minor. Numbers, number words and negating prefixes ("approved" → "unapproved") are never a typo.
+_TOKEN_RE = re.compile(r"[^\W_]+(?:[-.'’][^\W_]+)*")
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                          "hundred thousand once twice thrice half quarter double triple single".split())
+_NEGATING_PREFIXES = ("un", "non", "in", "im", "il", "ir", "dis", "anti", "de")
+
+
+def _norm(token: str) -> str:
+    return re.sub(r"[-.'’]", "", token.lower())
+
+
+def _typo(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with a spelling fixed (or made): one or two edits, no number, no negation."""
+    if a == b:
+        return True
+    if any(ch.isdigit() for ch in a + b):
+        return re.sub(r"\D", "", a) == re.sub(r"\D", "", b) and a.strip("0123456789") != "" \
+            and Levenshtein.distance(a, b) <= 1  # "tb500" ~ "tb-500" (hyphens are dropped before)
+    if (a in _NUMBER_WORDS and b in _NUMBER_WORDS) or a in ("none", "nine") or b in ("none", "nine") or min(len(a), len(b)) < 4:
+        return False  # two number words differ in meaning ("twise" → "twice" is a fix, "none" → "nine" is not)
+    short, long_ = sorted((a, b), key=len)
+    if any(long_ == p + short or long_ == p + "-" + short for p in _NEGATING_PREFIXES):
+        return False
+    return Levenshtein.distance(a, b) <= (1 if len(short) < 6 else 2)
+
+
+def spelling_only(old_text: str, new_text: str) -> bool:
+    """Whether two sentences differ only by case, hyphens, punctuation and fixed typos."""
+    a = [_norm(t) for t in _TOKEN_RE.findall(old_text)]
+    b = [_norm(t) for t in _TOKEN_RE.findall(new_text)]
+    if a == b or len(a) != len(b):
+        return a == b
+    return all(_typo(x, y) for x, y in zip(a, b))
+
+
+def _spelling_fixes(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[str, dict[str, list[Fact]]],
+                    changes: list[Change]) -> list[Change]:
+    """Material changes whose stating sentences differ only by a spelling fix become minor."""
+    old_s, new_s = _sentences(old_keys), _sentences(new_keys)
+    only_old = [t for t in old_s if t not in new_s]
+    only_new = [t for t in new_s if t not in old_s]
+    fixed_old = {t for t in only_old if any(spelling_only(t, n) for n in only_new)}
+    fixed_new = {n for n in only_new if any(spelling_only(t, n) for t in only_old)}
+    if not (fixed_old or fixed_new):
+        return changes
+    out = []
+    for c in changes:
+        o = " ".join(c.old.text.split()) if c.old else None
+        n = " ".join(c.new.text.split()) if c.new else None
+        if c.material and (o is None or o in fixed_old) and (n is None or n in fixed_new) \
+                and (o is None or n is None or spelling_only(o, n)):
+            c = replace(c, kind="minor", severity="low")
+        out.append(c)
     return out
 
 

@@ -89,3 +89,46 @@ def test_one_dose_number_changed_gives_one_material_high_change(text, rnd, facto
     assert changes[0].severity == "high"
     before_side, _, after_side = changes[0].summary.partition(": ")[2].partition(" → ")
     assert after_side and before_side != after_side, changes[0].summary
+
+
+_WORD = re.compile(r"\b[a-z]{6,}\b")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([t for t in TEXTS if any(c.category for c in CLAIMS[t])]), st.randoms(use_true_random=False))
+def test_a_misspelling_inside_a_claim_sentence_gives_no_material_change(text, rnd):
+    """A typo made (or fixed: the diff is symmetric) in a word of a claim's sentence changes no fact.
+
+    Why: a site fixing "sofgel" or "twise" must not alert; the extractor may not read the
+    misspelt word, so facts vanish with it, and the diff has to see that only spelling moved.
+    The diff compares the sentences that state facts, so a misspelling that leaves its sentence
+    stating nothing at all is outside what it can see (skipped here).
+    """
+    claims = [c for c in CLAIMS[text] if _WORD.search(c.text)]
+    if not claims:
+        return
+    claim = rnd.choice(claims)
+    words = [m for m in _WORD.finditer(text, claim.start, claim.end)]
+    m = rnd.choice(words)
+    word = m.group(0)
+    i = rnd.randrange(1, len(word) - 1)
+    typo = word[:i] + ("x" if word[i] != "x" else "z") + word[i + 1:]
+    edited = text[:m.start()] + typo + text[m.end():]
+    after = extract_claims(edited)
+    if not any(c.start <= m.start() < c.end for c in after):
+        return  # the misspelling left the sentence stating nothing: the diff sees no sentence to compare (a known limit)
+    assert not diff_claims(CLAIMS[text], after), (word, typo)
+    assert not diff_claims(after, CLAIMS[text]), (typo, word)
+
+
+def test_a_negating_prefix_or_a_number_is_never_a_spelling_fix() -> None:
+    from monitor.diff import spelling_only
+
+    assert spelling_only("Take one sofgel daily with a meal.", "Take one softgel daily with a meal.")
+    assert spelling_only("Running 2mg tb500 twise a week.", "Running 2mg TB-500 twice a week.")
+    assert not spelling_only("It is approved in the EU.", "It is unapproved in the EU.")
+    assert not spelling_only("It is legal here.", "It is illegal here.")
+    assert not spelling_only("Take 2 mg daily.", "Take 3 mg daily.")
+    assert not spelling_only("Take it once daily.", "Take it twice daily.")
+    assert not spelling_only("None were reported.", "Nine were reported.")
+    assert not spelling_only("Take it in the morning.", "Take it in the evening.")
