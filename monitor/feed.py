@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import sqlite_utils
 
+from monitor import store
 from monitor.alerts.messages import change_link, history_link
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -67,10 +68,7 @@ def _content(row: dict) -> str:
 
 def build_feed(db: sqlite_utils.Database, *, base_url: str | None = None, limit: int = 200) -> bytes:
     """Atom document (UTF-8 bytes) of active changes, newest first."""
-    rows = list(db.query(
-        "SELECT c.*, s.name AS source_name, s.url AS source_url FROM changes c "
-        "LEFT JOIN sources s ON s.id = c.source_id WHERE c.status = 'active' "
-        "ORDER BY c.detected_at DESC, c.id DESC LIMIT ?", [int(limit)]))
+    rows = store.feed_changes(db, limit)
     authority = _authority(base_url)
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")

@@ -149,12 +149,8 @@ def history(source: str, db_path: Path, fmt: str, limit: int) -> None:
     """
     db = store.open_db(db_path, readonly=True)
     store.get_version(db, source)  # clear error for an unknown source / no version
-    versions = list(db.query(
-        "SELECT number, first_seen, last_seen, claim_count, title, text_hash, held FROM versions "
-        "WHERE source_id = ? ORDER BY number", [source]))
-    fetches = list(db.query(
-        "SELECT started_at, outcome, status_code, duration_ms, error FROM fetches WHERE source_id = ? "
-        "ORDER BY id DESC LIMIT ?", [source, limit]))
+    versions = store.version_list(db, source)
+    fetches = store.recent_fetches(db, source, limit)
     if fmt == "json":
         click.echo(json.dumps({"source": source, "versions": versions, "fetches": fetches}, indent=2))
         return

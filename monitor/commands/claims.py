@@ -143,10 +143,7 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
 def _compare(db_path: Path, fmt: str) -> None:
     db = store.open_db(db_path, readonly=True)
     try:
-        rows = list(db.query(
-            "SELECT c.source_id, c.category, c.key, c.value FROM claims c JOIN versions v ON v.id = c.version_id "
-            "WHERE v.number = (SELECT MAX(number) FROM versions WHERE source_id = v.source_id) "
-            "ORDER BY c.category, c.key, c.source_id"))
+        rows = store.latest_claims_everywhere(db)
     finally:
         db.close()
     grid: dict[tuple[str, str], dict[str, list[str]]] = {}

@@ -112,20 +112,8 @@ class DbThread:
 # ------------------------------------------------------------------ DB helpers (run on the DB thread)
 
 
-def _last_fetches(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
-    rows = db.query(
-        "SELECT f.source_id, f.started_at, f.outcome, f.error_kind FROM fetches f JOIN "
-        "(SELECT source_id, MAX(id) AS id FROM fetches GROUP BY source_id) m ON f.id = m.id")
-    return {r["source_id"]: r for r in rows}
-
-
 def _write_daemon(db: sqlite_utils.Database, state: str, started_at: str | None = None) -> None:
-    row: dict[str, Any] = {"id": DAEMON_ROW, "pid": os.getpid(), "host": socket.gethostname(),
-                           "heartbeat_at": store.utcnow(), "state": state}
-    if started_at:
-        row["started_at"] = started_at
-    with store.transaction(db):
-        db["daemon"].upsert(row, pk="id")
+    store.write_heartbeat(db, DAEMON_ROW, state, started_at)
 
 
 def _parse(ts: str) -> dt.datetime:
@@ -171,7 +159,7 @@ class Daemon:
             try:
                 await self.checker.sync_sources(self.config)
                 await self.db.call(_write_daemon, "running", store.utcnow())
-                last = await self.db.call(_last_fetches)
+                last = await self.db.call(store.latest_fetches)
                 self._states = ErrorStates({sid: state_of(r["outcome"], r["error_kind"]) for sid, r in last.items()})
                 await self.checker.prime(self._schedulable(self.config))  # first checks need no state read
                 self._start_scheduler(last)
@@ -386,7 +374,7 @@ class Daemon:
         for sid in removed + changed:
             if self._scheduler.get_job(sid):
                 self._scheduler.remove_job(sid)
-        last = await self.db.call(_last_fetches)
+        last = await self.db.call(store.latest_fetches)
         self._add_sources([new_sources[sid] for sid in added + changed], last)
         log.info("reloaded %s: %d added, %d removed, %d rescheduled", path, len(added), len(removed), len(changed),
                  extra={"fields": {"event": "reloaded", "added": added, "removed": removed,

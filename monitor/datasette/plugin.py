@@ -29,6 +29,7 @@ from markupsafe import Markup
 from monitor.datasette import queries, render, routes
 from monitor.datasette.instance import histories, is_history
 from monitor.datasette.metadata import instance_metadata, looks_like_history
+from monitor.store import refuse_writes
 
 WRITE_ACTIONS = frozenset({
     "insert-row", "delete-row", "update-row", "upsert-row", "create-table", "drop-table",
@@ -67,7 +68,7 @@ def canned_queries(datasette: Any, database: str, actor: Any) -> Any:
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     """Every connection Datasette opens to a history DB refuses writes at the SQLite level."""
     if database != "_memory" and looks_like_history(conn):
-        conn.execute("PRAGMA query_only = 1")
+        refuse_writes(conn)
 
 
 @hookimpl
