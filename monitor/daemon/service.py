@@ -39,7 +39,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
