@@ -275,7 +275,7 @@ class DbWriter:
 class Checker:
     """The check path shared by ``monitor check`` and ``monitor run``: fetch, analyse, record.
 
-    One :class:`monitor.fetch.Fetcher` (global and per-host limits), one analysis process
+    One :class:`monitor.fetch.client.Fetcher` (global and per-host limits), one analysis process
     pool (when at least ``PARALLEL_MIN_SOURCES`` sources are checked, on 2+ cores) and one
     :class:`DbWriter`. ``monitor check`` makes one for a pass; the daemon makes one for its
     lifetime and calls :meth:`check` from each scheduled job, so the daemon gets the same
@@ -304,7 +304,7 @@ class Checker:
         self.stale_config: set[str] = set()
 
     async def __aenter__(self) -> "Checker":
-        from monitor.fetch import Fetcher
+        from monitor.fetch.client import Fetcher
 
         await self.writer.start()
         try:
@@ -432,7 +432,7 @@ async def fetch_source(fetcher: Any, src: Source, conditional: dict[str, str]
     started = store.utcnow()
     t0 = time.perf_counter()
     try:
-        fetched, error = await fetcher.fetch(src.url, fetch_options(src), conditional), None
+        fetched, error = await fetcher.fetch(src.url, src.fetch_options(), conditional), None
     except FetchError as exc:
         fetched, error = None, exc
     return fetched, error, started, (time.perf_counter() - t0) * 1000
@@ -457,14 +457,6 @@ def record_safely(db: sqlite_utils.Database, snapshots: SnapshotStore, config: C
         internal = FetchError(f"internal error while processing the page: {exc!r}")
         internal.kind = "internal"
         return record(db, snapshots, config, src, None, internal, started, elapsed_ms)
-
-
-def fetch_options(src: Source) -> Any:
-    from monitor.fetch import FetchOptions
-
-    return FetchOptions(allow_private=src.allow_private, respect_robots=src.respect_robots,
-                        headers=dict(src.headers), max_bytes=src.max_bytes, timeout=src.timeout,
-                        deadline=src.deadline)
 
 
 def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,

@@ -23,7 +23,7 @@ from monitor import store
 from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.errors import SnapshotError
 from monitor.extract import extract_main_text
-from monitor.fetch_content import decode_text
+from monitor.fetch.content import decode_text
 from monitor.pipeline import snapshot_dir
 from monitor.snapshots import SnapshotStore
 

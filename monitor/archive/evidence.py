@@ -37,7 +37,7 @@ from monitor.datasette import pages, render
 from monitor.datasette.style import CSS
 from monitor.diff import diff_claims
 from monitor.errors import SnapshotError
-from monitor.fetch_content import looks_like_html
+from monitor.fetch.content import looks_like_html
 from monitor.render import diff_json
 from monitor.snapshots import SnapshotStore
 

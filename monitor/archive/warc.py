@@ -45,7 +45,7 @@ from warcio.warcwriter import WARCWriter
 from monitor import __version__, store
 from monitor.archive import MISSING_WITHOUT_EXCHANGE, ArchiveError, atomic_output, load_exchange
 from monitor.errors import SnapshotError
-from monitor.fetch_content import looks_like_html
+from monitor.fetch.content import looks_like_html
 from monitor.snapshots import SnapshotStore
 
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"

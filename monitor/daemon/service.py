@@ -3,7 +3,7 @@
 Design:
 
 * **One asyncio loop, APScheduler 3 ``AsyncIOScheduler``.** Checks are I/O bound and the
-  fetcher is async, so every job is a coroutine on one loop; one :class:`monitor.fetch.Fetcher`
+  fetcher is async, so every job is a coroutine on one loop; one :class:`monitor.fetch.client.Fetcher`
   is shared by all jobs, so ``settings.concurrency`` and ``settings.per_host`` bound the whole
   daemon, not each job. One job per enabled, configured source (``IntervalTrigger`` or
   ``CronTrigger``), ``max_instances=1`` (never two checks of a source at once), ``coalesce``
