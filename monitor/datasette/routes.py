@@ -7,7 +7,7 @@ from typing import Any, Callable
 from datasette import NotFound, Response
 from datasette.utils.asgi import BadRequest
 
-from monitor import store
+from monitor import links, store
 from monitor.datasette import pages, render
 from monitor.datasette.instance import pick_database
 from monitor.datasette.style import CSS
@@ -62,7 +62,7 @@ async def home_page(datasette: Any, request: Any) -> Response:
         found.append({
             "name": name, "url": url, "failing": failing,
             "sources": counts["sources"], "versions": counts["versions"],
-            "changes": [{**dict(r), "href": render.change_path(r["id"]) + f"?db={name}"} for r in changes],
+            "changes": [{**dict(r), "href": links.in_database(links.change_path(r["id"]), name)} for r in changes],
             "queries": [{"name": q, "title": spec["title"], "description": spec["description"]}
                         for q, spec in canned_queries().items()],
         })
@@ -110,8 +110,8 @@ async def diff_page(datasette: Any, request: Any) -> Response:
         "new_html": pages.highlighted(new_v["text"] or "", new_claims, new_marks),
         "differences": pages.key_differences(old_claims, new_claims),
         "changes": [pages.change_view(r) for r in changes],
-        "prev_href": render.diff_path(source_id, older if older is not None else 0, a) if a > 0 else None,
-        "next_href": render.diff_path(source_id, b, newer) if newer else None,
+        "prev_href": links.diff_path(source_id, older if older is not None else 0, a) if a > 0 else None,
+        "next_href": links.diff_path(source_id, b, newer) if newer else None,
     })
 
 
