@@ -31,7 +31,7 @@ import sqlite_utils
 
 from monitor import analysis, noise, store
 from monitor.analysis import PageAnalysis, analyse_page, store_and_analyse
-from monitor.claims import EXTRACTOR_VERSION, extract_claims
+from monitor.claims import EXTRACTOR_VERSION, run_extractors
 from monitor.config import Config, Source
 from monitor.diff import diff_claims
 from monitor.errors import FetchError
@@ -53,6 +53,7 @@ class CheckResult:
     error: str | None = None
     duration_ms: float = 0.0
     alerts: int = 0
+    extract_failures: int = 0  # page units a claim extractor raised on (each logged with the unit)
     fetch_error_kind: str | None = field(default=None, repr=False)  # the fetcher's error kind (daemon logs)
 
     @property
@@ -70,6 +71,11 @@ class PassReport:
     @property
     def failed(self) -> list[CheckResult]:
         return [r for r in self.results if r.failed]
+
+    @property
+    def extract_failures(self) -> int:
+        """Units a claim extractor raised on in this pass (their claims are missing; see the log)."""
+        return sum(r.extract_failures for r in self.results)
 
 
 def snapshot_dir(db_path: Path) -> Path:
@@ -534,7 +540,15 @@ def _record_new_version(db: sqlite_utils.Database, config: Config, src: Source, 
     main = analysis.main
     # claims were skipped only when a worker's hint said "unchanged" and a racing writer has since
     # stored other text: extract them now (rare, and correct beats holding the lock briefly)
-    claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
+    failures = analysis.extract_failures
+    if analysis.claims is None:
+        found = run_extractors(main.text)
+        claims, failures = found.claims, found.failures
+    else:
+        claims = analysis.claims
+    if failures:
+        log.warning("%s: claim extractors failed on %d unit(s) of version %d; those claims are missing",
+                    src.id, failures, (latest["number"] if latest else 0) + 1)
     number = (latest["number"] if latest else 0) + 1
     version_id = store.insert_version(db, {
         "source_id": src.id, "number": number, "body_hash": digest, "text_hash": main.text_hash,
@@ -560,7 +574,8 @@ def _record_new_version(db: sqlite_utils.Database, config: Config, src: Source, 
         alerts += _enqueue(db, config, src, stored)
     return CheckResult(src.id, "new_version", version=number,
                        changes=len(stored) if plan.status == "active" else 0,
-                       held=len(stored) if plan.status == "held" else 0, duration_ms=elapsed_ms, alerts=alerts)
+                       held=len(stored) if plan.status == "held" else 0, duration_ms=elapsed_ms, alerts=alerts,
+                       extract_failures=failures)
 
 
 def _record_unchanged(db: sqlite_utils.Database, config: Config, src: Source, fetch_row: dict[str, Any],

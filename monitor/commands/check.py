@@ -123,8 +123,10 @@ def _print_table(results: list[CheckResult], delivered: dict | None, changes: di
                           soft_wrap=True)
     failed = sum(r.failed for r in results)
     material = sum(r.changes for r in results)
+    extract_failures = sum(r.extract_failures for r in results)
     console.print(f"{len(results)} checked, {sum(r.outcome == 'new_version' for r in results)} new versions, "
-                  f"{material} material changes, {failed} failed")
+                  f"{material} material changes, {failed} failed"
+                  + (f", {extract_failures} extractor failures (claims missing; see the log)" if extract_failures else ""))
     if delivered:
         console.print("alerts: " + ", ".join(f"{k} {v}" for k, v in delivered.items() if k != "errors"))
         for error in dict.fromkeys(delivered.get("errors") or []):

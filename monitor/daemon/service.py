@@ -311,6 +311,8 @@ class Daemon:
                   "late_ms": round(late * 1000, 1) if late is not None else None}
         if material:
             fields["material_changes"] = changes_field(material)
+        if result.extract_failures:
+            fields["extract_failures"] = result.extract_failures
         version = f" v{result.version}" if result.version else ""
         log.info("check %s %s%s %.0f ms%s", src.id, result.outcome, version, result.duration_ms,
                  changes_suffix(material or []), extra={"fields": fields})
