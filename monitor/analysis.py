@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from monitor.claims import extract_claims
+from monitor.claims import run_extractors
 from monitor.extract import MIN_WORDS, MainText, extract_main_text, page_problem
 from monitor.models import Claim
 from monitor.snapshots import SnapshotStore
@@ -30,19 +30,21 @@ class PageAnalysis:
     main: MainText
     problem: str | None
     claims: list[Claim] | None  # None when not needed: a problem page or an unchanged text
+    extract_failures: int = 0  # units an extractor raised on (logged by monitor.claims; counted per pass)
 
 
 def analyse_page(html: str, selector: str | None, known_text_hash: str | None,
                  min_words: int = MIN_WORDS) -> PageAnalysis:
     """Main text, page problem and (only for a new text) claims. Pure, so it can run in a process pool."""
     main = extract_main_text(html, selector)
-    claims: list[Claim] | None = None
+    found = None
     if len(main.text.split()) < min_words:  # short: a page only if it makes claims (cheap to know)
-        claims = extract_claims(main.text)
-    problem = page_problem(main, min_words, has_claims=bool(claims))
+        found = run_extractors(main.text)
+    problem = page_problem(main, min_words, has_claims=bool(found and found.claims))
     if problem or main.text_hash == known_text_hash:
         return PageAnalysis(main, problem, None)
-    return PageAnalysis(main, None, claims if claims is not None else extract_claims(main.text))
+    found = found or run_extractors(main.text)
+    return PageAnalysis(main, None, found.claims, found.failures)
 
 
 def store_and_analyse(root: str, body: bytes, base: str | None, html: str, selector: str | None,

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from monitor import store
 from monitor.render import clean
 
 MARK = {"changed": "~", "removed": "-", "added": "+"}
@@ -22,10 +23,7 @@ def version_changes(db: sqlite_utils.Database, source_id: str, version: int | No
     """Material changes stored for the transition to ``version`` (active, held or repeat), most severe first."""
     if not version:
         return []
-    rows = list(db.query(
-        "SELECT id, category, kind, severity, key, summary, status, note, from_version, to_version "
-        "FROM changes WHERE source_id = ? AND to_version = ? AND kind IN ('added', 'removed', 'changed') "
-        "AND status IN ('active', 'held', 'repeat') ORDER BY id", [source_id, version]))
+    rows = store.material_changes_to(db, source_id, version)
     rows.sort(key=lambda r: (_SEVERITY_ORDER.get(r["severity"], 3), r["id"]))
     return rows
 

@@ -21,6 +21,7 @@ import yaml
 
 from monitor.errors import ConfigError
 from monitor.extract import MIN_WORDS
+from monitor.fetch.options import DEFAULTS as FETCH_DEFAULTS, FetchOptions
 from monitor.models import CATEGORIES, SEVERITIES
 
 DEFAULT_CONFIG = Path("sources.yaml")
@@ -60,12 +61,12 @@ class Source:
     cron: str | None = None
     selector: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
-    allow_private: bool = False
-    respect_robots: bool = True
+    allow_private: bool = FETCH_DEFAULTS.allow_private
+    respect_robots: bool = FETCH_DEFAULTS.respect_robots
     enabled: bool = True
-    max_bytes: int = 10 * 1024 * 1024
-    timeout: float = 30.0
-    deadline: float = 60.0  # seconds for the whole fetch, every attempt and redirect included
+    max_bytes: int = FETCH_DEFAULTS.max_bytes
+    timeout: float = FETCH_DEFAULTS.timeout
+    deadline: float = FETCH_DEFAULTS.deadline  # seconds for the whole fetch, every attempt and redirect
     min_words: int = MIN_WORDS  # shorter main text without any claim is a failed fetch ("empty page")
     alerts: SourceAlerts = field(default_factory=SourceAlerts)
     line: int = 0
@@ -73,6 +74,12 @@ class Source:
     @property
     def configured(self) -> bool:
         return bool(self.url)
+
+    def fetch_options(self) -> FetchOptions:
+        """How the fetcher treats this source (defaults: ``monitor.fetch.options.DEFAULTS``)."""
+        return FetchOptions(allow_private=self.allow_private, respect_robots=self.respect_robots,
+                            headers=dict(self.headers), max_bytes=self.max_bytes, timeout=self.timeout,
+                            deadline=self.deadline)
 
     def settings_json(self) -> dict[str, Any]:
         """Settings worth recording in the DB (no secrets: header values are not stored)."""

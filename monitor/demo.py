@@ -324,14 +324,10 @@ def _deliver_and_collect(db_path: Path, config: Config, hook: WebhookReceiver, s
 def _resolve(db: Any, payload: Payload) -> list[Seen]:
     out = []
     for alert_id in payload.alert_ids:
-        rows = list(db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
-        if not rows:
+        row = store.alert_row(db, alert_id)
+        if row is None:
             continue
-        row = rows[0]
-        change = None
-        if row["change_id"] is not None:
-            found = list(db.query("SELECT * FROM changes WHERE id = ?", [row["change_id"]]))
-            change = found[0] if found else None
+        change = store.change_row(db, row["change_id"]) if row["change_id"] is not None else None
         out.append(Seen(alert_id, row["source_id"], row["event"], change, row.get("detail")))
     return out
 
@@ -357,13 +353,10 @@ def _rows(db_path: Path, corpus: list[CorpusSource], transitions: list[Transitio
         rows = []
         for src in corpus:
             mine = [t for t in transitions if t.source_id == src.id]
-            versions = list(db.query(
-                "SELECT COUNT(*) AS n, MAX(number) AS last FROM versions WHERE source_id = ?", [src.id]))[0]
-            latest = list(db.query("SELECT claim_count FROM versions WHERE source_id = ? AND number = ?",
-                                   [src.id, versions["last"]]))
+            latest = store.latest_version(db, src.id)
             rows.append(SourceRow(
-                source_id=src.id, versions_stored=versions["n"] or 0,
-                claims_latest=latest[0]["claim_count"] if latest else 0,
+                source_id=src.id, versions_stored=store.version_count(db, src.id),
+                claims_latest=latest["claim_count"] if latest else 0,
                 material_edits=sum(t.label == "material" for t in mine),
                 material_alerted=sum(t.label == "material" and t.ok for t in mine),
                 alerts_received=sum(len(t.alerts) for t in mine),

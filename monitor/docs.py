@@ -27,16 +27,10 @@ def schema_markdown() -> str:
             lines.append("| column | type | meaning |")
             lines.append("|---|---|---|")
             for col in db[table].columns:
-                lines.append(f"| `{col.name}` | {col.type or ''} | {columns.get(col.name, _default_doc(col.name))} |")
+                lines.append(f"| `{col.name}` | {col.type or ''} | {columns[col.name]} |")
             lines.append("")
         db.close()
     return "\n".join(lines).rstrip() + "\n"
-
-
-def _default_doc(name: str) -> str:
-    return {"id": "Primary key", "source_id": "Source id (sources.id)", "version_id": "Version (versions.id)",
-            "change_id": "Change (changes.id)", "url": "URL", "created_at": "Created (UTC)",
-            "detail": "Reason shown in a broken/recovered/test alert (masked)"}.get(name, "")
 
 
 def commands_markdown() -> str:

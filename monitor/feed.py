@@ -15,7 +15,8 @@ from urllib.parse import quote, urlsplit
 
 import sqlite_utils
 
-from monitor.alerts.messages import change_link, history_link
+from monitor import store
+from monitor.links import change_url, history_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 TAG_DATE = "2024"
@@ -67,10 +68,7 @@ def _content(row: dict) -> str:
 
 def build_feed(db: sqlite_utils.Database, *, base_url: str | None = None, limit: int = 200) -> bytes:
     """Atom document (UTF-8 bytes) of active changes, newest first."""
-    rows = list(db.query(
-        "SELECT c.*, s.name AS source_name, s.url AS source_url FROM changes c "
-        "LEFT JOIN sources s ON s.id = c.source_id WHERE c.status = 'active' "
-        "ORDER BY c.detected_at DESC, c.id DESC LIMIT ?", [int(limit)]))
+    rows = store.feed_changes(db, limit)
     authority = _authority(base_url)
     ET.register_namespace("", ATOM_NS)
     feed = ET.Element(f"{{{ATOM_NS}}}feed")
@@ -92,10 +90,10 @@ def build_feed(db: sqlite_utils.Database, *, base_url: str | None = None, limit:
         _sub(entry, "published", _rfc3339(row["detected_at"]))
         _sub(entry, "category", term=xml_text(row.get("category") or "other"))
         _sub(entry, "content", _content(row), type="text")
-        link = change_link(base_url, row["id"])
+        link = change_url(base_url, row["id"])
         if link:
             _sub(entry, "link", rel="alternate", href=xml_text(link))
-            _sub(entry, "link", rel="related", href=xml_text(history_link(base_url, row["source_id"])))
+            _sub(entry, "link", rel="related", href=xml_text(history_url(base_url, row["source_id"])))
         elif row.get("source_url"):
             _sub(entry, "link", rel="related", href=xml_text(row["source_url"]))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

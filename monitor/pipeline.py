@@ -31,7 +31,7 @@ import sqlite_utils
 
 from monitor import analysis, noise, store
 from monitor.analysis import PageAnalysis, analyse_page, store_and_analyse
-from monitor.claims import EXTRACTOR_VERSION, extract_claims
+from monitor.claims import EXTRACTOR_VERSION, run_extractors
 from monitor.config import Config, Source
 from monitor.diff import diff_claims
 from monitor.errors import FetchError
@@ -53,6 +53,7 @@ class CheckResult:
     error: str | None = None
     duration_ms: float = 0.0
     alerts: int = 0
+    extract_failures: int = 0  # page units a claim extractor raised on (each logged with the unit)
     fetch_error_kind: str | None = field(default=None, repr=False)  # the fetcher's error kind (daemon logs)
 
     @property
@@ -70,6 +71,11 @@ class PassReport:
     @property
     def failed(self) -> list[CheckResult]:
         return [r for r in self.results if r.failed]
+
+    @property
+    def extract_failures(self) -> int:
+        """Units a claim extractor raised on in this pass (their claims are missing; see the log)."""
+        return sum(r.extract_failures for r in self.results)
 
 
 def snapshot_dir(db_path: Path) -> Path:
@@ -245,21 +251,18 @@ class DbWriter:
             return
         outcomes: list[tuple[_Job, bool, Any]] = []
         try:
-            with _atomic(db):
+            with store.atomic(db):
                 for job in live:
-                    db.conn.execute("SAVEPOINT cw_job")
                     try:
-                        value = job.fn(db, *job.args)
+                        with store.job_savepoint(db):
+                            value = job.fn(db, *job.args)
                     except Exception as exc:
-                        if not db.conn.in_transaction:  # SQLite rolled it all back (disk full, I/O)
+                        if not db.conn.in_transaction:  # SQLite rolled the whole batch back (disk full)
                             raise
-                        db.conn.execute("ROLLBACK TO cw_job")
-                        db.conn.execute("RELEASE cw_job")
                         outcomes.append((job, False, exc))
                     else:
-                        db.conn.execute("RELEASE cw_job")
                         outcomes.append((job, True, value))
-        except BaseException as exc:  # BEGIN or COMMIT failed: nothing of the batch is stored
+        except BaseException as exc:  # BEGIN, COMMIT or the transaction failed: nothing of the batch is kept
             for job in live:
                 job.future.set_exception(exc)
             return
@@ -278,7 +281,7 @@ class DbWriter:
 class Checker:
     """The check path shared by ``monitor check`` and ``monitor run``: fetch, analyse, record.
 
-    One :class:`monitor.fetch.Fetcher` (global and per-host limits), one analysis process
+    One :class:`monitor.fetch.client.Fetcher` (global and per-host limits), one analysis process
     pool (when at least ``PARALLEL_MIN_SOURCES`` sources are checked, on 2+ cores) and one
     :class:`DbWriter`. ``monitor check`` makes one for a pass; the daemon makes one for its
     lifetime and calls :meth:`check` from each scheduled job, so the daemon gets the same
@@ -307,7 +310,7 @@ class Checker:
         self.stale_config: set[str] = set()
 
     async def __aenter__(self) -> "Checker":
-        from monitor.fetch import Fetcher
+        from monitor.fetch.client import Fetcher
 
         await self.writer.start()
         try:
@@ -435,7 +438,7 @@ async def fetch_source(fetcher: Any, src: Source, conditional: dict[str, str]
     started = store.utcnow()
     t0 = time.perf_counter()
     try:
-        fetched, error = await fetcher.fetch(src.url, fetch_options(src), conditional), None
+        fetched, error = await fetcher.fetch(src.url, src.fetch_options(), conditional), None
     except FetchError as exc:
         fetched, error = None, exc
     return fetched, error, started, (time.perf_counter() - t0) * 1000
@@ -462,14 +465,6 @@ def record_safely(db: sqlite_utils.Database, snapshots: SnapshotStore, config: C
         return record(db, snapshots, config, src, None, internal, started, elapsed_ms)
 
 
-def fetch_options(src: Source) -> Any:
-    from monitor.fetch import FetchOptions
-
-    return FetchOptions(allow_private=src.allow_private, respect_robots=src.respect_robots,
-                        headers=dict(src.headers), max_bytes=src.max_bytes, timeout=src.timeout,
-                        deadline=src.deadline)
-
-
 def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, src: Source,
            fetched: FetchResult | None, error: FetchError | None, started: str, elapsed_ms: float,
            analysis: PageAnalysis | None = None, digest: str | None = None, fast: bool = True) -> CheckResult:
@@ -480,11 +475,16 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
     ``digest`` is the body's sha256 when already known (and, with ``analysis``, already stored
     by the worker).
 
+    The latest version is read once, inside the write transaction (BEGIN IMMEDIATE, or the
+    :class:`DbWriter` batch it runs in): another ``monitor check`` or the daemon may have
+    stored a version of this source since the fetch started, and that one read decides the
+    fast path, the delta base, "is the text new?" and the next version number alike.
+
     **Unchanged-body fast path**: a body whose sha256 equals the newest successful fetch's, for
-    a version made by today's extractors and a config unchanged since
-    (``store.unchanged_body_version``), is recorded as an ``unchanged`` fetch at once: no
-    snapshot write, no parse, no claims. It stores exactly what the slow path would have.
-    ``fast=False`` forces the slow path (the caller knows the source's config just changed).
+    a version made by today's extractors and a config unchanged since (``store.body_confirms``),
+    is recorded as an ``unchanged`` fetch at once: no snapshot write, no parse, no claims. It
+    stores exactly what the slow path would have. ``fast=False`` forces the slow path (the
+    caller knows the source's config just changed).
     """
     fetch_row: dict[str, Any] = {"source_id": src.id, "started_at": started, "duration_ms": round(elapsed_ms, 1),
                                  "url": src.url}
@@ -492,7 +492,7 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
         assert error is not None
         status = getattr(error, "status_code", None)
         fetch_row.update(outcome="error", error_kind=error.kind, error=str(error), status_code=status)
-        with _atomic(db):
+        with store.atomic(db):
             store.insert_fetch(db, fetch_row)
             alerts = _health(db, config, src, ok=False, error=str(error))
         return CheckResult(src.id, "error", error=str(error), duration_ms=elapsed_ms, alerts=alerts)
@@ -500,142 +500,113 @@ def record(db: sqlite_utils.Database, snapshots: SnapshotStore, config: Config, 
     fetch_row.update(status_code=fetched.status_code, final_url=fetched.final_url,
                      redirects=json.dumps(fetched.redirects), etag=fetched.headers.get("etag"),
                      last_modified=fetched.headers.get("last-modified"))
-    if fetched.not_modified:
-        with _atomic(db):
-            latest = store.latest_version(db, src.id)
+    with store.atomic(db):
+        latest = store.latest_version(db, src.id)
+        if fetched.not_modified:
             fetch_row.update(outcome="not_modified", version_id=latest["id"] if latest else None,
                              body_hash=latest["body_hash"] if latest else None)
             store.insert_fetch(db, fetch_row, fetched.exchange)
             if latest:
-                db["versions"].update(latest["id"], {"last_seen": started})
+                store.mark_seen(db, latest["id"], started)
             alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
-        return CheckResult(src.id, "not_modified", version=latest["number"] if latest else None,
-                           duration_ms=elapsed_ms, alerts=alerts)
+            return CheckResult(src.id, "not_modified", version=latest["number"] if latest else None,
+                               duration_ms=elapsed_ms, alerts=alerts)
 
-    digest = digest or body_hash(fetched.body)
-    fetch_row.update(body_hash=digest, bytes=len(fetched.body))
-    if analysis is None and fast:
-        with _atomic(db):  # decided inside BEGIN IMMEDIATE: a racing writer may have stored a version
-            same = store.unchanged_body_version(db, src.id, digest, EXTRACTOR_VERSION)
-            if same is not None:
-                return _record_unchanged(db, config, src, fetch_row, same, started, elapsed_ms, fetched.exchange)
-    # Read outside the write lock only as a hint (delta base, "is the text new?"); what is
-    # written is decided on a fresh read inside BEGIN IMMEDIATE, because another `monitor check`
-    # or the daemon may have stored a version of this source in between.
-    hint = store.latest_version(db, src.id)
-    if analysis is None or digest not in snapshots:
-        digest = snapshots.put(fetched.body, base=hint["body_hash"] if hint else None)
-    known = hint["text_hash"] if hint else None
-    if analysis is None or (analysis.claims is None and not analysis.problem and analysis.main.text_hash != known):
-        analysis = analyse_page(fetched.text, src.selector, known, src.min_words)
-    main, problem = analysis.main, analysis.problem
-    if problem:
-        fetch_row.update(outcome="blocked", error_kind="blocked_page", error=problem)
-        with _atomic(db):
+        digest = digest or body_hash(fetched.body)
+        fetch_row.update(body_hash=digest, bytes=len(fetched.body))
+        if analysis is None and fast and store.body_confirms(db, src.id, digest, latest, EXTRACTOR_VERSION):
+            return _record_unchanged(db, config, src, fetch_row, latest, started, elapsed_ms, fetched.exchange)
+        if analysis is None or digest not in snapshots:
+            digest = snapshots.put(fetched.body, base=latest["body_hash"] if latest else None)
+        known = latest["text_hash"] if latest else None
+        if analysis is None or (analysis.claims is None and not analysis.problem and analysis.main.text_hash != known):
+            analysis = analyse_page(fetched.text, src.selector, known, src.min_words)
+        main, problem = analysis.main, analysis.problem
+        if problem:
+            fetch_row.update(outcome="blocked", error_kind="blocked_page", error=problem)
             store.insert_fetch(db, fetch_row, fetched.exchange)
             alerts = _health(db, config, src, ok=False, error=problem)
-        return CheckResult(src.id, "blocked", error=problem, duration_ms=elapsed_ms, alerts=alerts)
-
-    text_hash = main.text_hash
-    with _atomic(db):
-        latest = store.latest_version(db, src.id)
-        if latest and latest["text_hash"] == text_hash:
+            return CheckResult(src.id, "blocked", error=problem, duration_ms=elapsed_ms, alerts=alerts)
+        if latest and latest["text_hash"] == main.text_hash:
             return _record_unchanged(db, config, src, fetch_row, latest, started, elapsed_ms, fetched.exchange)
-        # claims were skipped only when the hint said "unchanged" and a racing writer has since
-        # stored other text: extract them now (rare, and correct beats holding the lock briefly)
-        claims = analysis.claims if analysis.claims is not None else extract_claims(main.text)
-        number = (latest["number"] if latest else 0) + 1
-        version_id = db["versions"].insert({
-            "source_id": src.id, "number": number, "body_hash": digest, "text_hash": text_hash,
-            "title": main.title, "text": main.text, "url": fetched.final_url, "first_seen": started,
-            "last_seen": started, "claim_count": len(claims), "extractor_version": EXTRACTOR_VERSION,
-            "held": 0, "charset": fetched.charset or None}).last_pk
-        store.insert_claims(db, src.id, version_id, claims, EXTRACTOR_VERSION)
-        fetch_row.update(outcome="new_version", version_id=version_id)
-        store.insert_fetch(db, fetch_row, fetched.exchange)
-        history = store.version_history(db, src.id, config.settings.repeat_window)
-        plan = noise.plan_version(history, config.settings, number, text_hash, claims)
-        if plan.discard_held_of is not None:
-            store.discard_held(db, src.id, plan.discard_held_of)
-        ids: list[int] = []
-        if plan.baseline is not None:
-            changes = diff_claims(plan.baseline_claims, claims)
-            ids = store.insert_changes(db, src.id, plan.baseline["number"], number,
-                                       [noise.annotate(c, plan.note) for c in changes], status=plan.status)
-            if plan.status == "held":
-                db["versions"].update(version_id, {"held": 1})
-        alerts = _health(db, config, src, ok=True)
-        if plan.status == "active" and ids:
-            alerts += _enqueue(db, config, src, ids)
+        return _record_new_version(db, config, src, fetch_row, fetched, analysis, latest, digest, started,
+                                   elapsed_ms)
+
+
+def _record_new_version(db: sqlite_utils.Database, config: Config, src: Source, fetch_row: dict[str, Any],
+                        fetched: FetchResult, analysis: PageAnalysis, latest: dict[str, Any] | None, digest: str,
+                        started: str, elapsed_ms: float) -> CheckResult:
+    """The page shows new main text: a version, its claims, the changes against the noise-rule baseline."""
+    main = analysis.main
+    # claims were skipped only when a worker's hint said "unchanged" and a racing writer has since
+    # stored other text: extract them now (rare, and correct beats holding the lock briefly)
+    failures = analysis.extract_failures
+    if analysis.claims is None:
+        found = run_extractors(main.text)
+        claims, failures = found.claims, found.failures
+    else:
+        claims = analysis.claims
+    if failures:
+        log.warning("%s: claim extractors failed on %d unit(s) of version %d; those claims are missing",
+                    src.id, failures, (latest["number"] if latest else 0) + 1)
+    number = (latest["number"] if latest else 0) + 1
+    version_id = store.insert_version(db, {
+        "source_id": src.id, "number": number, "body_hash": digest, "text_hash": main.text_hash,
+        "title": main.title, "text": main.text, "url": fetched.final_url, "first_seen": started,
+        "last_seen": started, "claim_count": len(claims), "extractor_version": EXTRACTOR_VERSION,
+        "held": 0, "charset": fetched.charset or None})
+    store.insert_claims(db, src.id, version_id, claims, EXTRACTOR_VERSION)
+    fetch_row.update(outcome="new_version", version_id=version_id)
+    store.insert_fetch(db, fetch_row, fetched.exchange)
+    history = store.version_history(db, src.id, config.settings.repeat_window)
+    plan = noise.plan_version(history, config.settings, number, main.text_hash, claims)
+    if plan.discard_held_of is not None:
+        store.discard_held(db, src.id, plan.discard_held_of)
+    stored: list[store.StoredChange] = []
+    if plan.baseline is not None:
+        changes = diff_claims(plan.baseline_claims, claims)
+        stored = store.insert_changes(db, src.id, plan.baseline["number"], number,
+                                      [noise.annotate(c, plan.note) for c in changes], status=plan.status)
+        if plan.status == "held":
+            store.set_held(db, version_id, True)
+    alerts = _health(db, config, src, ok=True)
+    if plan.status == "active" and stored:
+        alerts += _enqueue(db, config, src, stored)
     return CheckResult(src.id, "new_version", version=number,
-                       changes=len(ids) if plan.status == "active" else 0,
-                       held=len(ids) if plan.status == "held" else 0, duration_ms=elapsed_ms, alerts=alerts)
+                       changes=len(stored) if plan.status == "active" else 0,
+                       held=len(stored) if plan.status == "held" else 0, duration_ms=elapsed_ms, alerts=alerts,
+                       extract_failures=failures)
 
 
 def _record_unchanged(db: sqlite_utils.Database, config: Config, src: Source, fetch_row: dict[str, Any],
                       latest: dict[str, Any], started: str, elapsed_ms: float, exchange: Any = None) -> CheckResult:
     """The fetch showed the latest version's text again (same body, or new furniture only)."""
-    with _atomic(db):
+    with store.atomic(db):
         fetch_row.update(outcome="unchanged", version_id=latest["id"])
         store.insert_fetch(db, fetch_row, exchange)
-        db["versions"].update(latest["id"], {"last_seen": started})
+        store.mark_seen(db, latest["id"], started)
         alerts = _health(db, config, src, ok=True) + _confirm_held(db, config, src, latest)
     return CheckResult(src.id, "unchanged", version=latest["number"], duration_ms=elapsed_ms, alerts=alerts)
-
-
-class _atomic:
-    """A transaction, or a SAVEPOINT when one is already open (a :class:`DbWriter` batch).
-
-    Why: ``record`` must be all-or-nothing for its source both when called on its own
-    (benchmarks, tests, re-extraction) and as one job of a batched write transaction.
-    """
-
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.conn = db.conn
-        self.nested = False
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.nested = self.conn.in_transaction
-        self.conn.execute("SAVEPOINT cw_record" if self.nested else "BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is not None and not self.conn.in_transaction:
-            return  # SQLite already rolled the whole transaction back (disk full, I/O error): say why
-        if not self.nested:
-            self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
-            return
-        if exc_type is not None:
-            self.conn.execute("ROLLBACK TO cw_record")
-        self.conn.execute("RELEASE cw_record")
 
 
 def _confirm_held(db: sqlite_utils.Database, config: Config, src: Source, latest: dict[str, Any] | None) -> int:
     """The next fetch saw the held version again: its large removal is real, release the alerts."""
     if not latest or not latest["held"]:
         return 0
-    db["versions"].update(latest["id"], {"held": 0})
-    ids = [r["id"] for r in db.query(
-        "SELECT id FROM changes WHERE source_id = ? AND to_version = ? AND status = 'held'",
-        [src.id, latest["number"]])]
-    db.conn.execute(
-        "UPDATE changes SET status = 'active', note = 'large removal confirmed by the next fetch' "
-        "WHERE source_id = ? AND to_version = ? AND status = 'held'", [src.id, latest["number"]])
-    return _enqueue(db, config, src, ids)
+    return _enqueue(db, config, src, store.release_held(db, latest))
 
 
-def _enqueue(db: sqlite_utils.Database, config: Config, src: Source, change_ids: list[int]) -> int:
-    if not change_ids or not config.channels:
+def _enqueue(db: sqlite_utils.Database, config: Config, src: Source, changes: list[store.StoredChange]) -> int:
+    if not changes or not config.channels:
         return 0
     from monitor import alerts
 
-    return alerts.enqueue_changes(db, config, src, change_ids)
+    return alerts.enqueue_changes(db, config, src, changes)
 
 
 def _health(db: sqlite_utils.Database, config: Config, src: Source, *, ok: bool, error: str | None = None) -> int:
     """Track failures in a row; queue one 'broken' alert at the threshold and one 'recovered'."""
-    rows = list(db.query("SELECT * FROM source_state WHERE source_id = ?", [src.id]))
-    state = rows[0] if rows else {"source_id": src.id, "consecutive_failures": 0, "broken_alerted": 0}
+    state = store.source_state(db, src.id) or {"source_id": src.id, "consecutive_failures": 0, "broken_alerted": 0}
     failures = 0 if ok else (state["consecutive_failures"] or 0) + 1
     broken_alerted = state["broken_alerted"] or 0
     queued = 0
@@ -646,10 +617,9 @@ def _health(db: sqlite_utils.Database, config: Config, src: Source, *, ok: bool,
     elif ok and broken_alerted:
         event, broken_alerted = "recovered", 0
         detail = "fetching works again"
-    db["source_state"].upsert({
+    store.save_source_state(db, {
         "source_id": src.id, "consecutive_failures": failures, "last_outcome": "ok" if ok else "error",
-        "last_error": None if ok else error, "last_checked_at": store.utcnow(),
-        "broken_alerted": broken_alerted}, pk="source_id")
+        "last_error": None if ok else error, "last_checked_at": store.utcnow(), "broken_alerted": broken_alerted})
     if event and config.channels:
         from monitor import alerts
 

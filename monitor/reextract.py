@@ -23,7 +23,7 @@ from monitor import store
 from monitor.claims import EXTRACTOR_VERSION, extract_claims
 from monitor.errors import SnapshotError
 from monitor.extract import extract_main_text
-from monitor.fetch_content import decode_text
+from monitor.fetch.content import decode_text
 from monitor.pipeline import snapshot_dir
 from monitor.snapshots import SnapshotStore
 
@@ -55,15 +55,7 @@ def reextract_versions(db_path: Path, source_ids: list[str] | None = None, *,
     snapshots = SnapshotStore(snapshot_dir(db_path))
     report = ReextractReport()
     try:
-        where, params = "", []
-        if source_ids:
-            where = "WHERE v.source_id IN (%s)" % ", ".join("?" for _ in source_ids)
-            params = list(source_ids)
-        rows = list(db.query(
-            f"SELECT v.id, v.source_id, v.number, v.body_hash, v.charset, v.extractor_version, s.settings "
-            f"FROM versions v JOIN sources s ON s.id = v.source_id {where} ORDER BY v.source_id, v.number",
-            params))
-        for row in rows:
+        for row in store.versions_to_reextract(db, source_ids):
             if row["extractor_version"] == EXTRACTOR_VERSION and not force:
                 report.skipped += 1
                 continue
@@ -76,11 +68,7 @@ def reextract_versions(db_path: Path, source_ids: list[str] | None = None, *,
             main = extract_main_text(decode_stored(body, row["charset"]), selector)
             claims = extract_claims(main.text)
             with store.transaction(db):
-                db.execute("DELETE FROM claims WHERE version_id = ?", [row["id"]])
-                store.insert_claims(db, row["source_id"], row["id"], claims, EXTRACTOR_VERSION)
-                db["versions"].update(row["id"], {"text": main.text, "text_hash": main.text_hash,
-                                                  "claim_count": len(claims),
-                                                  "extractor_version": EXTRACTOR_VERSION})
+                store.replace_extraction(db, row, main.text, main.text_hash, claims, EXTRACTOR_VERSION)
             report.versions += 1
             report.claims += len(claims)
     finally:
@@ -99,8 +87,7 @@ def verify_snapshots(db_path: Path) -> VerifyReport:
     snapshots = SnapshotStore(snapshot_dir(db_path))
     db = store.open_db(db_path, readonly=True)
     try:
-        referenced = {r["body_hash"]: f"{r['source_id']}@{r['number']}" for r in db.query(
-            "SELECT body_hash, source_id, number FROM versions WHERE body_hash IS NOT NULL")}
+        referenced = store.body_references(db)
     finally:
         db.close()
     report = VerifyReport()

@@ -15,7 +15,7 @@ from monitor import store
 from monitor.claims import extract_claims
 from monitor.errors import RefError, StoreError
 from monitor.extract import extract_main_text
-from monitor.fetch_content import binary_kind, decode_text
+from monitor.fetch.content import binary_kind, decode_text
 from monitor.models import Claim
 
 _SOURCE_REF = re.compile(r"^([a-z0-9][a-z0-9_-]{0,63})(?:@(\d+))?$")
@@ -37,7 +37,8 @@ def is_url(ref: str) -> bool:
 def resolve(ref: str, db_path: Path, *, selector: str | None = None, allow_private: bool = False) -> Resolved:
     """Turn a reference into main text + claims; RefError explains what was expected."""
     if is_url(ref):
-        from monitor.fetch import FetchOptions, fetch_sync
+        from monitor.fetch.client import fetch_sync
+        from monitor.fetch.options import FetchOptions
 
         result = fetch_sync(ref, FetchOptions(allow_private=allow_private))
         main = extract_main_text(result.text, selector)

@@ -13,7 +13,7 @@ import click
 from rich.text import Text
 
 from monitor.diff import describe_value
-from monitor.textdiff import word_ops
+from monitor.textdiff import word_diff
 from monitor.models import Change, Claim
 
 _MARK = {"changed": "~", "removed": "-", "added": "+", "reworded": "=", "unchanged": " "}
@@ -47,6 +47,7 @@ def diff_text(old_ref: str, old_count: int, new_ref: str, new_count: int, change
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()!|<>~&])")
 _MD_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))", re.M)
+_SPACES = re.compile(r" {2,}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -92,18 +93,34 @@ def diff_markdown(old_ref: str, old_count: int, new_ref: str, new_count: int, ch
     return "\n".join(lines)
 
 
-def word_diff(old_text: str, new_text: str) -> str:
-    """Classic word-level diff of two main texts: [-removed-] {+added+}, unchanged context trimmed."""
+def _flat(text: str, keep: int | None = None) -> str:
+    """``text`` on one line (whitespace runs become one space, ends kept); with ``keep``, only
+    the first and last ``keep`` words of a longer stretch, joined by an ellipsis."""
+    words = text.split()
+    if keep is not None and len(words) > 2 * keep + 2:
+        words = words[:keep] + ["…"] + words[-keep:]
+    body = " ".join(words)
+    lead = " " if text[:1].isspace() and body else ""
+    trail = " " if text[-1:].isspace() and body else ""
+    return lead + body + trail if body else (" " if text else "")
+
+
+def word_diff_text(old_text: str, new_text: str) -> str:
+    """The terminal view of :func:`monitor.textdiff.word_diff`: ``[-removed-]{+added+}`` in place,
+    long unchanged stretches trimmed to their first and last five words."""
     out: list[str] = []
-    for op, gone, came in word_ops(old_text.split(), new_text.split()):
-        if op == "equal":
-            out.append(" ".join(gone) if len(gone) <= 12 else " ".join(gone[:5] + ["…"] + gone[-5:]))
+    for run in word_diff(old_text, new_text):
+        if run.op == "equal":
+            out.append(_flat(run.old, keep=5))
             continue
-        if gone:
-            out.append(click.style("[-" + " ".join(gone) + "-]", fg="red"))
-        if came:
-            out.append(click.style("{+" + " ".join(came) + "+}", fg="green"))
-    return " ".join(out)
+        # whitespace at a changed stretch's ends stays outside the brackets: "is {+not+} legal"
+        out.append(" " if run.old[:1].isspace() or run.new[:1].isspace() else "")
+        if run.old.strip():
+            out.append(click.style("[-" + _flat(run.old).strip() + "-]", fg="red"))
+        if run.new.strip():
+            out.append(click.style("{+" + _flat(run.new).strip() + "+}", fg="green"))
+        out.append(" " if run.old[-1:].isspace() or run.new[-1:].isspace() else "")
+    return _SPACES.sub(" ", "".join(out)).strip()
 
 
 def claims_json(ref: str, claims: list[Claim]) -> str:

@@ -342,7 +342,8 @@ def test_pywb_replays_a_response_and_a_revisit(history: Path, tmp_path: Path) ->
 def test_exchange_records_the_pinned_peer_ip_and_withholds_secrets() -> None:
     """WARC-IP-Address is the vetted address the connection was pinned to, not a later lookup."""
     from fetch_server import Reply, RoutedNetwork, TestServer
-    from monitor.fetch import FetchOptions, Fetcher
+    from monitor.fetch.client import Fetcher
+    from monitor.fetch.options import FetchOptions
 
     public_ip = "93.184.216.34"  # a public address (as in test_fetch), routed to the local server
     with TestServer({"/p": Reply(200, b"<html><body><p>page</p></body></html>",

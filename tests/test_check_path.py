@@ -146,7 +146,7 @@ def _forbid_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("analysis must not run for a byte-identical body")
 
     monkeypatch.setattr(pipeline, "analyse_page", boom)
-    monkeypatch.setattr(pipeline, "extract_claims", boom)
+    monkeypatch.setattr(pipeline, "run_extractors", boom)
     monkeypatch.setattr(pipeline, "store_and_analyse", boom)
 
 

@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from fetch_server import Handler, Reply, RoutedNetwork, TestServer, wait_for
 from monitor.errors import (BlockedURLError, BodyTooLarge, FetchTimeout, HTTPStatusError,
                             NetworkError, RobotsDisallowed, UnsupportedContent)
-from monitor.fetch import (DEFAULT_USER_AGENT, Fetcher, FetchOptions, address_refusal, fetch_sync,
-                           retry_after_seconds)
-from monitor.fetch_content import ContentDecoder, decode_text
+from monitor.fetch.client import DEFAULT_USER_AGENT, Fetcher, fetch_sync
+from monitor.fetch.content import ContentDecoder, decode_text
+from monitor.fetch.options import FetchOptions
+from monitor.fetch.policy import address_refusal, retry_after_seconds
 from monitor.models import FetchResult
 
 HTML = b"<!doctype html><html><head><title>t</title></head><body><p>Semax 600 mcg</p></body></html>"
@@ -199,10 +200,9 @@ def test_deadline_bounds_the_whole_fetch_across_retries(serve) -> None:
 
 def test_deadline_is_configurable_per_source(tmp_path) -> None:
     from monitor.config import parse_config
-    from monitor.pipeline import fetch_options
 
     cfg = parse_config("sources:\n  - id: a\n    url: https://example.org/\n    deadline: 15\n")
-    assert fetch_options(cfg.sources[0]).deadline == 15.0
+    assert cfg.sources[0].fetch_options().deadline == 15.0
     assert FetchOptions().deadline <= 60
     with pytest.raises(ValueError):
         FetchOptions(deadline=0)

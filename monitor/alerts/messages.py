@@ -14,9 +14,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import quote, urlencode
 
-from monitor.links import absolute, change_path, evidence_path
+from monitor.links import absolute, change_url, evidence_path, history_url
 from monitor.render import clean, md_escape
 
 TEXT, MARKDOWN, HTML = "text", "markdown", "html"
@@ -101,16 +100,6 @@ def html_escape(text: str) -> str:
     return html.escape(clean(text), quote=True).replace("\n", "<br>")
 
 
-def change_link(base_url: str | None, change_id: int) -> str | None:
-    return absolute(base_url, change_path(change_id))
-
-
-def history_link(base_url: str | None, source_id: str | None) -> str | None:
-    if not base_url or not source_id:
-        return None
-    return f"{base_url.rstrip('/')}/history/versions?" + urlencode({"source_id": source_id}, quote_via=quote)
-
-
 # A body is a list of lines; each line is a list of (kind, value) pieces where kind is
 # "text" (escaped for the format), "strong" (escaped, emphasised), "code" (verbatim) or "link".
 Piece = tuple[str, str]
@@ -138,9 +127,9 @@ def _item_lines(item: AlertItem, base_url: str | None) -> list[list[Piece]]:
             lines.append([("strong", "After:"), ("text", " " + ch["new_text"])])
         versions = f" (version {ch['from_version']} → {ch['to_version']})" if ch.get("from_version") else ""
         lines.append([("text", f"Detected: {ch.get('detected_at') or item.created_at}{versions}")])
-        for label, url in (("Change: ", change_link(base_url, ch["id"])),
+        for label, url in (("Change: ", change_url(base_url, ch["id"])),
                            ("Evidence bundle: ", absolute(base_url, evidence_path(ch["id"]))),
-                           ("History: ", history_link(base_url, item.source_id))):
+                           ("History: ", history_url(base_url, item.source_id))):
             if url:
                 lines.append([("text", label), ("link", url)])
     elif item.event == "broken":

@@ -35,15 +35,15 @@ from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
+from monitor import store
 from monitor.alerts.messages import AlertItem, Message, render_message
 from monitor.alerts.secrets import AlertError, Masker
 from monitor.alerts.send import send_message
 from monitor.config import Channel, Config, Source
 from monitor.models import SEVERITY_RANK
-from monitor.store import transaction, utcnow
+from monitor.store import MATERIAL_KINDS, StoredChange, utcnow
 
 log = logging.getLogger(__name__)
-MATERIAL_KINDS = ("added", "removed", "changed")
 DUE_STATUSES = ("pending", "failed")
 HOURLY = dt.timedelta(hours=1)
 
@@ -113,40 +113,29 @@ def routes(config: Config, source: Source, category: str, severity: str) -> list
             if category in c.categories and _severity_ok(severity, c.min_severity)]
 
 
-def _insert_alert(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
-    cur = db.conn.execute(
-        "INSERT OR IGNORE INTO alerts (" + ", ".join(row) + ") VALUES (" + ", ".join("?" for _ in row) + ")",
-        list(row.values()))
-    return cur.rowcount or 0
-
-
-def enqueue_changes(db: sqlite_utils.Database, config: Config, source: Source, change_ids: list[int]) -> int:
+def enqueue_changes(db: sqlite_utils.Database, config: Config, source: Source,
+                    changes: list[StoredChange]) -> int:
     """Queue one pending alert per (statement group of active material changes, matching channel).
 
-    Changes one sentence stated share a group; the group's alert row points at its first
-    change and its message lists them all. A channel gets the group when it would take any
-    of its changes. Runs in the caller's transaction.
+    ``changes`` are the rows the caller just wrote (``store.insert_changes`` /
+    ``store.release_held``): their category, severity and group travel with them, so nothing is
+    read back. Changes one sentence stated share a group; the group's alert row points at its
+    first change and its message lists them all. A channel gets the group when it would take
+    any of its changes. Runs in the caller's transaction.
     """
-    if not change_ids or not config.channels:
+    if not changes or not config.channels:
         return 0
     now = utcnow()
-    inserted = 0
-    marks = ", ".join("?" for _ in change_ids)
-    rows = db.conn.execute(
-        f"SELECT id, category, severity, kind, group_id FROM changes WHERE id IN ({marks}) AND status = 'active' "
-        "AND source_id = ? ORDER BY id", [*change_ids, source.id]).fetchall()
     groups: dict[int, list[Channel]] = {}
-    for change_id, category, severity, kind, group_id in rows:
-        if kind not in MATERIAL_KINDS:
+    for change in sorted(changes):
+        if change.status != "active" or change.kind not in MATERIAL_KINDS:
             continue
-        wanted = groups.setdefault(group_id or change_id, [])
-        wanted += [ch for ch in routes(config, source, category, severity) if ch not in wanted]
-    for leader, channels in groups.items():
-        for channel in channels:
-            inserted += _insert_alert(db, {
-                "change_id": leader, "source_id": source.id, "channel": channel.name, "event": "change",
-                "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now})
-    return inserted
+        wanted = groups.setdefault(change.group_id or int(change), [])
+        wanted += [ch for ch in routes(config, source, change.category, change.severity) if ch not in wanted]
+    return sum(store.insert_alert(db, {
+        "change_id": leader, "source_id": source.id, "channel": channel.name, "event": "change",
+        "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now})
+        for leader, channels in groups.items() for channel in channels)
 
 
 def enqueue_source_event(db: sqlite_utils.Database, config: Config, source: Source, event: str,
@@ -155,7 +144,7 @@ def enqueue_source_event(db: sqlite_utils.Database, config: Config, source: Sour
     if event not in ("broken", "recovered"):
         raise ValueError(f"unknown source event {event!r} (expected broken or recovered)")
     now = utcnow()
-    return sum(_insert_alert(db, {
+    return sum(store.insert_alert(db, {
         "change_id": None, "source_id": source.id, "channel": c.name, "event": event, "status": "pending",
         "attempts": 0, "next_attempt_at": now, "created_at": now, "detail": Masker()(detail)})
         for c in channels_for_source(config, source))
@@ -163,13 +152,7 @@ def enqueue_source_event(db: sqlite_utils.Database, config: Config, source: Sour
 
 def enqueue_test(db: sqlite_utils.Database, channel: Channel, detail: str | None = None) -> int:
     """Record a test alert for ``channel`` (own transaction); returns its id."""
-    now = utcnow()
-    with transaction(db) as conn:
-        cur = conn.execute(
-            "INSERT INTO alerts (change_id, source_id, channel, event, status, attempts, next_attempt_at, "
-            "created_at, detail) VALUES (NULL, NULL, ?, 'test', 'pending', 0, ?, ?, ?)",
-            [channel.name, now, now, detail or f"Test message for channel {channel.name} from claimwatch."])
-        return int(cur.lastrowid)
+    return store.insert_test_alert(db, channel.name, detail or f"Test message for channel {channel.name} from claimwatch.")
 
 
 # ------------------------------------------------------------------ quiet hours
@@ -196,55 +179,16 @@ def in_quiet_hours(spec: str | None, local: dt.datetime) -> bool:
 # ------------------------------------------------------------------ delivery
 
 
-def _due_rows(db: sqlite_utils.Database, now: dt.datetime, force: bool, ids: list[int] | None) -> list[dict]:
-    where: list[str] = []
-    params: list[Any] = []
-    if ids is not None:
-        if not ids:
-            return []
-        where.append("id IN (%s)" % ", ".join("?" for _ in ids))
-        params += list(ids)
-        where.append("status IN ('pending', 'failed', 'sending', 'dead')" if force
-                     else "status IN ('pending', 'failed', 'sending')")
-    else:
-        where.append("status IN ('pending', 'failed', 'sending')")
-    # A 'sending' row is only taken over once its lease has expired, even when forced: its
-    # claimant may still be alive and about to mark it.
-    where.append("(next_attempt_at IS NULL OR next_attempt_at <= ?%s)"
-                 % (" OR status != 'sending'" if force else ""))
-    params.append(_iso(now))
-    return list(db.query("SELECT * FROM alerts WHERE " + " AND ".join(where) + " ORDER BY id", params))
-
-
 def _claim(db: sqlite_utils.Database, row: dict, now: dt.datetime, backoff: Backoff, force: bool) -> bool:
     """Atomically move one row to 'sending'; False when another run got it (or it is no longer due)."""
-    lease_until = _iso(now + dt.timedelta(seconds=backoff.lease))
-    due = " AND (next_attempt_at IS NULL OR next_attempt_at <= ?%s)" % (
-        " OR status != 'sending'" if force else "")
-    params: list[Any] = [lease_until, row["id"], row["status"], _iso(now)]
-    with transaction(db) as conn:
-        cur = conn.execute(
-            "UPDATE alerts SET status = 'sending', attempts = attempts + 1, next_attempt_at = ? "
-            "WHERE id = ? AND status = ?" + due, params)
-        return cur.rowcount == 1
+    return store.claim_alert(db, row["id"], row["status"], _iso(now),
+                             _iso(now + dt.timedelta(seconds=backoff.lease)), force)
 
 
 def _finish(db: sqlite_utils.Database, alert_id: int, now: dt.datetime, error: str | None,
             max_attempts: int, backoff: Backoff) -> str:
-    with transaction(db) as conn:
-        if error is None:
-            conn.execute("UPDATE alerts SET status = 'sent', sent_at = ?, last_error = NULL, "
-                         "next_attempt_at = NULL WHERE id = ?", [_iso(now), alert_id])
-            return "sent"
-        (attempts,) = conn.execute("SELECT attempts FROM alerts WHERE id = ?", [alert_id]).fetchone()
-        if attempts >= max_attempts:
-            conn.execute("UPDATE alerts SET status = 'dead', last_error = ?, next_attempt_at = NULL "
-                         "WHERE id = ?", [f"gave up after {attempts} attempts: {error}", alert_id])
-            return "dead"
-        retry_at = _iso(now + dt.timedelta(seconds=backoff.delay(attempts)))
-        conn.execute("UPDATE alerts SET status = 'failed', last_error = ?, next_attempt_at = ? WHERE id = ?",
-                     [error, retry_at, alert_id])
-        return "failed"
+    return store.finish_alert(db, alert_id, _iso(now), error, max_attempts,
+                              lambda attempts: _iso(now + dt.timedelta(seconds=backoff.delay(attempts))))
 
 
 def _items(db: sqlite_utils.Database, config: Config, rows: list[dict]) -> list[AlertItem]:
@@ -254,23 +198,19 @@ def _items(db: sqlite_utils.Database, config: Config, rows: list[dict]) -> list[
         change = None
         group: list[dict] = []
         if row.get("change_id") is not None:
-            group = list(db.query(
-                "SELECT * FROM changes WHERE id = ? OR (group_id = ? AND status = 'active' "
-                f"AND kind IN ({', '.join('?' * len(MATERIAL_KINDS))})) ORDER BY id",
-                [row["change_id"], row["change_id"], *MATERIAL_KINDS]))
+            group = store.change_group(db, row["change_id"])
             change = next((c for c in group if c["id"] == row["change_id"]), None)
         name = url = None
         sid = row.get("source_id")
         if sid in by_id:
             name, url = by_id[sid].name, by_id[sid].url
         elif sid:
-            found = list(db.query("SELECT name, url FROM sources WHERE id = ?", [sid]))
-            name, url = (found[0]["name"], found[0]["url"]) if found else (sid, None)
+            found = store.source_row(db, sid)
+            name, url = (found["name"], found["url"]) if found else (sid, None)
         fetched_at = None
         if change and sid and change.get("to_version") is not None:
-            seen = list(db.query("SELECT first_seen FROM versions WHERE source_id = ? AND number = ?",
-                                 [sid, change["to_version"]]))
-            fetched_at = seen[0]["first_seen"] if seen else None
+            seen = store.find_version(db, sid, change["to_version"])
+            fetched_at = seen["first_seen"] if seen else None
         items.append(AlertItem(alert_id=row["id"], event=row["event"], channel=row["channel"], source_id=sid,
                                source_name=name, source_url=url, change=change, detail=row.get("detail"),
                                created_at=row["created_at"], fetched_at=fetched_at,
@@ -331,7 +271,7 @@ def deliver_pending(db: sqlite_utils.Database, config: Config, *, now: dt.dateti
     report = DeliveryReport()
     channels = {c.name: c for c in config.channels}
     grouped: dict[str, list[dict]] = {}
-    for row in _due_rows(db, now, force, ids):
+    for row in store.due_alerts(db, _iso(now), force, ids):
         grouped.setdefault(row["channel"], []).append(row)
     for name, rows in grouped.items():
         channel = channels.get(name)

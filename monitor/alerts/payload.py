@@ -19,6 +19,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.links import change_url, history_url
 from monitor.models import SEVERITY_RANK
 
 if TYPE_CHECKING:  # messages imports this module; only the type is needed here
@@ -46,8 +47,6 @@ def _side(text: str | None, value: Any) -> dict[str, Any] | None:
 
 def change_document(change: dict[str, Any], base_url: str | None) -> dict[str, Any]:
     """One changes row as the webhook's ``changes[]`` item."""
-    from monitor.alerts.messages import change_link
-
     return {
         "id": int(change["id"]),
         "category": change.get("category"),
@@ -58,7 +57,7 @@ def change_document(change: dict[str, Any], base_url: str | None) -> dict[str, A
         "old": _side(change.get("old_text"), change.get("old_value")),
         "new": _side(change.get("new_text"), change.get("new_value")),
         "note": change.get("note") or None,
-        "link": change_link(base_url, int(change["id"])),
+        "link": change_url(base_url, int(change["id"])),
     }
 
 
@@ -69,13 +68,11 @@ def max_severity(severities: list[str | None]) -> str | None:
 
 def alert_document(item: "AlertItem", base_url: str | None) -> dict[str, Any]:
     """The document for one outbox row (change, broken, recovered or test)."""
-    from monitor.alerts.messages import history_link
-
     change = item.change if item.event == "change" else None
     source = None
     if item.source_id:
         source = {"id": item.source_id, "name": item.source_name or item.source_id, "url": item.source_url,
-                  "history": history_link(base_url, item.source_id)}
+                  "history": history_url(base_url, item.source_id)}
     versions = None
     if change and change.get("to_version") is not None:
         versions = {"from": change.get("from_version"), "to": change.get("to_version"),

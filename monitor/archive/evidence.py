@@ -37,7 +37,7 @@ from monitor.datasette import pages, render
 from monitor.datasette.style import CSS
 from monitor.diff import diff_claims
 from monitor.errors import SnapshotError
-from monitor.fetch_content import looks_like_html
+from monitor.fetch.content import looks_like_html
 from monitor.render import diff_json
 from monitor.snapshots import SnapshotStore
 
@@ -51,13 +51,13 @@ code.cw-hash { word-break: break-all; }
 
 
 def _change(db: sqlite_utils.Database, change_id: int) -> dict[str, Any]:
-    rows = list(db.query("SELECT * FROM changes WHERE id = ?", [change_id]))
-    if not rows:
-        last = list(db.query("SELECT max(id) AS n FROM changes"))[0]["n"]
+    row = store.change_row(db, change_id)
+    if row is None:
+        last = store.last_change_id(db)
         hint = (f"change ids run from 1 to {last}" if last else "no change is recorded yet")
         raise ArchiveError(f"unknown change {change_id}: {hint} (see `monitor diff SOURCE --since DATE` "
                            f"or the changes table in `monitor serve`)")
-    return rows[0]
+    return row
 
 
 def _side(db: sqlite_utils.Database, snapshots: SnapshotStore, source_id: str,
@@ -65,23 +65,17 @@ def _side(db: sqlite_utils.Database, snapshots: SnapshotStore, source_id: str,
     """One version's evidence: row, raw body, its creating fetch and exchange, claims."""
     if number is None:
         return None
-    rows = list(db.query("SELECT * FROM versions WHERE source_id = ? AND number = ?", [source_id, number]))
-    if not rows:
+    version = store.find_version(db, source_id, number)
+    if version is None:
         raise ArchiveError(f"source {source_id!r} has no version {number} any more; the change refers to it")
-    version = rows[0]
     try:
         body = snapshots.get(version["body_hash"])
     except SnapshotError as exc:
         raise ArchiveError(f"source {source_id!r} version {number}: {exc}; restore snapshots/ from a "
                            f"backup to build this bundle") from None
-    fetch_rows = list(db.query(
-        "SELECT f.*, x.method, x.request_url, x.request_headers, x.withheld_headers, x.http_version, "
-        "x.status_line, x.response_headers, x.peer_ip FROM fetches f "
-        "LEFT JOIN fetch_exchanges x ON x.fetch_id = f.id WHERE f.version_id = ? ORDER BY f.id",
-        [version["id"]]))
+    fetch_rows = store.version_fetches(db, version["id"])
     first = next((f for f in fetch_rows if f["outcome"] == "new_version"), fetch_rows[0] if fetch_rows else None)
-    claim_rows = list(db.query('SELECT category, key, text, value, start, "end", subject, extractor_version '
-                               "FROM claims WHERE version_id = ? ORDER BY start, id", [version["id"]]))
+    claim_rows = store.version_claim_rows(db, version["id"])
     return {"version": version, "body": body, "first_fetch": first, "fetches": fetch_rows,
             "claim_rows": claim_rows, "ext": "html.raw" if looks_like_html(body) else "txt.raw"}
 
@@ -158,8 +152,7 @@ def bundle_files(db: sqlite_utils.Database, snapshots: SnapshotStore, change_id:
     """Every file of the bundle (relative name → bytes), MANIFEST.sha256 last."""
     change = _change(db, change_id)
     source_id = change["source_id"]
-    sources = list(db.query("SELECT id, name, url FROM sources WHERE id = ?", [source_id]))
-    source = sources[0] if sources else None
+    source = store.source_row(db, source_id)
     old = _side(db, snapshots, source_id, change["from_version"])
     new = _side(db, snapshots, source_id, change["to_version"])
     assert new is not None

@@ -42,10 +42,10 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from monitor import __version__
+from monitor import __version__, store
 from monitor.archive import MISSING_WITHOUT_EXCHANGE, ArchiveError, atomic_output, load_exchange
 from monitor.errors import SnapshotError
-from monitor.fetch_content import looks_like_html
+from monitor.fetch.content import looks_like_html
 from monitor.snapshots import SnapshotStore
 
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
@@ -106,7 +106,7 @@ def parse_since(value: str | None) -> str | None:
 
 def check_sources(db: sqlite_utils.Database, source_ids: list[str] | None) -> list[str]:
     """The sources to export (all when none named); an unknown id is an error naming the known ones."""
-    known = [r["id"] for r in db.query("SELECT id FROM sources ORDER BY id")]
+    known = store.source_ids(db)
     if not source_ids:
         return known
     unknown = [s for s in source_ids if s not in known]
@@ -117,16 +117,7 @@ def check_sources(db: sqlite_utils.Database, source_ids: list[str] | None) -> li
 
 
 def _fetch_rows(db: sqlite_utils.Database, sources: list[str]) -> list[dict[str, Any]]:
-    if not sources:
-        return []
-    marks = ", ".join("?" for _ in sources)
-    outcomes = ", ".join("?" for _ in _BODY_OUTCOMES)
-    return list(db.query(
-        f"SELECT f.*, x.method, x.request_url, x.request_headers, x.withheld_headers, "
-        f"x.http_version, x.status_line, x.response_headers, x.peer_ip "
-        f"FROM fetches f LEFT JOIN fetch_exchanges x ON x.fetch_id = f.id "
-        f"WHERE f.source_id IN ({marks}) AND f.body_hash IS NOT NULL AND f.outcome IN ({outcomes}) "
-        f"ORDER BY f.id", [*sources, *_BODY_OUTCOMES]))
+    return store.body_fetches(db, sources, _BODY_OUTCOMES)
 
 
 def _target_uri(row: dict[str, Any], exchange: dict[str, Any] | None) -> str:
@@ -202,9 +193,7 @@ class _Export:
         if version_id is None:
             return None
         if version_id not in self.versions:
-            rows = list(self.db.query("SELECT id, number, title, text_hash, extractor_version, "
-                                      "claim_count FROM versions WHERE id = ?", [version_id]))
-            self.versions[version_id] = rows[0] if rows else {}
+            self.versions[version_id] = store.version_summary(self.db, version_id) or {}
         return self.versions[version_id] or None
 
     def _body(self, row: dict[str, Any]) -> bytes:
@@ -247,8 +236,7 @@ class _Export:
             {"category": c["category"], "key": c["key"], "text": c["text"],
              "value": json.loads(c["value"] or "{}"), "start": c["start"], "end": c["end"],
              "subject": c["subject"], "extractor_version": c["extractor_version"]}
-            for c in self.db.query("SELECT * FROM claims WHERE version_id = ? ORDER BY start, id",
-                                   [row["version_id"]])]
+            for c in store.version_claim_rows(self.db, row["version_id"])]
         payload = json.dumps({
             "source": row["source_id"], "version": version.get("number"),
             "title": version.get("title"), "text_hash": version.get("text_hash"),

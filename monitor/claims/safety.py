@@ -285,22 +285,19 @@ def _without(claim: Claim, field: str) -> Claim | None:
 
 @register("safety")
 def extract(units: list[TextUnit]) -> list[Claim]:
-    """Safety claims of every unit (see module docstring); never raises."""
+    """Safety claims of every unit (see module docstring); failures are contained by the registry."""
     out: list[Claim] = []
     intro = ""  # "Do not take this medicine if you:" above a list is the list's heading
     for unit in units:
-        try:
-            text = unit.text
-            if unit.kind != "list_item":
-                intro = text.strip() if text.rstrip().endswith(":") else ""
-            if is_reference(unit) or text.rstrip().endswith("?") or unit.kind == "heading":
-                continue
-            named = [make_claim("safety", f"safety:{aspect}:{name}", unit, {aspect: name})
-                     for aspect, name in advice(text, intro if unit.kind == "list_item" and intro else unit.context or "", unit.kind)]
-            profile = _profile(unit, text)
-            if any(c.key.startswith("safety:interaction:") for c in named):  # the named interaction says it
-                profile = [p for p in (_without(c, "interactions") for c in profile) if p]
-            out.extend(_effects(unit, text) + profile + _data(unit, text) + named)
-        except Exception:  # an extractor must never take the pipeline down on odd text
+        text = unit.text
+        if unit.kind != "list_item":
+            intro = text.strip() if text.rstrip().endswith(":") else ""
+        if is_reference(unit) or text.rstrip().endswith("?") or unit.kind == "heading":
             continue
+        named = [make_claim("safety", f"safety:{aspect}:{name}", unit, {aspect: name})
+                 for aspect, name in advice(text, intro if unit.kind == "list_item" and intro else unit.context or "", unit.kind)]
+        profile = _profile(unit, text)
+        if any(c.key.startswith("safety:interaction:") for c in named):  # the named interaction says it
+            profile = [p for p in (_without(c, "interactions") for c in profile) if p]
+        out.extend(_effects(unit, text) + profile + _data(unit, text) + named)
     return out

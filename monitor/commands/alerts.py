@@ -16,6 +16,7 @@ from monitor.alerts import AlertError, DeliveryReport, Masker, deliver_pending, 
 from monitor.commands.output import output_options
 from monitor.config import DEFAULT_CONFIG, Config, load_config
 from monitor.errors import ClaimwatchError, ConfigError
+from monitor import store
 from monitor.store import DEFAULT_DB, open_db
 
 STATUSES = ("pending", "sending", "sent", "failed", "dead")
@@ -50,11 +51,7 @@ def _print_report(report: DeliveryReport, as_json: bool) -> None:
 
 def _list_rows(db_path: Path, status: str | None) -> list[dict]:
     db = open_db(db_path, create=False)
-    where, params = ("WHERE a.status = ?", [status]) if status else ("", [])
-    return list(db.query(
-        "SELECT a.id, a.status, a.event, a.channel, a.source_id, a.change_id, c.category, c.severity, "
-        "c.summary, a.detail, a.attempts, a.next_attempt_at, a.last_error, a.created_at, a.sent_at "
-        f"FROM alerts a LEFT JOIN changes c ON c.id = a.change_id {where} ORDER BY a.id", params))
+    return store.alert_list(db, status)
 
 
 def _show_table(rows: list[dict]) -> None:
@@ -176,10 +173,9 @@ def retry_cmd(ctx: click.Context, alert_ids: tuple[int, ...], retry_all: bool, d
     config = _load(config_path)
     db = open_db(db_path, create=False)
     if retry_all:
-        ids = [r["id"] for r in db.query("SELECT id FROM alerts WHERE status IN ('pending', 'failed', 'dead')")]
+        ids = store.alert_ids_with_status(db, ("pending", "failed", "dead"))
     else:
-        known = {r["id"]: r["status"] for r in db.query(
-            "SELECT id, status FROM alerts WHERE id IN (%s)" % ", ".join("?" for _ in alert_ids), list(alert_ids))}
+        known = store.alert_statuses(db, alert_ids)
         missing = [i for i in alert_ids if i not in known]
         if missing:
             raise AlertError(f"no alert with id {missing[0]} (see `monitor alerts`)")

@@ -123,8 +123,10 @@ def _print_table(results: list[CheckResult], delivered: dict | None, changes: di
                           soft_wrap=True)
     failed = sum(r.failed for r in results)
     material = sum(r.changes for r in results)
+    extract_failures = sum(r.extract_failures for r in results)
     console.print(f"{len(results)} checked, {sum(r.outcome == 'new_version' for r in results)} new versions, "
-                  f"{material} material changes, {failed} failed")
+                  f"{material} material changes, {failed} failed"
+                  + (f", {extract_failures} extractor failures (claims missing; see the log)" if extract_failures else ""))
     if delivered:
         console.print("alerts: " + ", ".join(f"{k} {v}" for k, v in delivered.items() if k != "errors"))
         for error in dict.fromkeys(delivered.get("errors") or []):
@@ -149,12 +151,8 @@ def history(source: str, db_path: Path, fmt: str, limit: int) -> None:
     """
     db = store.open_db(db_path, readonly=True)
     store.get_version(db, source)  # clear error for an unknown source / no version
-    versions = list(db.query(
-        "SELECT number, first_seen, last_seen, claim_count, title, text_hash, held FROM versions "
-        "WHERE source_id = ? ORDER BY number", [source]))
-    fetches = list(db.query(
-        "SELECT started_at, outcome, status_code, duration_ms, error FROM fetches WHERE source_id = ? "
-        "ORDER BY id DESC LIMIT ?", [source, limit]))
+    versions = store.version_list(db, source)
+    fetches = store.recent_fetches(db, source, limit)
     if fmt == "json":
         click.echo(json.dumps({"source": source, "versions": versions, "fetches": fetches}, indent=2))
         return

@@ -18,7 +18,7 @@ from monitor.diff import describe_value, diff_claims
 from monitor.errors import RefError
 from monitor.refs import Resolved, is_url, latest_two, resolve
 from monitor.render import (claims_json, claims_rows, diff_json, diff_markdown, diff_text,
-                            word_diff)
+                            word_diff_text)
 
 
 
@@ -69,7 +69,7 @@ def _emit(a: Resolved, b: Resolved, changes, fmt: str, show_text: bool) -> None:
     else:
         click.echo(diff_text(a.ref, len(a.claims), b.ref, len(b.claims), changes))
     if show_text:
-        click.echo("\n" + click.style("text diff", bold=True) + "\n" + word_diff(a.text, b.text))
+        click.echo("\n" + click.style("text diff", bold=True) + "\n" + word_diff_text(a.text, b.text))
 
 
 def _since(source_id: str, since: str, db_path: Path, fmt: str) -> None:
@@ -143,10 +143,7 @@ def claims(ref: str | None, db_path: Path, fmt: str, compare: bool, kinds: bool,
 def _compare(db_path: Path, fmt: str) -> None:
     db = store.open_db(db_path, readonly=True)
     try:
-        rows = list(db.query(
-            "SELECT c.source_id, c.category, c.key, c.value FROM claims c JOIN versions v ON v.id = c.version_id "
-            "WHERE v.number = (SELECT MAX(number) FROM versions WHERE source_id = v.source_id) "
-            "ORDER BY c.category, c.key, c.source_id"))
+        rows = store.latest_claims_everywhere(db)
     finally:
         db.close()
     grid: dict[tuple[str, str], dict[str, list[str]]] = {}

@@ -145,8 +145,7 @@ class _Story:
             return {}
         db = store.open_db(self.db_path)
         try:
-            return {r["source_id"]: r["claim_count"] for r in db.query(
-                "SELECT source_id, claim_count FROM versions WHERE number = 1")}
+            return store.first_version_claim_counts(db)
         finally:
             db.close()
 

@@ -3,7 +3,7 @@
 Design:
 
 * **One asyncio loop, APScheduler 3 ``AsyncIOScheduler``.** Checks are I/O bound and the
-  fetcher is async, so every job is a coroutine on one loop; one :class:`monitor.fetch.Fetcher`
+  fetcher is async, so every job is a coroutine on one loop; one :class:`monitor.fetch.client.Fetcher`
   is shared by all jobs, so ``settings.concurrency`` and ``settings.per_host`` bound the whole
   daemon, not each job. One job per enabled, configured source (``IntervalTrigger`` or
   ``CronTrigger``), ``max_instances=1`` (never two checks of a source at once), ``coalesce``
@@ -39,7 +39,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,20 +111,8 @@ class DbThread:
 # ------------------------------------------------------------------ DB helpers (run on the DB thread)
 
 
-def _last_fetches(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
-    rows = db.query(
-        "SELECT f.source_id, f.started_at, f.outcome, f.error_kind FROM fetches f JOIN "
-        "(SELECT source_id, MAX(id) AS id FROM fetches GROUP BY source_id) m ON f.id = m.id")
-    return {r["source_id"]: r for r in rows}
-
-
 def _write_daemon(db: sqlite_utils.Database, state: str, started_at: str | None = None) -> None:
-    row: dict[str, Any] = {"id": DAEMON_ROW, "pid": os.getpid(), "host": socket.gethostname(),
-                           "heartbeat_at": store.utcnow(), "state": state}
-    if started_at:
-        row["started_at"] = started_at
-    with store.transaction(db):
-        db["daemon"].upsert(row, pk="id")
+    store.write_heartbeat(db, DAEMON_ROW, state, started_at)
 
 
 def _parse(ts: str) -> dt.datetime:
@@ -171,7 +158,7 @@ class Daemon:
             try:
                 await self.checker.sync_sources(self.config)
                 await self.db.call(_write_daemon, "running", store.utcnow())
-                last = await self.db.call(_last_fetches)
+                last = await self.db.call(store.latest_fetches)
                 self._states = ErrorStates({sid: state_of(r["outcome"], r["error_kind"]) for sid, r in last.items()})
                 await self.checker.prime(self._schedulable(self.config))  # first checks need no state read
                 self._start_scheduler(last)
@@ -324,6 +311,8 @@ class Daemon:
                   "late_ms": round(late * 1000, 1) if late is not None else None}
         if material:
             fields["material_changes"] = changes_field(material)
+        if result.extract_failures:
+            fields["extract_failures"] = result.extract_failures
         version = f" v{result.version}" if result.version else ""
         log.info("check %s %s%s %.0f ms%s", src.id, result.outcome, version, result.duration_ms,
                  changes_suffix(material or []), extra={"fields": fields})
@@ -386,7 +375,7 @@ class Daemon:
         for sid in removed + changed:
             if self._scheduler.get_job(sid):
                 self._scheduler.remove_job(sid)
-        last = await self.db.call(_last_fetches)
+        last = await self.db.call(store.latest_fetches)
         self._add_sources([new_sources[sid] for sid in added + changed], last)
         log.info("reloaded %s: %d added, %d removed, %d rescheduled", path, len(added), len(removed), len(changed),
                  extra={"fields": {"event": "reloaded", "added": added, "removed": removed,

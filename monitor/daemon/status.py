@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
+from monitor import store
 from monitor.config import Config, Source
 from monitor.daemon.lock import probe_lock
 from monitor.schedule import UTC, next_due
@@ -38,7 +39,7 @@ def _parse(ts: str | None) -> dt.datetime | None:
 def _sources_from_db(db: sqlite_utils.Database) -> list[Source]:
     """The sources as the daemon last synced them (used when sources.yaml cannot be read)."""
     out = []
-    for row in db.query("SELECT id, url, name, settings, enabled FROM sources ORDER BY id"):
+    for row in store.source_rows(db):
         settings = json.loads(row["settings"] or "{}")
         out.append(Source(id=row["id"], url=row["url"] or None, name=row["name"] or row["id"],
                           interval=settings.get("interval"), cron=settings.get("cron"),
@@ -46,16 +47,11 @@ def _sources_from_db(db: sqlite_utils.Database) -> list[Source]:
     return out
 
 
-def _daemon_row(db: sqlite_utils.Database) -> dict[str, Any]:
-    rows = list(db.query("SELECT * FROM daemon ORDER BY heartbeat_at DESC LIMIT 1"))
-    return rows[0] if rows else {}
-
-
 def gather_status(db: sqlite_utils.Database, db_path: Path, config: Config | None, stale_after: float,
                   now: dt.datetime | None = None) -> dict[str, Any]:
     now = now or dt.datetime.now(UTC)
     held, lock_pid = probe_lock(db_path)
-    row = _daemon_row(db)
+    row = store.daemon_row(db)
     beat = _parse(row.get("heartbeat_at"))
     age = (now - beat).total_seconds() if beat else None
     fresh = age is not None and age <= stale_after
@@ -65,10 +61,8 @@ def gather_status(db: sqlite_utils.Database, db_path: Path, config: Config | Non
               "heartbeat_at": row.get("heartbeat_at"), "heartbeat_age_s": round(age, 1) if age is not None else None,
               "fresh": fresh, "stale_after_s": stale_after}
     sources = list(config.sources) if config is not None else _sources_from_db(db)
-    last = {r["source_id"]: r for r in db.query(
-        "SELECT f.source_id, f.started_at, f.outcome, f.error FROM fetches f JOIN "
-        "(SELECT source_id, MAX(id) AS id FROM fetches GROUP BY source_id) m ON f.id = m.id")}
-    states = {r["source_id"]: r for r in db.query("SELECT * FROM source_state")}
+    last = store.latest_fetches(db)
+    states = store.source_states(db)
     out_sources = []
     for src in sources:
         f = last.get(src.id, {})
@@ -82,7 +76,5 @@ def gather_status(db: sqlite_utils.Database, db_path: Path, config: Config | Non
             "next_due": due.replace(microsecond=0).isoformat() if due else None,
             "overdue": bool(due and due < now),
             "consecutive_failures": (states.get(src.id) or {}).get("consecutive_failures") or 0})
-    pending = db.execute(
-        "SELECT COUNT(*) FROM alerts WHERE status IN (%s)" % ", ".join("?" for _ in UNDELIVERED),
-        list(UNDELIVERED)).fetchone()[0]
+    pending = store.count_alerts(db, UNDELIVERED)
     return {"daemon": daemon, "sources": out_sources, "alerts_pending": pending, "ok": daemon["up"]}

@@ -1,7 +1,7 @@
 """Datasette metadata for a claimwatch history DB, built from ``store.SCHEMA_DOC``.
 
 The per-table and per-column descriptions come from the same dictionary the README
-generator uses, so the browser's docs cannot drift from the schema in ``monitor/store.py``.
+generator uses, so the browser's docs cannot drift from the schema in ``monitor/store/schema.py``.
 Detection (``looks_like_history``) lets the plugin leave every other database alone.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from monitor.store import SCHEMA_DOC
+from monitor.store import SCHEMA_DOC, table_columns, table_names
 
 TITLE = "claimwatch history"
 DESCRIPTION = (
@@ -41,22 +41,7 @@ _TABLE_EXTRAS: dict[str, dict[str, Any]] = {
     "alerts": {"sort_desc": "id", "facets": ["status", "channel"]},
 }
 
-_COMMON_COLUMNS = {
-    "id": "Row id",
-    "source_id": "Source id (see the sources table)",
-    "version_id": "Row id in the versions table",
-    "url": "Configured URL of the page",
-    "created_at": "When the row was created (UTC)",
-    "key": "Stable key aligning the claim across versions",
-    "category": "dosage | legality | evidence | safety",
-}
-
-
 Schema = dict[str, list[str]]  # table -> column names
-
-
-def table_names(conn: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
 
 
 def looks_like_history(conn: sqlite3.Connection) -> bool:
@@ -80,8 +65,7 @@ def history_schema(path: str, immutable: bool = False) -> Schema | None:
     try:
         if not looks_like_history(conn):
             return None
-        return {t: [r[1] for r in conn.execute(f'pragma table_info("{t}")')]
-                for t in sorted(table_names(conn)) if '"' not in t}
+        return table_columns(conn, table_names(conn))
     except sqlite3.DatabaseError:
         return None
     finally:
@@ -89,10 +73,9 @@ def history_schema(path: str, immutable: bool = False) -> Schema | None:
 
 
 def columns_doc(table: str, columns: list[str]) -> dict[str, str]:
-    """Descriptions of the table's columns: SCHEMA_DOC first, shared names (id, source_id…) after."""
+    """Descriptions of the table's columns, as declared beside each column in ``store.schema``."""
     described = SCHEMA_DOC.get(table, ("", {}))[1]
-    return {c: described.get(c) or _COMMON_COLUMNS[c]
-            for c in columns if c in described or c in _COMMON_COLUMNS}
+    return {c: described[c] for c in columns if described.get(c)}
 
 
 def database_description_html(database: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from monitor import links
 from monitor.datasette import render
 from monitor.diff import diff_claims
 from monitor.models import Change, Claim
@@ -104,7 +105,7 @@ def key_differences(old: list[ClaimRow], new: list[ClaimRow]) -> list[dict[str, 
 
 def change_view(row: Any) -> dict[str, Any]:
     """Template fields for one changes row: word diff of old/new text and value chips."""
-    old_html, new_html = render.word_diff(row["old_text"], row["new_text"])
+    old_html, new_html = render.word_diff_html(row["old_text"], row["new_text"])
     old_value = render.parse_json(row["old_value"])
     new_value = render.parse_json(row["new_value"])
     return {
@@ -117,8 +118,9 @@ def change_view(row: Any) -> dict[str, Any]:
         "inline_html": render.inline_diff(row["old_text"], row["new_text"]),
         "old_chips": render.chips(old_value) if isinstance(old_value, dict) else None,
         "new_chips": render.chips(new_value) if isinstance(new_value, dict) else None,
-        "href": render.change_path(row["id"]),
-        "diff_href": render.diff_path(row["source_id"], row["from_version"] or 0, row["to_version"]),
+        "href": links.change_path(row["id"]),
+        "diff_href": links.diff_path(row["source_id"], row["from_version"] or 0, row["to_version"]),
+        "evidence_path": links.evidence_path(row["id"]),
     }
 
 

@@ -26,9 +26,11 @@ from datasette.utils.asgi import Base400
 from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
+from monitor import links
 from monitor.datasette import queries, render, routes
 from monitor.datasette.instance import histories, is_history
 from monitor.datasette.metadata import instance_metadata, looks_like_history
+from monitor.store import refuse_writes
 
 WRITE_ACTIONS = frozenset({
     "insert-row", "delete-row", "update-row", "upsert-row", "create-table", "drop-table",
@@ -67,7 +69,7 @@ def canned_queries(datasette: Any, database: str, actor: Any) -> Any:
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     """Every connection Datasette opens to a history DB refuses writes at the SQLite level."""
     if database != "_memory" and looks_like_history(conn):
-        conn.execute("PRAGMA query_only = 1")
+        refuse_writes(conn)
 
 
 @hookimpl
@@ -251,15 +253,15 @@ def render_history_cell(row: Any, value: Any, column: str, table: str | None, da
     if column in _JSON_COLUMNS or (table is None and isinstance(value, str) and value.startswith("[{")):
         return _json_cell(value)
     if column in ("old_text", "new_text") and _has(row, "old_text") and _has(row, "new_text"):
-        old, new = render.word_diff(_get(row, "old_text"), _get(row, "new_text"))
+        old, new = render.word_diff_html(_get(row, "old_text"), _get(row, "new_text"))
         return (old if column == "old_text" else new) if value is not None else None
     if column == "text" and table == "versions" and source_id is not None:
         number = _get(row, "number")
-        links = [Markup('<a href="{}">diff with previous</a>').format(
-            datasette.urls.path(render.diff_path(source_id, max(int(number) - 1, 0), number)))] \
+        anchors = [Markup('<a href="{}">diff with previous</a>').format(
+            datasette.urls.path(links.diff_path(source_id, max(int(number) - 1, 0), number)))] \
             if number else []
         return Markup('<div class="cw-links">{}</div><div class="cw-text">{}</div>').format(
-            Markup(" · ").join(links), value or "")
+            Markup(" · ").join(anchors), value or "")
     if column in ("from_version", "to_version", "version") and source_id is not None \
             and isinstance(value, int) and table in (None, "changes"):
         return _version_link(datasette, database, source_id, value)
@@ -267,11 +269,11 @@ def render_history_cell(row: Any, value: Any, column: str, table: str | None, da
         a, sep, b = value.partition("..")
         if sep and a.isdigit() and b.isdigit():
             return Markup('<a href="{}">v{} → v{}</a>').format(
-                datasette.urls.path(render.diff_path(source_id, int(a), int(b))), a, b)
+                datasette.urls.path(links.diff_path(source_id, int(a), int(b))), a, b)
     if column in ("change", "change_id") and isinstance(_get(row, column), int):
         change_id = _get(row, column)
         return Markup('<a href="{}">change #{}</a>').format(
-            datasette.urls.path(render.change_path(change_id)), change_id)
+            datasette.urls.path(links.change_path(change_id)), change_id)
     if column in ("url", "final_url") and isinstance(value, str):
         return render.safe_link(value)
     if column == "redirects" and isinstance(value, str):

@@ -15,29 +15,22 @@ from markupsafe import Markup, escape
 
 from monitor.claims.schema import DOSAGE_FIELDS
 from monitor.facts import dosage_parts, upgrade_value
-from monitor.links import change_path, diff_path  # noqa: F401 (the views' link builders)
-from monitor.textdiff import word_ops
-
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+from monitor.textdiff import word_diff
 
 # Fields whose value is shown bare (``intranasal``, ``FDA``, ``not approved``).
 _BARE = ("authority", "status", "route", "effect", "stated", "kind", "jurisdiction", "country")
 _SKIP = ("per",)
 
 
-def tokens(text: str) -> list[str]:
-    """Words, runs of whitespace and single punctuation marks: the units of the word diff."""
-    return _TOKEN.findall(text or "")
-
-
-def word_diff(old: str | None, new: str | None) -> tuple[Markup, Markup]:
-    """``(old, new)`` as escaped HTML with removed words in ``<del>`` and added ones in ``<ins>``."""
+def word_diff_html(old: str | None, new: str | None) -> tuple[Markup, Markup]:
+    """The side-by-side view of :func:`monitor.textdiff.word_diff`: ``(old, new)`` as escaped
+    HTML, removed words in ``<del>``, added ones in ``<ins>``."""
     left: list[str] = []
     right: list[str] = []
-    for op, gone, came in word_ops(tokens(old or ""), tokens(new or "")):
-        old_part = str(escape("".join(gone)))
-        new_part = str(escape("".join(came)))
-        if op == "equal":
+    for run in word_diff(old, new):
+        old_part = str(escape(run.old))
+        new_part = str(escape(run.new))
+        if run.op == "equal":
             left.append(old_part)
             right.append(new_part)
             continue
@@ -49,16 +42,17 @@ def word_diff(old: str | None, new: str | None) -> tuple[Markup, Markup]:
 
 
 def inline_diff(old: str | None, new: str | None) -> Markup:
-    """One line reading old → new: unchanged words once, removed in ``<del>``, added in ``<ins>``."""
+    """The inline view of :func:`monitor.textdiff.word_diff`: one line reading old → new,
+    unchanged words once, removed in ``<del>``, added in ``<ins>``."""
     out: list[str] = []
-    for op, gone, came in word_ops(tokens(old or ""), tokens(new or "")):
-        if op == "equal":
-            out.append(str(escape("".join(gone))))
+    for run in word_diff(old, new):
+        if run.op == "equal":
+            out.append(str(escape(run.old)))
             continue
-        if gone:
-            out.append(f"<del>{escape(''.join(gone))}</del>")
-        if came:
-            out.append(f"<ins>{escape(''.join(came))}</ins>")
+        if run.old:
+            out.append(f"<del>{escape(run.old)}</del>")
+        if run.new:
+            out.append(f"<ins>{escape(run.new)}</ins>")
     return Markup("".join(out))
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from datasette import NotFound, Response
 from datasette.utils.asgi import BadRequest
 
+from monitor import links, store
 from monitor.datasette import pages, render
 from monitor.datasette.instance import pick_database
 from monitor.datasette.style import CSS
@@ -28,9 +29,9 @@ def _html(body: str) -> Response:
                                         "Referrer-Policy": "no-referrer"})
 
 
-async def _one(db: Any, sql: str, params: list[Any]) -> Any | None:
-    rows = (await db.execute(sql, params)).rows
-    return rows[0] if rows else None
+async def _read(db: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run a store read on Datasette's connection to ``db`` (in its thread, read-only)."""
+    return await db.execute_fn(lambda conn: fn(store.on_connection(conn), *args))
 
 
 def _database(datasette: Any, request: Any) -> tuple[str, Any]:
@@ -54,20 +55,14 @@ async def home_page(datasette: Any, request: Any) -> Response:
     found = []
     for name in histories(datasette):
         db = datasette.get_database(name)
-        changes = (await db.execute(
-            "select id, source_id, severity, summary, status, detected_at from changes "
-            "where kind in ('added', 'removed', 'changed') order by detected_at desc, id desc limit ?",
-            [RECENT_ON_HOME])).rows
-        failing = (await db.execute(
-            "select source_id, consecutive_failures, last_error, last_checked_at from source_state "
-            "where consecutive_failures > 0 order by consecutive_failures desc, source_id")).rows
-        counts = await _one(db, "select (select count(*) from sources) as sources, "
-                                "(select count(*) from versions) as versions", [])
+        changes = await _read(db, store.recent_material_changes, RECENT_ON_HOME)
+        failing = await _read(db, store.failing_sources)
+        counts = await _read(db, store.source_counts)
         url = datasette.urls.database(name)
         found.append({
             "name": name, "url": url, "failing": failing,
-            "sources": counts["sources"] if counts else 0, "versions": counts["versions"] if counts else 0,
-            "changes": [{**dict(r), "href": render.change_path(r["id"]) + f"?db={name}"} for r in changes],
+            "sources": counts["sources"], "versions": counts["versions"],
+            "changes": [{**dict(r), "href": links.in_database(links.change_path(r["id"]), name)} for r in changes],
             "queries": [{"name": q, "title": spec["title"], "description": spec["description"]}
                         for q, spec in canned_queries().items()],
         })
@@ -93,29 +88,20 @@ async def diff_page(datasette: Any, request: Any) -> Response:
     if not sep:
         raise BadRequest("expected two versions as A..B, e.g. /-/claimwatch/diff/SOURCE/1..2")
     a, b = _number(first, "the first version"), _number(second, "the second version")
-    source = await _one(db, "select id, name, url from sources where id = ?", [source_id])
+    source = await _read(db, store.source_row, source_id)
     if source is None:
         raise NotFound(f"Unknown source {source_id}")
     if a >= b:
         raise BadRequest("The first version must be older than the second (a..b with a < b)")
-    version_sql = "select id, number, title, text, first_seen, last_seen from versions " \
-                  "where source_id = ? and number = ?"
-    old_v = await _one(db, version_sql, [source_id, a]) if a > 0 else None
-    new_v = await _one(db, version_sql, [source_id, b])
+    old_v = await _read(db, store.find_version, source_id, a) if a > 0 else None
+    new_v = await _read(db, store.find_version, source_id, b)
     if new_v is None or (a > 0 and old_v is None):
         raise NotFound(f"Source {source_id} has no version {b if new_v is None else a}")
-    claim_sql = 'select category, key, text, value, start, "end" from claims ' \
-                'where version_id = ? order by start, id'
-    old_claims = pages.claim_rows((await db.execute(claim_sql, [old_v["id"]])).rows) if old_v else []
-    new_claims = pages.claim_rows((await db.execute(claim_sql, [new_v["id"]])).rows)
+    old_claims = pages.claim_rows(await _read(db, store.version_claim_rows, old_v["id"])) if old_v else []
+    new_claims = pages.claim_rows(await _read(db, store.version_claim_rows, new_v["id"]))
     old_marks, new_marks = pages.classify(old_claims, new_claims)
-    changes = (await db.execute(
-        "select * from changes where source_id = ? and to_version > ? and to_version <= ? "
-        "order by to_version, id", [source_id, a, b])).rows
-    older = await _one(db, "select max(number) as n from versions where source_id = ? and number < ?",
-                       [source_id, a])
-    newer = await _one(db, "select min(number) as n from versions where source_id = ? and number > ?",
-                       [source_id, b])
+    changes = await _read(db, store.changes_between, source_id, a, b)
+    older, newer = await _read(db, store.neighbour_versions, source_id, a, b)
     return await _render(datasette, request, "cw_diff.html", {
         "database": name, "database_url": datasette.urls.database(name),
         "source": source, "source_link": render.safe_link(source["url"]), "a": a, "b": b,
@@ -124,25 +110,21 @@ async def diff_page(datasette: Any, request: Any) -> Response:
         "new_html": pages.highlighted(new_v["text"] or "", new_claims, new_marks),
         "differences": pages.key_differences(old_claims, new_claims),
         "changes": [pages.change_view(r) for r in changes],
-        "prev_href": render.diff_path(source_id, older["n"] if older and older["n"] is not None else 0, a)
-        if a > 0 else None,
-        "next_href": render.diff_path(source_id, b, newer["n"]) if newer and newer["n"] else None,
+        "prev_href": links.diff_path(source_id, older if older is not None else 0, a) if a > 0 else None,
+        "next_href": links.diff_path(source_id, b, newer) if newer else None,
     })
 
 
 async def change_page(datasette: Any, request: Any) -> Response:
     name, db = _database(datasette, request)
-    row = await _one(db, "select * from changes where id = ?", [_number(request.url_vars["id"], "the change id")])
+    row = await _read(db, store.change_row, _number(request.url_vars["id"], "the change id"))
     if row is None:
         raise NotFound("No such change")
-    source = await _one(db, "select id, name, url from sources where id = ?", [row["source_id"]])
-    version_sql = "select id, number, title, text from versions where source_id = ? and number = ?"
-    old_v = await _one(db, version_sql, [row["source_id"], row["from_version"]]) \
+    source = await _read(db, store.source_row, row["source_id"])
+    old_v = await _read(db, store.find_version, row["source_id"], row["from_version"]) \
         if row["from_version"] is not None else None
-    new_v = await _one(db, version_sql, [row["source_id"], row["to_version"]])
-    alerts = (await db.execute(
-        "select id, channel, event, status, attempts, last_error, sent_at from alerts "
-        "where change_id = ? order by id", [row["id"]])).rows
+    new_v = await _read(db, store.find_version, row["source_id"], row["to_version"])
+    alerts = await _read(db, store.change_alerts, row["id"])
     return await _render(datasette, request, "cw_change.html", {
         "database": name, "database_url": datasette.urls.database(name),
         "change": pages.change_view(row), "source": source,

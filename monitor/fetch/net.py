@@ -10,7 +10,7 @@ and certificate verification) and httpx still sends it in ``Host``, so virtual h
 work as before.
 
 :class:`PinnedTransport` is ``httpx.AsyncHTTPTransport`` with its connection pool built on that
-backend. One transport serves one address policy (see ``monitor.fetch``), so a pooled
+backend. One transport serves one address policy (see ``monitor.fetch.client``), so a pooled
 connection is only ever reused under the policy that vetted its address.
 """
 

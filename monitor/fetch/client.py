@@ -7,33 +7,35 @@ themselves, so plain ``httpx.get`` is not enough:
   host resolves to must be public. ``allow_private`` only exempts the source's configured
   host:port (a self-hosted page); never link-local (cloud metadata at 169.254.169.254),
   never another private host, never ``file:``. The check is made where the connection is
-  made (:mod:`monitor.fetch_net`): the name is resolved once, every address vetted, and the
+  made (:mod:`monitor.fetch.net`): the name is resolved once, every address vetted, and the
   socket connected to a vetted IP, so a DNS server that answers differently for a check and
   for the connection (rebinding) gains nothing. robots.txt goes through the same door, and
   a refused robots.txt refuses the page.
 * **Decompression bombs.** httpx inflates a whole ``Content-Encoding`` layer at once, so the
   raw stream is read and decoded with bounded incremental decompressors; reading stops as
-  soon as the decoded size passes ``max_bytes`` (see :mod:`monitor.fetch_content`).
+  soon as the decoded size passes ``max_bytes`` (see :mod:`monitor.fetch.content`).
 * **Charsets.** Headers lie (a Windows-1251 page served as UTF-8), so the text is decoded
   from bytes: BOM, header, ``<meta>``, then detection when the declared codec fails.
 * **Politeness.** robots.txt (token ``claimwatch``), a clear User-Agent, bounded concurrency
   overall and per host, retries with exponential backoff honouring ``Retry-After``.
 
-Every failure is a :class:`monitor.errors.FetchError` subclass whose message names the URL.
+The rules themselves are pure functions in :mod:`monitor.fetch.policy`; this module is the
+client that applies them. Every failure is a :class:`monitor.errors.FetchError` subclass
+whose message names the URL.
+
+``transport=`` replaces the whole connection layer (address pinning included) with any
+``httpx.AsyncBaseTransport``: unit tests pass an ``httpx.MockTransport``; the integration
+tests keep real servers on 127.0.0.1 and the pinned transport.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import ipaddress
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpcore
@@ -43,52 +45,20 @@ from protego import Protego
 from monitor import __version__
 from monitor.errors import (BlockedURLError, BodyTooLarge, FetchError, FetchTimeout,
                             HTTPStatusError, NetworkError, RobotsDisallowed, UnsupportedContent)
-from monitor.fetch_content import (ACCEPT_ENCODING, ACCEPTED_TYPES, decode_text, looks_like_html,
+from monitor.fetch.content import (ACCEPT_ENCODING, ACCEPTED_TYPES, decode_text, looks_like_html,
                                    parse_content_type, read_capped)
-from monitor.fetch_net import (PEER_IP, AddressRefused, LookupFailed, PinnedBackend,
-                               PinnedTransport, Resolver)
+from monitor.fetch.net import PEER_IP, AddressRefused, LookupFailed, PinnedBackend, PinnedTransport, Resolver
+from monitor.fetch.options import DEFAULTS, FetchOptions
+from monitor.fetch.policy import (MAX_RETRY_AFTER, REDIRECT_CODES, address_refusal, display_url, host_port,
+                                  is_secret_header, request_headers, retry_after_seconds, scheme_refusal)
 from monitor.models import FetchResult, HttpExchange
 
 DEFAULT_USER_AGENT = (f"claimwatch/{__version__} "
                       "(+https://github.com/claimwatch/claimwatch; health-claim monitor)")
 ROBOTS_TOKEN = "claimwatch"
 MAX_REDIRECTS = 10
-MAX_RETRY_AFTER = 60.0
 ROBOTS_MAX_BYTES = 512 * 1024
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.1"
-REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
-CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
-RESERVED_HEADERS = frozenset({"host", "accept-encoding", "content-length", "transfer-encoding",
-                              "connection"})
-EXEMPTABLE = frozenset({"loopback", "private"})  # what allow_private may permit, for one host
-# Request headers never written to the history (evidence exports it): credentials by name,
-# and any header whose name suggests it carries a token or key (X-Api-Key, X-Auth-Token…).
-_SECRET_HEADER = re.compile(r"auth|token|secret|key|session|passw|signature|cookie|credential",
-                            re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """Per-source fetch settings (built from sources.yaml)."""
-
-    allow_private: bool = False
-    respect_robots: bool = True
-    headers: Mapping[str, str] = field(default_factory=dict)
-    max_bytes: int = 10 * 1024 * 1024  # cap on the DECODED body
-    timeout: float = 30.0  # total seconds per attempt
-    connect_timeout: float = 10.0
-    retries: int = 3  # extra attempts after the first
-    # total seconds for the whole fetch: robots.txt, redirects, every attempt and backoff; without
-    # it 4 attempts x 30 s let one slow source hold a pass (and a daemon's grace) for minutes
-    deadline: float = 60.0
-
-    def __post_init__(self) -> None:
-        pairs = self.headers.items() if isinstance(self.headers, Mapping) else self.headers
-        object.__setattr__(self, "headers", {str(k): str(v) for k, v in pairs})
-        if min(self.max_bytes, self.timeout, self.connect_timeout, self.deadline) <= 0:
-            raise ValueError("max_bytes, timeout, connect_timeout and deadline must be positive")
-        if self.retries < 0:
-            raise ValueError("retries must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -106,85 +76,6 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-# ------------------------------------------------------------------ URL policy (pure)
-
-def display_url(url: httpx.URL | str) -> str:
-    """The URL for messages: credentials in the userinfo part are dropped."""
-    url = httpx.URL(url) if isinstance(url, str) else url
-    return str(url.copy_with(username=None, password=None)) if url.userinfo else str(url)
-
-
-def host_port(url: httpx.URL) -> tuple[str, int]:
-    """(host as httpcore dials it: ASCII/punycode, lower case; port with the scheme's default)."""
-    default = 443 if url.scheme == "https" else 80
-    return url.raw_host.decode("ascii").lower(), url.port or default
-
-
-def address_problem(address: str) -> str | None:
-    """Why ``address`` must not be fetched (``"loopback"``, ``"link-local"``...), or None."""
-    try:
-        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
-    except ValueError:
-        return "unparsable"
-    if isinstance(ip, ipaddress.IPv6Address):
-        inner = ip.ipv4_mapped or ip.sixtofour
-        if inner is not None:
-            ip = inner
-    # loopback before reserved: Python counts ::1 as reserved (it lies in ::/8), which made an
-    # IPv6 loopback source unfetchable even with allow_private
-    for label, flagged in (("link-local", ip.is_link_local), ("multicast", ip.is_multicast),
-                           ("unspecified", ip.is_unspecified), ("loopback", ip.is_loopback),
-                           ("reserved", ip.is_reserved), ("private", ip.is_private)):
-        if flagged:
-            return label
-    return None if ip.is_global else "private"
-
-
-def scheme_refusal(url: httpx.URL) -> str | None:
-    if url.scheme not in ("http", "https"):
-        return f"refused scheme {url.scheme or '(none)'!r}: only http and https are fetched"
-    return None if url.host else "URL has no host"
-
-
-def address_refusal(host: str, addresses: Sequence[str], *, allow_private: bool,
-                    is_origin: bool) -> str | None:
-    """One-line reason to refuse ``host`` given all its resolved addresses, or None.
-
-    ``allow_private`` permits loopback/private addresses only when ``is_origin`` (the
-    source's configured host:port); link-local, multicast, unspecified and reserved
-    addresses are always refused.
-    """
-    if not addresses:
-        return f"{host} resolved to no address"
-    for address in addresses:
-        problem = address_problem(address)
-        if problem is None or (allow_private and is_origin and problem in EXEMPTABLE):
-            continue
-        hint = ""
-        if problem in EXEMPTABLE:
-            hint = (" (allow_private covers only the configured host:port)" if allow_private
-                    else " (allow_private is not set)")
-        return f"{host} resolves to {problem} address {address}{hint}"
-    return None
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Parse ``Retry-After`` (delta seconds or HTTP date), capped at MAX_RETRY_AFTER."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    delta = (when - (now or datetime.now(timezone.utc))).total_seconds()
-    return min(max(delta, 0.0), MAX_RETRY_AFTER)
-
-
 # ------------------------------------------------------------------ the fetcher
 
 class Fetcher:
@@ -194,7 +85,8 @@ class Fetcher:
     what gets vetted *and* what gets connected to (one lookup per new connection). Production
     leaves it unset (getaddrinfo in a thread). ``network`` replaces the httpcore backend that
     dials the vetted IP; tests pass one that routes a public test address to a local server.
-    IP-literal hosts are never passed to the resolver.
+    IP-literal hosts are never passed to the resolver. ``transport`` replaces the connection
+    layer altogether (``httpx.MockTransport`` in unit tests): no resolver, no address vetting.
 
     Connections are pooled per policy (``allow_private`` and, with it, the source's origin), so
     a connection vetted for one source is never reused under a laxer policy for another.
@@ -203,7 +95,8 @@ class Fetcher:
     def __init__(self, *, max_concurrency: int = 16, per_host: int = 2,
                  user_agent: str = DEFAULT_USER_AGENT, backoff_base: float = 0.5,
                  resolver: Resolver | None = None,
-                 network: httpcore.AsyncNetworkBackend | None = None) -> None:
+                 network: httpcore.AsyncNetworkBackend | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         if max_concurrency < 1 or per_host < 1:
             raise ValueError("max_concurrency and per_host must be >= 1")
         self._max_concurrency = max_concurrency
@@ -212,6 +105,7 @@ class Fetcher:
         self._backoff_base = backoff_base
         self._resolver = resolver
         self._network = network
+        self._transport = transport
         self._random = random.Random()
         self._all_slots = asyncio.Semaphore(max_concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
@@ -239,16 +133,18 @@ class Fetcher:
                 return address_refusal(host, addresses, allow_private=options.allow_private,
                                        is_origin=(host.lower(), port) == origin)
 
-            limits = httpx.Limits(max_connections=self._max_concurrency)
-            backend = PinnedBackend(policy, self._resolver, self._network)
+            transport = self._transport
+            if transport is None:
+                limits = httpx.Limits(max_connections=self._max_concurrency)
+                transport = PinnedTransport(PinnedBackend(policy, self._resolver, self._network), limits=limits)
             client = self._clients[key] = httpx.AsyncClient(
-                transport=PinnedTransport(backend, limits=limits), follow_redirects=False,
+                transport=transport, follow_redirects=False,
                 trust_env=False, event_hooks={"response": [_vet_location]},
                 headers={"User-Agent": self._user_agent, "Accept": ACCEPT,
                          "Accept-Encoding": ACCEPT_ENCODING})
         return client
 
-    async def fetch(self, url: str, options: FetchOptions = FetchOptions(),
+    async def fetch(self, url: str, options: FetchOptions = DEFAULTS,
                     conditional: Mapping[str, str] | None = None) -> FetchResult:
         """Fetch one page, following up to MAX_REDIRECTS checked redirects."""
         started = time.monotonic()
@@ -325,13 +221,10 @@ class Fetcher:
 
     # -- HTTP -----------------------------------------------------------------
 
-    def _headers(self, options: FetchOptions, conditional: Mapping[str, str] | None,
+    @staticmethod
+    def _headers(options: FetchOptions, conditional: Mapping[str, str] | None,
                  same_origin: bool) -> dict[str, str]:
-        headers = {k: v for k, v in options.headers.items()
-                   if k.lower() not in RESERVED_HEADERS
-                   and (same_origin or k.lower() not in CREDENTIAL_HEADERS)}
-        headers.update({k: v for k, v in (conditional or {}).items() if v})
-        return headers
+        return request_headers(options.headers, conditional, same_origin)
 
     @asynccontextmanager
     async def _slot(self, host: str) -> AsyncIterator[None]:
@@ -440,11 +333,6 @@ class Fetcher:
                            exchange=None if robots else exchange_of(response))
 
 
-def is_secret_header(name: str) -> bool:
-    """Would recording this request header's value put a secret in the history DB?"""
-    return name.lower() in CREDENTIAL_HEADERS or bool(_SECRET_HEADER.search(name))
-
-
 def exchange_of(response: httpx.Response) -> HttpExchange:
     """The final request and response as sent and received, for evidence (WARC records).
 
@@ -504,7 +392,7 @@ def _timeout_kind(exc: httpx.TimeoutException) -> str:
                 type(exc), "network")
 
 
-def fetch_sync(url: str, options: FetchOptions = FetchOptions(), *,
+def fetch_sync(url: str, options: FetchOptions = DEFAULTS, *,
                user_agent: str = DEFAULT_USER_AGENT) -> FetchResult:
     """Fetch one URL from synchronous code (CLI one-offs); not for use inside an event loop."""
 

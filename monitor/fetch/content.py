@@ -1,6 +1,6 @@
 """Turn a raw HTTP response body into bounded bytes and correctly decoded text.
 
-Split from :mod:`monitor.fetch` because it is pure byte handling, testable without a network:
+Apart from :mod:`monitor.fetch.client` because it is pure byte handling, testable without a network:
 
 * ``Content-Encoding`` is undone here, layer by layer (``gzip, gzip`` included), with
   incremental zlib decompressors that never emit more than ``CHUNK`` bytes per step, so a
