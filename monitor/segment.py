@@ -29,6 +29,7 @@ made from two lines therefore contains the whitespace between them; use
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -84,8 +85,65 @@ def segment(text: str) -> list[TextUnit]:
             for s, e in _sentences(text, start, end):
                 units.append(TextUnit(text[s:e], s, e, "list_item", context))
         else:
+            header = _pipe_header(units, unit_text) if kind == "table_row" else None
+            if header:  # a row under a header row: the header names its columns ("Substance | FDA | EMA")
+                context = f"{context}\n{header}" if context else header
+                _mark_header(units, header)
             units.append(TextUnit(unit_text, start, end, kind, context))
     return units
+
+
+def _cells(text: str) -> list[str]:
+    return [c.strip() for c in text.strip().strip("|").split("|")]
+
+
+def _pipe_header(units: list[TextUnit], row: str) -> str | None:
+    """The header row of the pipe table ``row`` belongs to, when it has one.
+
+    The header is the first row of the run of pipe rows just before ``row``: it has as many
+    cells as ``row`` (three or more), and none of them holds a digit (column names, not data).
+    """
+    if "|" not in row:
+        return None
+    first = None
+    for unit in reversed(units):
+        if unit.kind == "heading" and "|" in unit.text:
+            first = unit  # the header already found for a row above
+            break
+        if unit.kind != "table_row" or "|" not in unit.text:
+            break
+        first = unit
+    if first is None:
+        return None
+    head = _cells(first.text)
+    if len(head) < 3 or len(head) != len(_cells(row)) or any(ch.isdigit() for cell in head for ch in cell):
+        return None
+    return first.text.strip()
+
+
+def _mark_header(units: list[TextUnit], header: str) -> None:
+    """The header row states nothing itself (its cells are column names): read it as a heading."""
+    for i in range(len(units) - 1, -1, -1):
+        if units[i].kind != "table_row":
+            return
+        if units[i].text.strip() == header:
+            units[i] = dataclasses.replace(units[i], kind="heading")
+            return
+
+
+def labelled_row(unit: TextUnit) -> str | None:
+    """A pipe-table row read with its column names: "FDA: not approved | EMA: not approved".
+
+    For reading only (offsets stay the unit's): a row such as "Cerebrolysin | not approved |
+    not listed" says nothing until each cell is put under its header ("Substance | FDA | WADA").
+    """
+    if unit.kind != "table_row" or "|" not in unit.text or not unit.context:
+        return None
+    header = unit.context.rsplit("\n", 1)[-1]
+    head, cells = _cells(header), _cells(unit.text)
+    if "|" not in header or len(head) != len(cells):
+        return None
+    return " | ".join(f"{h}: {c}" for h, c in zip(head, cells) if c)
 
 
 def label_value(unit: TextUnit) -> tuple[str, str] | None:

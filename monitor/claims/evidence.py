@@ -35,6 +35,7 @@ import re
 from monitor.claims import register
 from monitor.claims.lexicon import EFFECT_RE, clauses, is_reference, make_claim, negated_before, phrases_re, segments
 from monitor.models import Claim, TextUnit
+from monitor.segment import labelled_row
 
 _I = re.IGNORECASE
 _LEVELS = {"limited": "low", "poor": "low", "good": "moderate", "very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
@@ -301,10 +302,36 @@ _KIND_LABEL_RE = re.compile(r"\b(?:stud(?:y|ies|ys)\s+types?|types?\s+of\s+(?:ev
 _BARE_KINDS: tuple[tuple[str, str], ...] = (
     ("animal", r"\b(?:animals?|rodents?|rats?|mice|mouse|murine)\b"), ("cell", r"\bin\s+vitro\b|\bcells?\b|\bcellular\b"),
     ("human", r"\bhumans?\b|\bclinical\b|\bpatients\b|\bvolunteers\b"), ("preclinical", r"\bpre-?clinical\b"),
-    ("rct", r"\bRCTs?\b|\brandomi[sz]ed\b"), ("anecdotal", r"\banecdot\w*|\buser\s+reports\b"),
+    ("rct", r"\bRCTs?\b|\brandomi[sz]ed\b|\bdouble[- ]blind(?:ed)?\b|\bplacebo[- ]controlled\b"), ("anecdotal", r"\banecdot\w*|\buser\s+reports\b"),
     ("observational", r"\bobservational\b|\bcohort\b"), ("meta_analysis", r"\bmeta-?analys[ie]s\b|\bsystematic\s+reviews?\b"),
 )
 _BARE_KIND_RES = tuple((k, re.compile(p, _I)) for k, p in _BARE_KINDS)
+
+
+# Column names of a study table whose cells name the study kind or its population.
+STUDY_COLUMNS = frozenset({"design", "study design", "type", "study type", "participants", "population", "subjects",
+                           "model", "evidence", "evidence type", "study"})
+
+
+_POPULATION_COUNT_RE = re.compile(r"\b\d[\d,]*\s+(?:adults|participants|people|subjects|women|men|children|volunteers)\b", _I)
+
+
+def _column_kinds(row: str) -> dict[str, set[str]]:
+    """Kinds named in the study-kind columns of a table row read with its header ("Design: randomized").
+
+    A row naming a controlled design and its participants is one controlled trial: counted once.
+    """
+    found: dict[str, set[str]] = {}
+    for cell in row.split(" | "):
+        head, _, value = cell.partition(": ")
+        if head.strip().lower() not in STUDY_COLUMNS:
+            continue
+        for kind, rx in _BARE_KIND_RES:
+            if rx.search(value) or kind == "human" and _POPULATION_COUNT_RE.search(value):
+                found.setdefault(kind, set())
+    if "rct" in found:
+        found.pop("human", None)
+    return found
 
 
 def _labelled_kinds(text: str) -> dict[str, set[str]]:
@@ -327,6 +354,10 @@ def _unit_claims(unit: TextUnit) -> list[Claim]:
     if unit.kind == "heading":
         return claims
     found: dict[str, set[str]] = _labelled_kinds(text) if _KIND_LABEL_RE.search(text) else {}
+    row = labelled_row(unit)
+    if row:
+        for kind, quals in _column_kinds(row).items():
+            found.setdefault(kind, set()).update(quals)
     for s, e in clauses(text):
         for kind, quals in _clause_kinds(unit, text[s:e]).items():
             found.setdefault(kind, set()).update(quals)

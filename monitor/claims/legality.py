@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from monitor.claims import register
 from monitor.claims.lexicon import LowerGate, clauses, find_subject, is_reference, make_claim, phrases_pattern, slug
 from monitor.models import Claim, TextUnit
+from monitor.segment import labelled_row
 
 _I = re.IGNORECASE
 
@@ -543,7 +544,7 @@ def _agency_for(names: list[str], agencies: list[str]) -> list[str]:
 
 
 def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
-    text = _label_text(unit.text)
+    text = _label_text(labelled_row(unit) or unit.text)
     claims: list[Claim] = []
     seen: set[tuple[str, str, str]] = set()
     prev_auths: list[str] = []
