@@ -57,13 +57,14 @@ _CLAUSE_BREAK_RE = re.compile(
 # from a statement about the evidence base). ``effect_name`` maps a match to its snake_case name.
 EFFECTS: tuple[tuple[str, str], ...] = (
     ("nausea", r"nausea|nauseous|queasiness|feeling\s+sick|feel\s+sick"),
+    ("vomiting_blood", r"vomit(?:ing)?\s+(?:up\s+)?blood"),
     ("vomiting", r"vomit(?:ing)?"),
     ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence"),
     ("sedation", r"sedation|sedated"),
     ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
     ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
     ("hair_loss", r"hair\s+loss|hair\s+thinning|thinning\s+(?:of\s+the\s+)?hair|alopecia|losing\s+hair"
-                  r"|hair\s+(?:started\s+|began\s+|was\s+|is\s+)?(?:falling|fell|coming|came)\s+out"),
+                  r"|hair\s+(?:started\s+|began\s+|was\s+|is\s+)?(?:falling|fell|coming|came)\s+out|lost\s+(?:some\s+|a\s+lot\s+of\s+)?hair"),
     ("nasal_dryness", r"nasal\s+dryness|dry(?:ness\s+of\s+the)?\s+nose|dry\s+nostrils"),
     ("nasal_irritation", r"nasal\s+(?:irritation|discomfort|burning|stinging)|(?:nose|nostril)\s+irritation"
                          r"|irritation\s+(?:of|in)\s+the\s+(?:nose|nostrils?|nasal\s+\w+)"
@@ -80,11 +81,16 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("itching", r"itching|itchiness|itchy\s+skin|pruritus"),
     ("injection_site_reaction", r"injection[- ]site\s+(?:reactions?|pain|redness|swelling|irritation)"
                                 r"|(?:redness|swelling|pain|irritation)\s+at\s+the\s+injection\s+site"),
-    ("diarrhea", r"diarrho?ea"),
+    ("diarrhea", r"diarrho?ea|loose\s+stools?|loose\s+bowel\s+movements|the\s+runs"),
     ("stomach_bleeding", r"stomach\s+bleeding|gastrointestinal\s+bleeding|(?:GI|gastric)\s+bleeding|bleeding\s+(?:in|from)\s+the\s+stomach"),
-    ("gastrointestinal_upset", r"gastrointestinal\s+(?:upset|discomfort)|GI\s+(?:upset|discomfort)"),
-    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|abdominal\s+(?:pain|discomfort)"),
+    ("gastrointestinal_upset", r"gastrointestinal\s+(?:upset|discomfort|issues|problems|side\s+effects)|GI\s+(?:upset|discomfort|issues|problems)|digestive\s+(?:issues|problems|upset)"),
+    ("stomach_upset", r"stomach\s+upset|upset\s+stomach|abdominal\s+(?:pain|discomfort)|stomach\s+(?:started\s+|began\s+)?hurting|stomach\s+hurt"),
     ("constipation", r"constipation|constipated"),
+    ("brain_fog", r"brain\s+fog|mental\s+fog|foggy\s+head(?:ed)?"),
+    ("burning", r"burning(?:\s+sensation)?|stinging"),
+    ("hypercalcemia", r"hypercalc(?:a)?emia|high\s+(?:blood\s+)?calcium(?:\s+levels)?"),
+    ("thrombocytopenia", r"thrombocytopenia|low\s+platelets?(?:\s+counts?)?"),
+    ("black_tarry_stools", r"black,?\s+tarry\s+stools|black\s+stools|tarry\s+stools"),
     ("heartburn", r"heartburn|acid\s+reflux|indigestion|dyspepsia"),
     ("stomach_discomfort", r"stomach\s+(?:discomfort|ache|pain|cramps?)|stomach-?ache|tummy\s+(?:ache|upset|trouble)"),
     ("miscarriage", r"miscarriages?|pregnancy\s+loss"),

@@ -48,7 +48,10 @@ _ALSO_BENEFITS = frozenset({"anxiety", "fatigue", "insomnia", "irritability", "m
 _TRIGGER_RE = re.compile(
     r"\bside[- ]effects?\b|\badverse\b|\b(?:may|can|could|might|will|did|does|do)\s+(?:also\s+)?(?:cause|induce|lead\s+to|trigger)\b"
     r"|\bcaus(?:e|es|ed|ing)\b|\breport(?:s|ed)?\b|\bat\s+(?:high|higher|large|larger)\s+doses\b|\bexperienc\w*|\bcomplain\w*|\breactions?\b|\bunwanted\b|\btolerat\w+"
-    r"|\b(?:raises?|raised|increases?|increased|higher|greater|elevated)\s+(?:the\s+)?risks?\s+of\b|\blinked\s+to\b|\bcases?\s+of\b"
+    r"|\bstop\s+(?:taking|using)\b|\bseek\s+(?:urgent\s+|immediate\s+)?(?:medical\s+)?(?:help|attention|advice|care)\b|\bsee\s+a\s+doctor\b"
+    r"|\b(?:raises?|raised|increases?|increased|higher|greater|elevated)\s+(?:the\s+)?(?:\w+\s+)?risks?(?:\s+of)?\b|\bsigns?\s+of\b"
+    r"|\b(?:had|got|get|getting|having)\s+(?:some|a\s+bit\s+of|bad|mild|a\s+little|a\s+pounding|a\s+bad|terrible)\b"
+    r"|\b(?:was|is|were)\s+(?:so\s+|really\s+|pretty\s+)?(?:brutal|bad|terrible|awful|rough|intense|horrible|noticeable|annoying)\b|\blinked\s+to\b|\bcases?\s+of\b"
     r"|\b(?:is|was)\s+(?:so\s+|very\s+)?real\b|\b(?:also|then|and|just|still|even)\s+(?:got|get|had|have)\b|^\s*(?:had|got|getting|having)\s+(?:a\s+|some\s+|bad\s+|mild\s+)|\b(?:started|began|start)\s+(?:to\s+)?(?:falling|fall|getting|get|having|feeling)\b|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
@@ -64,7 +67,7 @@ _LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|freq
 _BARE_NO_RE = re.compile(r"\b(?:no|zero|without\s+any|without)\s+(?:(?:mild|real|noticeable|major)\s+)?$", _I)
 _BENEFIT_RE = re.compile(
     r"\b(?:reduc\w*|reliev\w*|alleviat\w*|treat\w*|lower\w*|eas(?:e|es|ed|ing)|improv\w*|combat\w*|fight\w*|prevent\w*|"
-    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|help(?:s|ed)?|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain|me|us|him|her|them|you|my|our|the\s+first|the\s+next|the\s+last|a\s+(?:while|week|day|month|couple|few|long|short)|long|years?|weeks?|days?|months?|hours?|about|around|over|roughly|approximately|nearly|almost|up\s+to|several|one|two|three|four|five|six|seven|eight|nine|ten|\d))|less|fewer|"
+    r"decreas\w*|manag\w*|against|anti|symptoms\s+of|helps|helped|help\s+(?:with|to|for|against|reduce|relieve|ease|calm)|cure\w*|for(?!\s+(?:example|instance|some|a\s+few|most|many|certain|me|us|him|her|them|you|my|our|the\s+first|the\s+next|the\s+last|a\s+(?:while|week|day|month|couple|few|long|short)|long|years?|weeks?|days?|months?|hours?|about|around|over|roughly|approximately|nearly|almost|up\s+to|several|one|two|three|four|five|six|seven|eight|nine|ten|\d))|less|fewer|"
     r"(?:individuals|people|patients|those)\s+with|suffering\s+from|diagnosed\s+with)\b",
     _I,
 )
@@ -75,7 +78,7 @@ _COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost
 _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
 
 _SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?)"
-                         r"|(?:cases|reports|instances|episodes)\s+of)\b", _I)
+                         r"|(?:cases|reports|instances|episodes)\s+of)\b|\bhospitali[sz](?:ation|ations|ed)\b|\blife-threatening\b|\bfatal\b|\bdeaths?\b", _I)
 _SIDE_LEVEL_RES = (
     re.compile(r"\b(no|zero|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
     re.compile(r"\b(no|zero|without(?:\s+any)?|minimal|mild|minor|few|rare|negligible)\s+(?:(?!serious|severe|major)[\w-]+\s+)?adverse\s+(?:effects?|reactions?)\b", _I),
@@ -94,7 +97,7 @@ _TOL_RE = re.compile(
     _I,
 )
 _TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b(?!\s+(?:data|stud|information|testing|reports|findings))|\b(non)-?toxic\b"
-                     r"|\btoxicity\s+(?:is|was|appears|seems|remains)\s+(?:\w+\s+)?(low|minimal|negligible|high|significant)\b", _I)
+                     r"|\btoxicity\s+(?:is|was|appears|seems|remains)\s+(?:\w+\s+)?(low|minimal|negligible|high|significant|rare|uncommon)\b", _I)
 # "shows no allergenic, embryotoxic or mutagenic properties": a negated list of toxicity words.
 TOXICITY_WORDS = ("toxic", "embryotoxic", "mutagenic", "carcinogenic", "teratogenic", "genotoxic", "allergenic",
                   "cytotoxic", "hepatotoxic", "nephrotoxic", "neurotoxic", "immunotoxic", "fetotoxic")
@@ -128,7 +131,7 @@ _DATA_GAP_RE = re.compile(
     r"|\bpoorly\s+(?:understood|characteri[sz]ed|studied|documented|defined)\b|\buncharacteri[sz]ed\b|\bunstudied\b"
     r"|\b(?:not|never)\s+(?:been\s+)?(?:yet\s+|well\s+|fully\s+|properly\s+)?(?:characteri[sz]ed|established|known|understood|studied|evaluated|determined|assessed)\b"
     r"|\bunder\s+(?:ongoing\s+)?investigation\b|\b(?:further|more)\s+research\b"
-    r"|\bnot\s+(?:been\s+)?(?:adequately|properly|sufficiently|thoroughly|systematically|rigorously)\s+(?:studied|tested|evaluated|assessed|characteri[sz]ed)\b"
+    r"|\b(?:not|no\s+longer)\s+(?:yet\s+)?available\b|\bunavailable\b|\bnot\s+(?:been\s+)?(?:adequately|properly|sufficiently|thoroughly|systematically|rigorously)\s+(?:studied|tested|evaluated|assessed|characteri[sz]ed)\b"
     r"|\bno\s+(?:[\w-]+\s+){0,3}?(?:safety\s+)?(?:data|information)\b|\b(?:nobody|no\s+one)\s+knows\b|\b(?:it\s+is\s+)?(?:not\s+known|unknown)\s+whether\b"
     r"|\bremains\s+to\s+be\s+(?:seen|established|determined)\b",
     _I,
@@ -168,7 +171,7 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
     label = _LABEL_FREQUENCY_RE.match(text) or _LABEL_FREQUENCY_RE.match((unit.context or "").strip())
     label_stated = ("rare" if re.search(r"rare|uncommon|infrequent", label.group(1), _I) else "common") if label else None
     bare = not (_TRIGGER_RE.search(text) or heading_says_safety)
-    if bare and not re.search(r"\b(?:no|zero|without)\s", text, _I):
+    if bare and not re.search(r"\b(?:no|zero|without)\s|\b(?:has|have|had|was|were)\s+(?:not|never)\s+been\s+(?:reported|confirmed|observed|seen|found)\b", text, _I):
         return []
     found: dict[str, str] = {}
     for cs, ce in clauses(text):
@@ -181,7 +184,8 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
             line_label = _LABEL_FREQUENCY_RE.match(text[line_start:]) if line_start else None
             line_stated = ("rare" if re.search(r"rare|uncommon|infrequent", line_label.group(1), _I) else "common") \
                 if line_label else None
-            if bare and (name in _ALSO_BENEFITS or not _BARE_NO_RE.search(clause, max(0, m.start() - 25), m.start())):
+            if bare and (name in _ALSO_BENEFITS or not (_BARE_NO_RE.search(clause, max(0, m.start() - 25), m.start())
+                                                        or _NEGATED_AFTER_RE.match(clause, m.end()))):
                 continue
             if _is_benefit(clause[: m.start()]):
                 continue
@@ -226,7 +230,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
     m = _TOX_RE.search(clause)
     if m:
         word = (m.group(1) or m.group(2) or m.group(3)).lower()
-        value.setdefault("toxicity", {"no": "none", "non": "none", "minimal": "low", "negligible": "low", "low": "low"}.get(word, "high"))
+        value.setdefault("toxicity", {"no": "none", "non": "none", "minimal": "low", "negligible": "low", "low": "low", "rare": "low", "uncommon": "low"}.get(word, "high"))
     m = _ADDICT_RE.search(clause)
     if m:
         value.setdefault("addictive", not (m.group(1) or _negated(clause, m.start()) or _ADDICT_NIL_RE.match(clause, m.end())
@@ -250,7 +254,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
 # Word stems one of which every profile pattern contains; checked once per unit on the lowercased
 # text before the dozen profile patterns run per clause.
 _PROFILE_GATE_RE = re.compile(r"serious|severe|major|side|effect|toleran|tolerat|toxic|addict|habit|dependen|interact|"
-                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen|warn|adverse|contamin")
+                              r"safe|danger|concern|risk|signal|mutagen|carcino|teratogen|allergen|warn|adverse|contamin|fatal|hospital|death|life-threat")
 
 
 # "Serious adverse reactions: none", "Serious side effects | None reported": a label with a nil value.

@@ -36,16 +36,23 @@ CONTRAINDICATION_BEFORE_ITEMS = (
     "avoid during", "avoid use during", "avoid use in", "avoid in", "do not give to", "unsafe during", "unsafe in",
     "should be avoided in", "should be avoided by", "should be avoided during", "is not safe during",
     "avoid … if you have", "avoid … if you've got", "skip … if you have", "avoid … if you suffer from",
+    # US Drug Facts "Ask a doctor before use if you have": conditions that need a doctor's say first
+    "must not be used by", "must not be given to", "should not be given to", "must not be taken in",
+    "ask a doctor before use if you have", "ask a doctor before use if you", "ask a doctor or pharmacist before use if you have",
+    "consult your physician before use if you are", "consult your doctor before use if you are",
+    "consult a doctor before use if you are", "check with your doctor before use if you have",
 )
 # A medical history asked about ("do not use if you or a family member have ever had X"): read on its own,
 # as it overlaps the "do not use if" trigger.
 CONTRAINDICATION_HISTORY = ("if you … have ever had", "if you … has ever had", "if you … have a history of",
-                            "if you … have ever been diagnosed with")
+                            "if you … have ever been diagnosed with", "if you or anyone in your family has had",
+                            "if you or a family member has had", "if you or anyone in your family have had")
 INTERACTION_BEFORE_ITEMS = (
     "do not combine with", "do not combine … with", "don't combine with", "should not be combined with",
     "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with",
     "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
-    "do not mix with", "do not mix … with", "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
+    "do not mix with", "do not mix … with", "dont mix … with", "dont combine … with", "don't mix … with",
+    "together with", "at the same time as", "alongside", "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
     "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
     "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
     "dangerous with", "dangerous when combined with", "when combined with", "enhance the effect of",
@@ -64,6 +71,9 @@ _AT_RISK_TAKING_RE = re.compile(r"\b(?:especially|particularly|notably)\s+(?:in|
                                 r"(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on|using)\s+(.{2,50}?)(?=[.;,)]|$)", re.IGNORECASE)
 # "It can make ACE inhibitors and diuretics work less well": the drugs whose effect changes.
 _MAKE_WORK_RE = re.compile(r"\bmakes?\s+(.{2,60}?)\s+(?:work|act)\s+(?:less|more|better|worse)\b", re.IGNORECASE)
+# "If you are pregnant, nursing, or have a medical condition, consult your physician before use."
+_IF_THEN_CONSULT_RE = re.compile(r"^\W*(?:warnings?:?\s*|caution:?\s*)?if\s+you\s+(?:are\s+)?(.{2,160}?),?\s+(?:consult|ask|check\s+with|talk\s+to|speak\s+to)\s+"
+                                 r"(?:your|a)\s+(?:physician|doctor|pharmacist|healthcare\s+(?:provider|professional))", re.IGNORECASE)
 # "If you have kidney disease, skip it": the condition stands between "if you have" and the advice.
 _IF_HAVE_RE = re.compile(r"\bif\s+you\s+(?:have|suffer\s+from|have\s+had|are\s+living\s+with)\s+(.{2,50}?)\s*,\s*"
                          r"(?:skip|avoid|do\s+not|don't|never|stop|steer\s+clear)\b", re.IGNORECASE)
@@ -73,7 +83,8 @@ _WHO_HAVE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|w
 INTERACTION_AVOID = ("avoid", "do not drink", "don't drink", "limit")
 INTERACTION_AVOID_UNTIL = ("while taking", "while using", "while on", "during treatment", "when taking", "with this medicine")
 # "Tell your doctor if you take SSRIs, as serotonin syndrome can occur when they are combined ...".
-INTERACTION_IF_YOU_TAKE = ("if you take", "if you are taking", "if you use", "if you're taking", "if you are on")
+INTERACTION_IF_YOU_TAKE = ("if you take", "if you are taking", "if you use", "if you're taking", "if you are on",
+                           "if you also take", "if you are also taking", "if you also use")
 INTERACTION_CONTEXT = ("combined", "combine", "together", "interact", "interaction", "at the same time",
                        "consult your", "ask your doctor", "ask your pharmacist", "talk to your doctor", "check with your",
                        "speak to your", "speak with your", "before use if", "before using if",
@@ -81,6 +92,7 @@ INTERACTION_CONTEXT = ("combined", "combine", "together", "interact", "interacti
 
 MONITOR_BEFORE_ITEMS = (
     "monitor", "monitor your", "monitor their", "monitoring of", "regular monitoring of", "check", "check your", "checks of",
+    "test your", "will test your", "measure your", "will check your", "may check your",
     "regular checks of", "keep track of", "keep an eye on", "regularly check",
 )
 MONITOR_AFTER_ITEMS = (
@@ -96,6 +108,7 @@ ITEM_STOPS = (
     "if", "during", "while", "when", "before", "after", "closely", "regularly",
     "carefully", "every", "at least", "as", "because", "since", "or within", "and within", "within", "unless",
     "for at least", "for the first", "until", "throughout", "at the start", "at baseline", "periodically", "daily",
+    "more often", "more frequently", "often", "frequently",
     "weekly", "monthly", "in the first", "over the", "to make sure", "so that", "without", "on a regular basis",
 )
 # Words dropped from the start of a named thing.
@@ -109,11 +122,15 @@ ITEM_LEADS = (
     "anyone who has had", "anyone who has", "who have had", "who have", "who are", "who has",
     "signs of", "symptoms of", "signs and symptoms of", "any signs of", "any symptoms of", "early signs of",
     "a family history of", "family history of", "a personal or family history of", "a personal history of",
+    "men with", "women with", "women who are", "known or suspected", "known", "suspected", "by men with", "by women with",
+    "by women who are", "by people with", "by anyone with", "by", "ever had", "have ever had", "or have ever had",
 )
 # Items that name nothing.
 ITEM_EMPTY = frozenset({
     "it", "them", "this", "you", "this medicine", "this product", "these", "other", "others", "anything", "each other",
     "other drugs", "other medicines", "other medications", "other substances", "drugs", "medicines", "medications",
+    "or", "and", "missing", "broken", "damaged", "opened", "open", "ever had", "a medical condition", "any medical condition",
+    "medical condition", "any medication", "any medications", "taking any medication", "a condition", "any condition",
     "medication", "medicine", "the drug", "stopping them", "it together", "other products", "any condition",
 })
 
@@ -134,6 +151,10 @@ CANONICAL = {
     "pregnant women or breastfeeding": "pregnancy", "allergic to any of its ingredients": "hypersensitivity",
     "allergic to any of the ingredients": "hypersensitivity", "allergic to any ingredient": "hypersensitivity",
     "hypersensitive to any of the ingredients": "hypersensitivity", "allergic to it": "hypersensitivity",
+    "hypersensitivity to the product": "hypersensitivity", "hypersensitivity to any of the ingredients": "hypersensitivity",
+    "hypersensitivity to the active substance": "hypersensitivity", "red blood cell count": "hematocrit",
+    "haematocrit": "hematocrit", "alcoholic drinks every day": "alcohol", "alcoholic drinks": "alcohol",
+    "a blood thinning": "anticoagulants", "blood thinning": "anticoagulants", "blood-thinning": "anticoagulants",
     "liver enzymes": "liver_function", "liver function tests": "liver_function", "kidney function tests": "kidney_function",
     "renal function": "kidney_function", "hepatic function": "liver_function",
 }
@@ -155,6 +176,7 @@ _I = re.IGNORECASE
 _CONTRA_RE = re.compile(_alt(CONTRAINDICATION_BEFORE_ITEMS), _I)
 _INTER_RE = re.compile(_alt(INTERACTION_BEFORE_ITEMS), _I)
 _HISTORY_RE = re.compile(_alt(CONTRAINDICATION_HISTORY), _I)
+_AVOID_SUBSTANCE_RE = re.compile(r"\b(?:avoid|limit|do\s+not\s+drink|don't\s+drink|no)\s+(alcohol(?:ic\s+drinks|ic\s+beverages)?|grapefruit(?:\s+juice)?|caffeine)\b", re.IGNORECASE)
 _AVOID_RE = re.compile(r"(?:" + _alt(INTERACTION_AVOID) + r")\s+(.{2,40}?)\s+(?:" + _alt(INTERACTION_AVOID_UNTIL) + ")", _I)
 _IF_TAKE_RE = re.compile(_alt(INTERACTION_IF_YOU_TAKE), _I)
 _INTER_CONTEXT_RE = re.compile(_alt(INTERACTION_CONTEXT), _I)
@@ -177,7 +199,7 @@ _SUBJECT_BEFORE_RE = re.compile(r"(?:^|[;,:]\s*|\b(?:and|but)\s+)((?:[\w'-]+\s+)
 _LABEL_LIST_RE = re.compile(r"^\W*(contraindications?|(?:drug\s+)?interactions|monitoring)\s*[:|]\s*", re.IGNORECASE)
 _NO_INTERACTION_RE = re.compile(r"\b(?:no|not|never|without|none)\b", _I)
 _NEGATED_TRIGGER_RE = re.compile(r"\b(?:no\s+need\s+to|not\s+necessary\s+to|need\s+not|needn't)\s+$", _I)
-_ANY_RE = re.compile(r"\bshould\s+avoid\b|\bespecially\b|\bparticularly\b|\bnotably\b|\bmakes?\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
+_ANY_RE = re.compile(r"\bshould\s+avoid\b|\btogether\b|\balongside\b|\bat\s+the\s+same\s+time\b|\bdont\b|\btest\s+your\b|\bmeasure\b|\bask\s+a\s+doctor\b|\bconsult\b|\bno\s+(?:alcohol|grapefruit|caffeine)\b|\bespecially\b|\bparticularly\b|\bnotably\b|\bmakes?\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
                      r"|\bavoid|\binteract|\bcombin|\bmonitor|\bcheck|\bkeep\b|\bhave\s+(?:your|their)\b|\bif\s+you\b|\bunsafe\b"
                      r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b|\bmeasured\b|\btested\b|\bwatched\b|\bskip\b", _I)
 
@@ -187,7 +209,10 @@ NOT_MEDICAL = frozenset({"athletes", "competitive athletes", "competitors", "tes
 # Shop furniture that a trigger can precede ("monitor your order status", "do not combine discount codes").
 COMMERCE_WORDS = frozenset("order orders account email inbox spam shipping delivery package parcel tracking cart "
                            "checkout discount discounts code codes coupon coupons offer offers promotion promotions "
-                           "voucher vouchers subscription password login basket newsletter".split())
+                           "voucher vouchers subscription password login basket newsletter seal packaging carton tamper "
+                           "wrapper blister foil".split())
+# Words of a clause, not of a named condition or drug.
+_CLAUSE_WORDS = frozenset("i me my we us felt learned learnt was were got thought tried that's it's".split())
 _GENERIC_DRUGS_RE = re.compile(r"^(?:other|any|all|prescription|your)\b|^(?:medications?|medicines?|drugs?)\s+(?:you|that|which)\b", _I)
 
 
@@ -210,6 +235,9 @@ def _name(item: str) -> str | None:
     low = item.lower()
     if low in CANONICAL:
         return CANONICAL[low]
+    allergy = re.fullmatch(r"(?:people\s+|those\s+|anyone\s+)?(?:who\s+are\s+)?allergic\s+to\s+([\w -]{2,30})", low)
+    if allergy and allergy.group(1) not in ("it", "any of its ingredients", "any of the ingredients"):
+        return re.sub(r"[^a-z0-9]+", "_", allergy.group(1)).strip("_") + "_allergy"
     if not low or low in ITEM_EMPTY or low in NOT_MEDICAL or len(low.split()) > 5 or not re.search(r"[a-z]", low):
         return None
     m = _CONTAINING_RE.fullmatch(low)  # "any other medicine that contains paracetamol"
@@ -218,6 +246,8 @@ def _name(item: str) -> str | None:
     if _GENERIC_DRUGS_RE.search(low) or find_subject(low):  # "other medications you take", the substance itself
         return None
     if COMMERCE_WORDS.intersection(re.findall(r"[a-z]+", low)):
+        return None
+    if _CLAUSE_WORDS.intersection(re.findall(r"[a-z']+", low)):  # "learned that the hard way", "felt super dizzy"
         return None
     if low in CANONICAL:
         return CANONICAL[low]
@@ -233,8 +263,13 @@ def _name(item: str) -> str | None:
 
 def _items(text: str) -> list[str]:
     """Names in a list that starts at the beginning of ``text`` and ends at the first stop."""
+    text = re.sub(r"\s*\([^()]{1,60}\)", "", text)  # "red blood cell count (haematocrit) and PSA": the aside is a gloss
     stop = _STOP_RE.search(text)
     chunk = text[: stop.start()] if stop else text
+    allergy = re.match(r"\s*(?:(?:you\s+)?(?:are|'re)\s+)?allergic\s+to\s+", chunk, _I)
+    if allergy:  # "allergic to ibuprofen or aspirin": each named thing is an allergy
+        return list(dict.fromkeys(n for part in _SPLIT_RE.split(chunk[allergy.end():])
+                                  if part.strip() and (n := _name("allergic to " + part))))
     names = []
     for part in _SPLIT_RE.split(chunk):
         if re.match(r"\s*(?:within|during|for\s+(?:at\s+least|the\s+first|up\s+to|more\s+than|\d))\b", part, _I) and names:
@@ -298,8 +333,7 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         for part in _list_parts(text[m.end():]):
             drug = _TAKING_ITEM_RE.match(part)
             add("interaction" if drug else "contraindication", _items(part[drug.end():] if drug else part))
-        for more in _OR_IF_RE.finditer(text, m.end()):
-            add("contraindication", _items(text[more.end():]))
+
     for rx in (_WHO_TAKE_RE, _AT_RISK_TAKING_RE, _MAKE_WORK_RE):
         for m in rx.finditer(text):
             add("interaction", _items(m.group(1)))
@@ -311,6 +345,15 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         add("contraindication", _items(m.group(1)))
     for m in _AVOID_RE.finditer(text):
         add("interaction", _items(m.group(1)))
+    for m in _AVOID_SUBSTANCE_RE.finditer(text):
+        add("interaction", _items(m.group(1)))
+    for m in _IF_THEN_CONSULT_RE.finditer(text):
+        for part in _list_parts(m.group(1)):
+            drug = _TAKING_ITEM_RE.match(part)
+            add("interaction" if drug else "contraindication", _items(part[drug.end():] if drug else part))
+    if any(a == "contraindication" for a, _ in out):  # "..., or if you have MEN2": the list goes on
+        for more in _OR_IF_RE.finditer(text):
+            add("contraindication", _items(text[more.end():]))
     if _INTER_CONTEXT_RE.search(text):
         for m in _IF_TAKE_RE.finditer(text):
             add("interaction", _items(text[m.end():]))
