@@ -277,9 +277,9 @@ def severity_of(kind: str, old: Fact | None, new: Fact | None) -> tuple[str, boo
         if fact.category == "safety":
             name = aspect.fields[0] if aspect.fields else ""
             before, after = old.value.get(name), new.value.get(name)
-            if name == "stated":
+            if name == "stated":  # polarity (stated / absent) is the fact; rare / common / present is wording
                 moved = (before == "absent") != (after == "absent")
-                return ("medium", True) if moved else ("low", True)
+                return ("medium", True) if moved else ("low", False)
             if schema.profile_class(name, before) == schema.profile_class(name, after):
                 return "low", False
     if fact.category == "legality" and aspect.name == "status":

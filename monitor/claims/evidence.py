@@ -70,6 +70,7 @@ _LEVEL_RES = (
 _GRADE_RES = (
     re.compile(r"(?i:\b(?:evidence\s+)?grade)\s*[:\-|·•–—]?\s*([A-D])\b(?![-\w])"),
     re.compile(r"(?i:\bgrade)\s+([A-D])\s+(?i:evidence)\b"),
+    re.compile(r"(?i:\b(?:graded|rated))\s+(?:as\s+)?(?:grade\s+)?([A-D])\b(?![-\w])"),
     re.compile(r"(?i:\b(?:level\s+of\s+evidence|evidence(?:\s+(?:level|rating))?))\s*[:=|]\s*([A-D])\b(?![-\w])"),
 )
 
@@ -298,7 +299,7 @@ def _coordinated_groups(clause: str, mentions: list[tuple[str, int, int]]) -> li
 
 # A table cell naming the study types ("Study types | Animal, in vitro"): bare kind words count.
 _KIND_LABEL_RE = re.compile(r"\b(?:stud(?:y|ies|ys)\s+types?|types?\s+of\s+(?:evidence|stud(?:y|ies|ys)|data)|evidence\s+(?:types?|base|from)"
-                            r"|data\s+types?|study\s+design)\s*(?:[:|·•—–-]\s*|\n\s*)", _I)
+                            r"|data\s+types?|study\s+design|supporting\s+(?:studies|evidence|data|research))\s*(?:[:|·•—–-]\s*|\n\s*)", _I)
 _BARE_KINDS: tuple[tuple[str, str], ...] = (
     ("animal", r"\b(?:animals?|rodents?|rats?|mice|mouse|murine)\b"), ("cell", r"\bin\s+vitro\b|\bcells?\b|\bcellular\b"),
     ("human", r"\bhumans?\b|\bclinical\b|\bpatients\b|\bvolunteers\b"), ("preclinical", r"\bpre-?clinical\b"),

@@ -314,10 +314,18 @@ _THE_COUNTRY_RE = re.compile(r"\b(?:the|this|that)\s+country\b", _I)
 _IMPLY_RE = re.compile(r"\b(?:imply|implies|implied|suggest|suggests|indicate|indicates|assert|asserts)\s+(?:an?\s+)?$", _I)
 
 
+# A place hyphenated to a word that describes a person or firm, not a product's status.
+_ATTRIBUTE_RE = re.compile(r"-(?:based|made|manufactured|sourced|headquartered|owned|trained|born|educated|accredited"
+                           r"|licensed(?=\s+(?:providers?|doctors?|physicians?|pharmacists?|pharmacies|clinicians?|prescribers?"
+                           r"|professionals?|practitioners?|nurses?|clinics?|telehealth)\b))\b", _I)
+
+
 def _authorities(text: str) -> list[tuple[str, int, int, bool]]:
     """(name, start, end, is_origin) for every authority/place named in ``text``."""
     found = []
     for m in _AUTH_RE.finditer(text):
+        if _ATTRIBUTE_RE.match(text, m.end()):  # "US-based", "a US-licensed provider": the place describes someone
+            continue
         idx = next(i for i, (_, _, _) in enumerate(_AUTHORITIES) if m.group(f"a{i}"))
         origin = bool(_ORIGIN_RE.search(text[max(0, m.start() - 40) : m.start()]))
         found.append((_AUTHORITIES[idx][0], m.start(), m.end(), origin))

@@ -85,8 +85,10 @@ _SIDE_LEVEL_RES = (
     re.compile(r"\bside[- ]effects?\s*[:|]\s*(none|no|minimal|mild|rare|few|common|severe)\b", _I),
     re.compile(r"\b(no|zero|minimal|mild|minor|few)\s+sides\b", _I),
     re.compile(r"\bside[- ]effects?\s+(?:can|could|may|might|will)\s+be\s+(?:\w+\s+)?(severe|mild|minor|minimal|rare|common)\b", _I),
+    # the level is the predicate ("are mild and rare"), not an adjective of a named effect ("is mild headache")
     re.compile(r"\bside[- ]effects?\s+(?:(?:of|from|with|at|in|on)\s+[^.;,:]{1,40}?\s+)?(?:are|were|is|remain|appear)\s+(?:\w+\s+)?(minimal|mild|minor|rare|few|negligible|uncommon|absent"
-               r"|common|frequent|severe)\b", _I),
+               r"|common|frequent|severe)\b(?=\s*(?:[,.;:!)]|$)|\s+(?:and|or|but|in|for|at|with|when|if|to|overall|at\s+most)\b)", _I),
+    re.compile(r"\bside[- ]effects?\s+(?:don't|do\s+not|rarely|seldom)\s+(?:happen|occur|appear)(?:\s+(?:often|frequently|much))?\b()", _I),
 )
 _SIDE_LEVELS = {"none": "none", "zero": "none", "no": "none", "without": "none", "absent": "none", "minimal": "minimal", "negligible": "minimal", "few": "minimal",
                 "mild": "mild", "minor": "mild", "rare": "rare", "uncommon": "rare", "common": "common",
@@ -221,7 +223,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
     for rx in _SIDE_LEVEL_RES:
         m = rx.search(clause)
         if m:
-            value.setdefault("side_effects", _SIDE_LEVELS[m.group(1).split()[0].lower()])
+            value.setdefault("side_effects", _SIDE_LEVELS[m.group(1).split()[0].lower()] if m.group(1) else "rare")
     m = _TOL_RE.search(clause)
     if m:
         word = (m.group(1) or m.group(2) or m.group(3)).lower()

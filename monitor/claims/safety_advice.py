@@ -78,7 +78,7 @@ _IF_THEN_CONSULT_RE = re.compile(r"^\W*(?:warnings?:?\s*|caution:?\s*)?if\s+you\
 _IF_HAVE_RE = re.compile(r"\bif\s+you\s+(?:have|suffer\s+from|have\s+had|are\s+living\s+with)\s+(.{2,50}?)\s*,\s*"
                          r"(?:skip|avoid|do\s+not|don't|never|stop|steer\s+clear)\b", re.IGNORECASE)
 _WHO_HAVE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|women)\s+(?:with|who\s+have|suffering\s+from)\s+"
-                          r"(.{2,50}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use))\b", re.IGNORECASE)
+                          r"(.{2,80}?)\s+(?:should|must)\s+(?:avoid|not\s+(?:take|use|be\s+given|receive))\b", re.IGNORECASE)
 # "Avoid alcohol while taking this medicine": the thing avoided stands between "avoid" and "while".
 INTERACTION_AVOID = ("avoid", "do not drink", "don't drink", "limit")
 INTERACTION_AVOID_UNTIL = ("while taking", "while using", "while on", "during treatment", "when taking", "with this medicine")
@@ -96,6 +96,8 @@ MONITOR_BEFORE_ITEMS = (
     "regular checks of", "keep track of", "keep an eye on", "regularly check",
 )
 MONITOR_AFTER_ITEMS = (
+    "will be monitored", "will be checked", "will be measured", "will be tested", "is monitored", "are monitored",
+    "is checked", "are checked", "is measured", "are measured", "are regularly checked", "is regularly checked",
     "should be monitored", "must be monitored", "should be checked", "must be checked", "needs to be monitored",
     "need to be monitored", "needs to be checked", "need to be checked", "should be measured", "should be tested",
     "checked regularly", "should be watched", "should be regularly monitored", "should be closely monitored",
@@ -108,7 +110,8 @@ ITEM_STOPS = (
     "if", "during", "while", "when", "before", "after", "closely", "regularly",
     "carefully", "every", "at least", "as", "because", "since", "or within", "and within", "within", "unless",
     "for at least", "for the first", "until", "throughout", "at the start", "at baseline", "periodically", "daily",
-    "more often", "more frequently", "often", "frequently",
+    "more often", "more frequently", "often", "frequently", "at every", "at each", "at regular", "at your", "on every",
+    "on each", "at all",
     "weekly", "monthly", "in the first", "over the", "to make sure", "so that", "without", "on a regular basis",
 )
 # Words dropped from the start of a named thing.
@@ -220,8 +223,8 @@ _PREGNANCY_PART_RE = re.compile(r"(?:(?:are|being)\s+)?(?:in\s+)?(?:the\s+)?(?:f
                                 r"(?:(?:\w+\s+){0,2}(?:months|weeks)\s+of\s+pregnancy|trimester(?:\s+of\s+pregnancy)?|pregnancy)", _I)
 
 
-_CONTAINING_RE = re.compile(r"(?:any\s+|all\s+)?(?:other\s+)?(?:medicines?|medications?|products?|drugs?|remedies)\s+(?:that|which)\s+"
-                            r"(?:also\s+)?contains?\s+([\w-]+)|(?:any\s+|all\s+)?(?:other\s+)?([\w]+)-containing\s+(?:medicines|medications|products|drugs)", _I)
+_CONTAINING_RE = re.compile(r"(?:any\s+|all\s+)?(?:other\s+)?(?:medicines?|medications?|products?|drugs?|remedies)\s+(?:(?:that|which)\s+"
+                            r"(?:also\s+)?contains?|containing)\s+([\w-]+)|(?:any\s+|all\s+)?(?:other\s+)?([\w]+)-containing\s+(?:medicines|medications|products|drugs)", _I)
 
 
 _CONDITION_OF_RE = re.compile(r"^(?:an?\s+)?(?:(?:rare|serious|severe|known)\s+)?(?:(?:hereditary|inherited|genetic|congenital)\s+)?"
@@ -266,6 +269,7 @@ def _items(text: str) -> list[str]:
     text = re.sub(r"\s*\([^()]{1,60}\)", "", text)  # "red blood cell count (haematocrit) and PSA": the aside is a gloss
     stop = _STOP_RE.search(text)
     chunk = text[: stop.start()] if stop else text
+    chunk = re.sub(r"\b(?:an?\s+)?personal\s+(?:or|and/or|and)\s+family\s+history\s+of\b", "history of", chunk, flags=_I)
     allergy = re.match(r"\s*(?:(?:you\s+)?(?:are|'re)\s+)?allergic\s+to\s+", chunk, _I)
     if allergy:  # "allergic to ibuprofen or aspirin": each named thing is an allergy
         return list(dict.fromkeys(n for part in _SPLIT_RE.split(chunk[allergy.end():])
