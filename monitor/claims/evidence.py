@@ -38,13 +38,13 @@ from monitor.models import Claim, TextUnit
 from monitor.segment import labelled_row
 
 _I = re.IGNORECASE
-_LEVELS = {"limited": "low", "poor": "low", "good": "moderate", "very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
+_LEVELS = {"limited": "low", "poor": "low", "thin": "low", "sparse": "low", "scant": "low", "scanty": "low", "good": "moderate", "very low": "very_low", "very-low": "very_low", "low": "low", "weak": "low", "moderate": "moderate",
            "medium": "moderate", "high": "high", "strong": "high", "a": "high", "b": "moderate", "c": "low",
            "d": "very_low", "insufficient": "very_low", "very weak": "very_low", "very-weak": "very_low", "very poor": "very_low"}
 _LW = r"(very[ -]low|very[ -]weak|very[ -]poor|low|moderate|medium|high|strong|weak|insufficient)"
 # A grade given as a value (label or predicate) may also be "limited" ("EVIDENCE GRADE · LIMITED",
 # "the evidence is limited"); attributive "limited evidence" is a qualifier of a kind, not a grade.
-_LWV = r"(very[ -]low|very[ -]weak|very[ -]poor|low|moderate|medium|high|strong|weak|insufficient|limited|poor|good)"
+_LWV = r"(very[ -]low|very[ -]weak|very[ -]poor|low|moderate|medium|high|strong|weak|insufficient|limited|poor|good|thin|sparse|scanty|scant)"
 _CONCLUDE = r"(?:support|draw|conclude|recommend|establish|confirm|show|determine|justify|prove)\b"
 _LEVEL_RES = (
     # A badge alone in its unit: "LIMITED EVIDENCE", "Weak scientific evidence".
@@ -79,7 +79,7 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ("rct", r"\b(?:randomi[sz]ed|placebo[- ]controlled|double[- ]blind(?:ed)?|controlled)\b(?:[\s,]+[\w-]+){0,3}?\s+"
             r"(?:trials?|stud(?:y|ies|ys))\b|(?-i:\bRCTs?\b)"),
     ("observational", r"\bobservational\b|\bcohort\s+stud(?:y|ies|ys)\b|\bpost-?marketing\b"),
-    ("clinical_use", r"\bclinical\s+use\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"
+    ("clinical_use", r"\bclinical\s+use\b|\bused\s+(?:\w+\s+)?in\s+(?:traditional|ayurvedic|chinese|folk|herbal|kampo|unani)\s+(?:\w+\s+)?medicine\b|\bused\s+clinically\b|\bclinically\s+used\b|\bused\s+in\s+(?:\w+\s+)?hospitals\b"
                      r"|\b(?:used|prescribed|employed|established|adopted)\s+(?:\w+\s+){0,3}?in\s+(?:[\w-]+\s+){0,2}?(?:clinical\s+)?(?:practice|settings?)\b"
                      r"|\bclinical\s+experience\b|\b(?:doctors|physicians|clinicians|neurologists|psychiatrists)\s+(?:in\s+[\w-]+\s+)?(?:prescribe|use|recommend)\b"
                      r"|\bclinical\s+practice\s+(?:has|have|uses?|relies|shows?)\b"),
@@ -96,11 +96,13 @@ _KINDS: tuple[tuple[str, str], ...] = (
               r"workers|people|children|individuals|athletes|students|humans|smokers|veterans|employees|nurses|residents|infants|users)\b"
               r"|\bretrospective\s+(?:review|analysis|chart\s+review|study)\b|\bcase\s+(?:reports?|series)\b"
               r"|\b(?:open[- ]label|uncontrolled|single[- ]arm|pilot|crossover|phase\s+(?:I{1,3}|[123]))\s+(?:[\w-]+\s+)?(?:stud(?:y|ies|ys)|trials?)\b"
+              r"|\benrolled\s+(?:more\s+than\s+|over\s+|about\s+|nearly\s+|some\s+)?[\d,]+\s+(?:participants|patients|adults|people|subjects|volunteers|women|men)\b"
               r"|\bclinical(?:ly)?\s+(?:tested|proven|studied)\b|(?<!free\s)\btrials?\b(?!\s+(?:size|pack|offer|version))"
               r"|\bin\s+(?:healthy\s+)?patients\b|\bpatients?\s+(?:with|suffering|recovering)\b"),
     ("animal", r"\banimals?\s+(?:[\w-]+\s+)?(?:stud(?:y|ies|ys)|models?|research|experiments?|data|work|evidence|trials?)\b"
                r"|\banimal\s+(?:and|or|&)\s+(?=(?:cell|cellular|human|clinical|in\s+vitro|laboratory)\b)"
-               r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish)\s+(?:stud(?:y|ies|ys)|models?|experiments?|data|work|research|trials?)\b"
+               r"|\b(?:rodents?|rats?|mice|mouse|murine|rabbits?|primates?|monkeys?|dogs?|pigs?|zebrafish|horses?|equine)\s+(?:[\w-]+\s+)?(?:stud(?:y|ies|ys)|models?|experiments?|data|work|research|trials?)\b"
+               r"|\b(?:rats?|mice|mouse|rodents?|animals?)\s+(?:and|or|&)\s+(?:[\w-]+\s+){0,2}?(?:stud(?:y|ies|ys)|experiments?|models?|data|work|research)\b"
                r"|\bin\s+(?:rats|mice|rodents|animals|monkeys|dogs|pigs|zebrafish|(?:a\s+)?(?:rat|mouse|rodent|animal)\s+models?|(?:rat|mouse|rodent|animal)\s+(?=(?:and|or|&)\s+[\w-]+\s+models?\b))"
                r"|\b(?:mice|rats|rodents|animals)\s+(?:that\s+(?:were|received|got)|treated|given|injected|dosed|fed|receiving)\b"
                r"|\b(?:limited|confined|restricted)\s+to\s+(?:rodents|rats|mice|animals)\b"
@@ -138,9 +140,15 @@ _STUDY_NOUN_RE = re.compile(r"\b(?:trials?|stud(?:y|ies|ys)|evidence|data|resear
 _LEVEL_GATE_RE = re.compile(r"evidence|grade|rated|data|support")  # every level pattern contains one (lowercased text)
 
 
+# "The evidence is, frankly, weak": a comment word between commas does not part the grade from its subject.
+_ASIDE_RE = re.compile(r",\s*(?:frankly|honestly|admittedly|however|though|overall|so\s+far|to\s+date|at\s+best|at\s+present|"
+                       r"in\s+short|in\s+truth|to\s+be\s+fair|still)\s*,\s*", _I)
+
+
 def _level(text: str) -> str | None:
     if not _LEVEL_GATE_RE.search(text.lower()):
         return None
+    text = _ASIDE_RE.sub(" ", text)
     for rx in _GRADE_RES:
         m = rx.search(text)
         if m:
@@ -157,7 +165,7 @@ def _level(text: str) -> str | None:
 # clause without any of them names no kind, and this one search is far cheaper than nine).
 _KIND_GATE_RE = re.compile(
     r"\b(?:meta|systematic|cochrane|pooled|umbrella|randomi|placebo|double|controlled|rct|observational|cohort|case|"
-    r"post|clinical|used|prescribed|employed|established|adopted|anecdot|bro|n=|n =|self|users?|testimonial|forum|reddit|guys|folks|"
+    r"post|clinical|used|prescribed|employed|established|adopted|anecdot|bro|n=|n =|self|enrol|horse|equine|users?|testimonial|forum|reddit|guys|folks|"
     r"people|members|posters|many|human|vitro|volunteer|subjects|tested|studied|trialled|trialed|evaluated|stud|trial|review|series|survey|"
     r"analys|experiment|retrospective|patient|animal|rodent|rat|mice|mouse|murine|rabbit|primate|monkey|dog|pig|"
     r"zebrafish|cell|cultured|pre-?clinical|data|records|registr|doctors|physicians|clinicians|neurologists|psychiatrists|customers|clients|buyers|reviewers|actual|real|living)")

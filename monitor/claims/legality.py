@@ -39,6 +39,7 @@ a unit (``monitor.claims.assertion``). Status phrases added for real pages are w
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -81,7 +82,7 @@ _AUTHORITIES: tuple[tuple[str, str, str], ...] = (
                                  ("Germany", "German"), ("France", "French"), ("Japan", "Japanese"), ("China", "Chinese"),
                                  ("Mexico", "Mexican"), ("Brazil", "Brazilian"), ("India", "Indian"), ("Canada", "Canadian"),
                                  ("UK", "British"), ("Switzerland", "Swiss"), ("Georgia", "Georgian"), ("Poland", "Polish"))),
-    ("Australia", r"\bAustralia\b|(?-i:(?<=\()AU(?=\)))|\bAustralian(?=\s+(?:Register|market|law|pharmacies|pharmacy|government|authorities|regulators?)\b)", "Australia"),
+    ("Australia", r"\bAustralia\b|(?-i:(?<=\()AU(?=\))|\bAU\b(?=\s*:|\s+(?:S\d|Schedule|Rx|OTC|Prescription|Unscheduled|Not|Approved)))|\bAustralian(?=\s+(?:Register|market|law|pharmacies|pharmacy|government|authorities|regulators?)\b)", "Australia"),
     ("Japan", r"\bJapan\b", "Japan"),
     ("China", r"\bChina\b", "China"),
     ("Ukraine", r"\bUkraine\b", "Ukraine"),
@@ -135,7 +136,7 @@ _JURISDICTION = {name: j for name, _, j in _AUTHORITIES}
 _COUNTRY_OF = {name: name for name, _, j in _AUTHORITIES if name == j}
 # "developed in Russia" names a place of origin, not a regulator.
 _ORIGIN_RE = re.compile(
-    r"\b(?:developed|created|invented|synthesi[sz]ed|originated|made|studied|researched|used|popular|"
+    r"\b(?:developed|created|invented|synthesi[sz]ed|originated|made|studied|researched|used|popular|imported\s+from|shipped\s+from|sourced\s+from|"
     r"manufactured|produced|origins?|research|groups?|scientists|researchers|conducted|performed|carried\s+out|done|run|"
     r"held|tested|trials?|stud(?:y|ies)|experiments?|labs?|laboratories|institutes?|universities|clinics)"
     r"\s+(?:\w+\s+)?(?:in|from|by|at)\s+(?:the\s+)?$",
@@ -179,7 +180,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      r"|\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b[^.;]*\b(?:banned|prohibited|forbidden)\b",
      "prohibited", "permitted", True, False, "WADA"),
     ("schedule", r"\bprescription[- ]only\b|\bRx[- ]only\b|\b(?:requires?|needs?|with|by|on|under)\s+(?:a\s+)?(?:medical\s+|doctor's\s+)?prescription\b"
-     r"|\b(?<!non-)(?<!non\s)prescription\s+(?:drug|medicine|medication|product|anxiolytic|antidepressant|painkiller|analgesic|nootropic|peptide|treatment|stimulant|hormone)s?\b|\b(?:needs?|requires?)\s+a\s+script\b|\bSchedule\s+4\b|(?-i:\bS4\b)",
+     r"|℞(?:[- ]only)?|\bRx\s+(?:medicine|drug|medication|product)s?\b|\b(?<!non-)(?<!non\s)prescription\s+(?:drug|medicine|medication|product|anxiolytic|antidepressant|painkiller|analgesic|nootropic|peptide|treatment|stimulant|hormone)s?\b|\b(?:needs?|requires?)\s+a\s+script\b|\bSchedule\s+4\b|(?-i:\bS4\b)",
      "prescription_only", "otc", True, False, "unspecified"),
     ("schedule", r"\bover[- ]the[- ]counter\b|(?-i:\bOTC\b)|\bnon-?\s?prescription\b|\bwithout\s+(?:a\s+)?prescription\b",
      "otc", "prescription_only", True, False, "unspecified"),
@@ -190,8 +191,8 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      r"|\bnot\s+(?:intended\s+)?for\s+human\s+(?:consumption|use)\b|\bintended\s+(?:strictly\s+|solely\s+|only\s+)?for\s+(?:laboratory|research|in\s+vitro)\b"
      r"|\b(?:is|are|as)\s+(?:an?\s+)?research\s+chemicals?\b(?!-)|\blaboratory\s+(?:use|research)\s+only\b",
      "research_use_only", "research_use_only", False, False, "unspecified"),
-    ("import", r"\bimport(?:ed|ing|ation)?\b(?!\s+(?:guidance|rules|regulations?|guidelines|dut(?:y|ies)|tax(?:es)?|polic(?:y|ies)|alerts?|records|data|statistics|figures))|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
-    ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b|\b(?:is|are|was|be)\s+an?\s+(?:criminal\s+)?(?:offen[cs]e|crime)\b", "illegal", "legal", True, False,
+    ("import", r"\bimport(?:ed|ing|ation)?\b(?!\s+(?:from|guidance|rules|regulations?|guidelines|dut(?:y|ies)|tax(?:es)?|polic(?:y|ies)|alerts?|records|data|statistics|figures))|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
+    ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b|\bto\s+ban\b|\bbans\b|\b(?:is|are|was|be)\s+an?\s+(?:criminal\s+)?(?:offen[cs]e|crime)\b", "illegal", "legal", True, False,
      "unspecified"),
     ("legal", r"\blegally\b|\b(?:legal|lawful)\b" + _PREDICATIVE, "legal", "illegal", True, False, "unspecified"),
     ("essential_list", r"\b(?:list\s+of\s+)?(?:vital\s+and\s+)?essential\s+(?:drugs|medicines|medicinal\s+products)(?:\s+list)?\b|\bVED\s+list\b",
@@ -246,7 +247,11 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "registered as a … drug", "has not registered", "have not registered", "not registered any", "never registered",
         "registered as a medicine",
         "registered as a drug", "registered as a medicinal product", "holds a registration", "registered … in #",
-        "has registered", "have registered")),
+        "has registered", "have registered", "have … authorised", "have … authorized", "has … authorised",
+        "has … authorized", "is a registered medicine", "is a registered drug", "is a licensed medicine")),
+    ("approval", "not_approved", "not_approved", False, False, "unspecified", (
+        "without … approval", "without approval", "without a marketing authorisation", "without a marketing authorization",
+        "without marketing authorisation", "without marketing authorization", "without a licence", "without a license")),
     # Schedule words of pharmacy law that carry no "prescription" / "counter": a pharmacy (P) or
     # general-sale medicine is sold without a prescription; "not scheduled" is unscheduled.
     ("schedule", "otc", "prescription_only", True, False, "unspecified", (
@@ -257,7 +262,7 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
     ("schedule", "otc", "otc", False, False, "unspecified", (
         "no rx needed", "no rx required", "no prescription needed", "no prescription required", "no script needed",
         "no script required", "without a script", "without script", "without recipe", "without a recipe",
-        "without any prescription")),
+        "without any prescription", "prescription-free", "prescription free")),
     ("schedule", "unscheduled", "unscheduled", False, False, "unspecified", (
         "not scheduled", "isn't scheduled", "isnt scheduled", "is not scheduled", "aren't scheduled", "arent scheduled",
         "are not scheduled",
@@ -266,12 +271,18 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
     ("availability", "available", "not_available", True, True, "unspecified", (
         "prescribed in", "prescribed for … in", "prescribed by doctors in", "prescribed by physicians in", "widely prescribed in",
         "walk into a pharmacy", "walk into any pharmacy", "in every pharmacy", "in any pharmacy", "in every apteka",
+        "sold as a dietary supplement", "sold as a supplement", "marketed as a dietary supplement", "marketed as a supplement",
+        "sold as a food supplement", "available as a dietary supplement", "available as a supplement",
         "commonly prescribed in", "in … pharmacies", "at … pharmacies", "in … pharmacy", "at … pharmacy",
         "pharmacies across", "pharmacies in", "over pharmacy counters", "over the pharmacy counter",
         "on pharmacy shelves", "on the market in", "marketed in", "is available in", "are available in",
         "isn't available", "is not available", "not available in", "not sold in", "available here",
         "doctors in … prescribe", "physicians in … prescribe", "won't find … in … pharmacies", "wont find … in … pharmacies",
         "won't find … in … pharmacy", "wont find … in … pharmacy")),
+    # Import bans said with a noun ("a prohibited import").
+    ("import", "illegal_to_import", "illegal_to_import", False, False, "unspecified", (
+        "prohibited import", "banned import", "illegal import", "import is prohibited", "import is banned",
+        "import is illegal", "cannot be imported", "may not be imported", "must not be imported", "importation is prohibited")),
     # Sport: on / not on the anti-doping list.
     ("sport", "prohibited", "permitted", True, False, "WADA", (
         "on the wada list", "on the banned list", "on the banned substances list", "on the prohibited substances list")),
@@ -289,7 +300,7 @@ CUE_HINT_WORDS = ("approv", "withdrawn", "authoris", "authoriz", "licens", "lice
                   "categor", "compound", "pcac", "chemical", "submitted", "filed", "applied", "sought", "pharmac", "market",
                   "available", "sold", "bulk", "503", "504", "against", "committee", "withdrew", "assessed", "script",
                   "offence", "offense", "crime", "bring", "carry", "carri", "list", "doctors", "physicians", "registration",
-                  "gsl", "granted", "script", "recipe", "apteka")
+                  "gsl", "granted", "script", "recipe", "apteka", "ban", "℞", "supplement")
 _CUE_HINT_RE = LowerGate(CUE_HINT_WORDS)
 
 _NEG_RE = re.compile(
@@ -363,6 +374,7 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
         if any(c.family != cue.family and found.index(c) < found.index(cue) and c in cues for c in rivals):
             continue
         cues.append(cue)
+    cues = [c for c in cues if not (c.family == "research" and _QUOTED_LABEL_RE.search(clause[max(0, c.start - 30) : c.start + 1]))]
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
         cues = [c for c in cues if c.family not in ("legal", "availability")]
     if any(c.positive == "not_compoundable" for c in cues):  # "voted against including it on the bulks list"
@@ -384,6 +396,11 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
 
 # Between two cues of one statement ("not sold in pharmacies in Japan"): no conjunction or comma.
 _STATEMENT_BREAK_RE = re.compile(r"[,;]|\b(?:and|or|but|nor|while|whereas|although|though)\b", _I)
+
+
+# "products sold as 'research chemicals' or labelled 'not for human consumption'": the words are
+# quoted as somebody's label (a regulator warning about them), not this page's own disclaimer.
+_QUOTED_LABEL_RE = re.compile(r"\b(?:label(?:l)?ed|marked|sold\s+as|marketed\s+as|branded|described\s+as|called)\s+(?:as\s+)?['\"‘“]", _I)
 
 
 def _one_per_statement(clause: str, cues: list[_Cue]) -> list[_Cue]:
@@ -518,7 +535,7 @@ _LABEL_COLON_RE = re.compile(r"(?:^|(?<=[|;.]\s)|(?<=[|;]))(\s*[^\s:|;.][^:|;.]{
 _CELL_BREAK_RE = re.compile(r"\s*\|\s*")
 # A place named in one clause carries into the next of the same sentence for these families
 # ("in Australia, 200 mg tablets are OTC, while higher strengths are prescription-only").
-_CARRY_FAMILIES = frozenset({"schedule", "approval", "availability", "legal"})
+_CARRY_FAMILIES = frozenset({"schedule", "approval", "availability", "legal", "import"})
 
 
 def _label_text(text: str) -> str:
@@ -535,10 +552,14 @@ _SENTENCE_END_RE = re.compile(r"[.!?](?:\s+|$)")
 
 
 def sentence_agencies(text: str, pos: int) -> list[str]:
-    """Agencies (not countries) named, not as a place of origin, in the sentence around ``pos``."""
+    """Agencies (not countries) named, not as a place of origin, earlier in the sentence than ``pos``.
+
+    Only earlier ones: the agency whose ruling a sentence reports is its subject ("Health Canada
+    has warned that ... is not authorized for sale in Canada"); one named later belongs to a later
+    statement ("not scheduled anywhere in Europe, but not approved by the EMA either").
+    """
     start = max((m.end() for m in _SENTENCE_END_RE.finditer(text, 0, pos)), default=0)
-    end_m = _SENTENCE_END_RE.search(text, pos)
-    names = [a[0] for a in _authorities(text[start : end_m.end() if end_m else len(text)]) if not a[3]]
+    names = [a[0] for a in _authorities(text[start:pos]) if not a[3]]
     return _dedupe([n for n in names if n not in _COUNTRY_OF and n != "global"])
 
 
@@ -551,8 +572,18 @@ def _agency_for(names: list[str], agencies: list[str]) -> list[str]:
     return [agency if n in _COUNTRY_OF and _JURISDICTION.get(agency) == n else n for n in names]
 
 
+def _row_place(unit: TextUnit) -> str | None:
+    """The authority a table row is about, when its first cell names only that ("Russia | Rx medicine")."""
+    if unit.kind != "table_row" or "|" not in unit.text:
+        return None
+    first = unit.text.strip().strip("|").split("|")[0].strip()
+    m = _AUTH_RE.fullmatch(first)
+    return next((name for i, (name, _, _) in enumerate(_AUTHORITIES) if m.group(f"a{i}")), None) if m else None
+
+
 def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
     text = _label_text(labelled_row(unit) or unit.text)
+    row_place = _row_place(unit)
     claims: list[Claim] = []
     seen: set[tuple[str, str, str]] = set()
     prev_auths: list[str] = []
@@ -585,7 +616,12 @@ def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
             if not names and carry and cue.family in _CARRY_FAMILIES and unit.kind != "table_row":
                 names = list(carry)
             if cue.family in _AGENCY_FAMILIES:
-                names = _agency_for(names, sentence_agencies(text, cs))
+                names = _agency_for(names, sentence_agencies(text, cs + cue.start))
+            if cue.family == "availability":  # a product is on a country's market, not on an agency's
+                names = _dedupe([_JURISDICTION.get(n, n) if n not in _COUNTRY_OF and _JURISDICTION.get(n) not in (None, "global", "sport") else n
+                                 for n in names])
+            if not names and row_place:
+                names = [row_place]
             if not names:
                 if cue.needs_authority:
                     continue
@@ -635,6 +671,31 @@ def _elliptical(unit: TextUnit, clause: str, auths: list, done: list[Claim], see
     return out
 
 
+_YES_NO_RE = re.compile(r"^\W*(?:A:\s*)?(yes|no)\b\s*[.,!;:—–-]", _I)
+
+
+def _answered(unit: TextUnit) -> list[Claim]:
+    """A bare "No." / "Yes." answering a status question states the question's status, negated or not.
+
+    "Q: Is Selank approved by the FDA?" + "A: No. It has never been submitted ..." says FDA:
+    not approved. The question is read as a statement ("not" put before its status word for a
+    "No"); the claims are located on the answer.
+    """
+    question = (unit.context or "").strip()
+    m = _YES_NO_RE.match(unit.text)
+    if not m or not question.endswith("?"):
+        return []
+    statement = re.sub(r"^\W*(?:Q:\s*)?", "", question).rstrip("?").strip()
+    cues = _cues(statement, statement)
+    if not cues:
+        return []
+    if m.group(1).lower() == "no":
+        if not cues[0].negatable:
+            return []
+        statement = statement[: cues[0].start] + "not " + statement[cues[0].start :]
+    return [dataclasses.replace(c, text=unit.text) for c in _unit_claims(dataclasses.replace(unit, text=statement, context=""), "")]
+
+
 @register("legality")
 def extract(units: list[TextUnit]) -> list[Claim]:
     """Legality claims of every unit (see module docstring); failures are contained by the registry."""
@@ -645,4 +706,11 @@ def extract(units: list[TextUnit]) -> list[Claim]:
             continue
         prior = " ".join(u.text for u in units[max(0, i - 3) : i])
         out.extend(_unit_claims(unit, prior))
+    for unit in units:  # answers to status questions ("Is it approved? — No.")
+        if unit.context and unit.context.rstrip().endswith("?") and _YES_NO_RE.match(unit.text):
+            own = [c for c in out if c.start == unit.start]
+            if any(c.key.endswith(":research") for c in own):
+                continue  # "Yes, legally available for research": the answer narrows the question
+            seen = {(c.key, c.value.get("status")) for c in own}
+            out.extend(c for c in _answered(unit) if (c.key, c.value.get("status")) not in seen)
     return out

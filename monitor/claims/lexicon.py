@@ -98,6 +98,7 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("bleeding", r"(?<!stomach\s)(?<!nasal\s)bleeding|haemorrhage|hemorrhage"),
     ("liver_damage", r"liver\s+(?:damage|injury|toxicity|failure)|hepatotoxicity|hepatic\s+injury"),
     ("pancreatitis", r"pancreatitis"),
+    ("kidney_damage", r"kidney\s+(?:damage|injury|failure)|renal\s+(?:damage|injury|failure)|nephrotoxicity|harm\s+(?:to\s+)?the\s+kidneys"),
     ("serotonin_syndrome", r"serotonin\s+syndrome"),
     ("withdrawal_symptoms", r"withdrawal\s+(?:symptoms|effects|syndrome)"),
     ("fishy_aftertaste", r"fishy\s+(?:aftertaste|after-taste|taste|burps)"),
