@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from monitor.models import Claim, TextUnit
 
-EXTRACTOR_VERSION = "13"
+EXTRACTOR_VERSION = "14"
 
 # Categories that read units through the shared assertion filter (``monitor.claims.assertion``):
 # questions, meta text, definitions, hypotheticals and reversed statements state none of their claims.

@@ -30,7 +30,7 @@ from typing import Any
 from monitor.claims import register
 from monitor.claims.dosage.anchors import unglue
 from monitor.claims.dosage.regimen import read, route_row
-from monitor.claims.dosage.vocabulary import COUNT_WORDS
+from monitor.claims.dosage.vocabulary import COUNT_WORDS, fix_typos
 from monitor.claims.units import MASS_TO_MG, VOLUME_TO_ML
 from monitor.claims.lexicon import is_reference, make_claim
 from monitor.models import Claim, TextUnit
@@ -202,7 +202,9 @@ def _lines(text: str) -> list[str]:
 
 
 def dosage_values(text: str, is_table_row: bool = False, context: str = "") -> list[tuple[str, dict[str, Any]]]:
-    """``(key, value)`` for every dosing statement in one unit's text."""
+    """``(key, value)`` for every dosing statement in one unit's text (misspelt unit and frequency
+    words read as meant: "one sofgel twise a day")."""
+    text = fix_typos(text)
     if not _candidate(text):
         return []  # cheap pre-filter: no number with a unit and no frequency word
     out: list[tuple[str, dict[str, Any]]] = []

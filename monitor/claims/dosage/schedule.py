@@ -61,6 +61,7 @@ _FREQ_HINTS: tuple[tuple[str, ...], ...] = (("times", "x", "×"), ("once", "twic
                                            ("divided", "separate", "equal", "split"), ("divided", "split", "spread"))
 # "the weekly dose" is an amount per week, not a frequency
 _WEEKLY_RE = re.compile(r"\b(?:weekly(?!\s+(?:dose|dosage|amount|intake|total|allowance|maximum|limit)\b)|every\s+week|each\s+week|once\s+a\s+week)\b", _I)
+_UP_TO_RE = re.compile(r"\b(?:up\s+to|at\s+most)\s*$", _I)
 _ORDINALS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
 _EVERY_NTH_RE = re.compile(r"\bevery\s+(?P<n>other|second|third|fourth|fifth|sixth|seventh)\s+day\b|\b(?:on\s+)?alternate\s+days\b", _I)
 _EVERY_RE = re.compile(r"\bevery\s*$", _I)
@@ -113,6 +114,8 @@ def frequencies(text: str) -> list[Modifier]:
         for m in rx.finditer(text):
             if free(m.start(), m.end()):
                 value = _freq_value(m)
+                if value and _UP_TO_RE.search(text[max(0, m.start() - 12) : m.start()]):
+                    value = {k: x for k, x in value.items() if not k.endswith("_min")}  # "up to 4 times a day": a most
                 if value:
                     found.append(Modifier("frequency", value, m.start(), m.end(), {"period": bool(m.group("p"))}))
     for m in _WEEKLY_RE.finditer(text) if "week" in low else ():

@@ -135,6 +135,7 @@ def values(text: str, reg: Regimen) -> dict[str, Any]:
             v.pop("count_unit")
             period = "week" if re.search(r"\b(?:a|per|in\s+(?:a|any|one))\s+week\b", text[reg.end : reg.end + 30], _I) else "day"
             v[f"times_per_{period}_max"] = n
+            v["per"] = period  # the limit counts doses in a day (a week)
     return v
 
 
