@@ -22,7 +22,7 @@ from monitor.claims.dosage import roles, schedule
 from monitor.claims.dosage.anchors import Anchor, find_anchors, unglue
 from monitor.claims.dosage.schedule import Modifier
 from monitor.claims.dosage.values import Regimen, convert, gap, values
-from monitor.claims.dosage.vocabulary import IMPLIED_ROUTES, ROUTES, THROUGH_SKIN, count_unit
+from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT, IMPLIED_ROUTES, ROUTES, THROUGH_SKIN, count_unit
 from monitor.claims.units import NUMBER, parse_number, sig6
 
 _I = re.IGNORECASE
@@ -60,7 +60,8 @@ _COUNTERFACTUAL_RE = re.compile(r"^\W*(?:if|suppose|supposing|imagine)\s+(?:you|
 # "One microgram of vitamin D3 corresponds to 40 IU": a unit conversion, not an amount.
 _CONVERSION_RE = re.compile(r"\b(?:equals?|corresponds?\s+to|(?:is|are)\s+(?:equal|equivalent)\s+to|is\s+the\s+same\s+as|converts?\s+to)\b|=", _I)
 _ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
-_COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
+_COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?|"
+                                     r"amount\s+per\s+serving)\b", _I)
 _CONTENTS_OF_RE = re.compile(r"\bcontents\s+of\s+(?:one|a|an|1|the|each)\s+$", _I)
 # A question inside a longer unit, from the sentence start to its "?" (a decimal point is no stop).
 _QUESTION_RE = re.compile(r"(?:^|(?<=[.!?])\s)(?:[^.!?]|\.(?=\d))*\?")
@@ -326,6 +327,8 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str) -> str:
     if a.kind in ("mass", "iu"):
         if roles.each_unit(text, a):
             return "strength"
+        if _composition(text, a):
+            return "strength"
         if roles.unit_word_after(text, a) and not re.search(r"\b(?:take|use|inject|apply|chew|swallow)\b", text, _I):
             return "strength"  # "Ashwagandha 500 mg Capsules"
         if _ingredient_line(text, a, freqs, context):
@@ -333,9 +336,38 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str) -> str:
     return "dose"
 
 
+# What one unit (or serving) is made of: "Each softgel contains: fish oil 1,000 mg, providing EPA
+# 360 mg", "Each capsule: CoQ10 100 mg", "Glucosamine 1500 mg per serving (3 tablets)".
+_COMPOSITION_LEAD_RE = re.compile(
+    rf"\b(?:each|every|per|one)\s+(?:[\w-]+\s+){{0,2}}?(?:{COUNT_UNIT_ALT})\s*(?:contains?|provides?|supplies|delivers?)?\s*:"
+    r"|\b(?:contains|ingredients?|composition|supplement\s+facts|nutrition\s+facts|amount\s+per\s+serving)\s*:?(?=\s)", _I)
+_SERVING_RESTATED_RE = re.compile(r"\b(?:per|each|a)\s+serving\s*[(\[]\s*$", _I)
+_PER_SERVING_AFTER_RE = re.compile(r"^\s*(?:per|each|a|in\s+(?:each|one|a))\s+serving\b", _I)
+
+
+def composition_header(text: str) -> bool:
+    """A table header or label line that opens a composition ("Amount per serving", "Supplement Facts")."""
+    return bool(_COMPOSITION_CONTEXT_RE.search(text)) and not re.search(r"\d", text)
+
+
+def _composition(text: str, a: Anchor) -> bool:
+    """An amount in a composition statement (see ``_COMPOSITION_LEAD_RE``), with no intake verb."""
+    lo = max((m.end() for m in _SENTENCE_STOP_RE.finditer(text, 0, a.start)), default=0)
+    sentence = text[lo : a.start]
+    if roles.INTAKE_VERB_RE.search(sentence):
+        return False
+    if _PER_SERVING_AFTER_RE.match(text[a.end : a.end + 20]):
+        return not roles.INTAKE_VERB_RE.search(text[a.end : a.end + 40].split(".")[0])
+    return bool(_COMPOSITION_LEAD_RE.search(sentence))
+
+
 def _ingredient_line(text: str, a: Anchor, freqs: list[Modifier], context: str) -> bool:
-    """"Magnesium (as magnesium glycinate) 240 mg" on a label: composition, not an intake."""
-    if freqs or a.per or _DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context) and not _COMPOSITION_CONTEXT_RE.search(context):
+    """"Magnesium (as magnesium glycinate) 240 mg" on a label: composition, not an intake; so is
+    each amount under an "Amount per serving" header (in the row's text or its table's context)."""
+    comp = _COMPOSITION_CONTEXT_RE.search(context) or _COMPOSITION_CONTEXT_RE.search(text[: a.start])
+    if freqs or a.per or comp and roles.INTAKE_VERB_RE.search(text):
+        return False
+    if not comp and (_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context)):
         return False
     before = text[: a.start]
     if not re.search(r"[A-Za-z]{3}", before) or len(text.split()) > 12:
@@ -354,6 +386,8 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
                 continue  # "300 milligrams (0.3 g)": the same measure again, nothing new
         if role == "skip":
             continue
+        if a.kind == "count" and _SERVING_RESTATED_RE.search(text[max(0, a.start - 25) : a.start]):
+            continue  # "1500 mg per serving (3 tablets)": the serving the amount is counted in
         contents = _CONTENTS_OF_RE.search(text[max(0, a.start - 30) : a.start]) if a.kind in ("volume", "mass") else None
         unit = roles.container_unit(text, a) if contents and role == "package" and _DOSE_CUE_RE.search(text) else None
         if unit:  # "the contents of one 2 ml ampoule are injected": one ampoule of 2 ml is the dose

@@ -102,9 +102,15 @@ def is_diluent(text: str, a: Anchor) -> bool:
         bool(_DILUENT_BEFORE_RE.search(text[max(0, a.start - 60) : a.start])) or "water" in text[a.end : a.end + 30].lower())
 
 
+# "30 mg | lyophilized powder": the dry powder a vial holds is its content.
+_POWDER_AFTER_RE = re.compile(r"^[\s|,(–-]*(?:of\s+)?(?:lyophili[sz]ed|freeze[\s-]dried)\s+(?:[\w-]+\s+)?powder\b", _I)
+
+
 def is_container(text: str, a: Anchor) -> bool:
     if a.kind not in ("volume", "mass", "count"):
         return False
+    if a.kind == "mass" and _POWDER_AFTER_RE.match(text[a.end : a.end + 50]):
+        return True
     return bool(_CONTAINER_AFTER_RE.match(text[a.end :]) if a.kind != "count" else False) or bool(
         _CONTAINER_BEFORE_RE.search(text[max(0, a.start - 60) : a.start]) or _CONTAINER_PER_AFTER_RE.match(text[a.end :])
     )
@@ -163,7 +169,7 @@ def each_unit(text: str, a: Anchor) -> str | None:
             return None  # "each vial contains 10 mg": a package content
         return "ml" if u.startswith(("ml", "millilit")) else u
     m = _PER_UNIT_AFTER_RE.match(text[a.end : a.end + 30])
-    if m and a.kind in ("mass", "iu") and count_unit(m.group("u") or "x") not in ("dose", "injection"):
+    if m and a.kind in ("mass", "iu") and count_unit(m.group("u") or "x") not in ("dose", "injection", "vial", "ampoule"):
         return m.group("u").lower() if m.group("u") else None
     return None
 
