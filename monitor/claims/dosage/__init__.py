@@ -181,7 +181,8 @@ def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
 _FOLLOW_UP_RE = re.compile(
     r"^\W*(?:(?:take|use|have|swallow|apply)\s+(?:it|them|this|these|each\s+dose|the\s+(?:dose|capsules?|tablets?|softgels?))\b"
     r"|(?:it|they|this|these|(?:the\s+)?(?:capsules?|tablets?|softgels?|doses?|gummies|sprays?|drops?))\s+(?:should|must|can|may|are\s+best|is\s+best)\s+"
-    r"(?:be\s+)?(?:taken|used|swallowed)\b|(?:stay|remain)\s+on\s+(?:it|them|this)\b|continue\s+(?:it|them|this)\b)",
+    r"(?:be\s+)?(?:taken|used|swallowed)\b|(?:stay|remain)\s+on\s+(?:it|them|this)\b|continue\s+(?:it|them|this)\b"
+    r"|(?:dissolve|mix|stir|disperse)\s+(?:it\s+|them\s+|the\s+(?:powder|contents|sachet|granules)\s+)?(?:in|into)\b)",
     re.IGNORECASE,
 )
 
@@ -190,6 +191,8 @@ def _follow_up(text: str) -> dict[str, Any]:
     from monitor.claims.dosage import schedule
 
     extra: dict[str, Any] = {}
+    for m in [f for f in schedule.frequencies(text) if f.extra.get("period")][:1]:
+        extra.update(m.fields)  # "Dissolve in a glass of water once daily."
     for m in schedule.timings(text):
         extra["timing"] = schedule.merge_timing(extra.get("timing", []), m.fields["timing"])
     for m in schedule.durations(text, True)[:1]:

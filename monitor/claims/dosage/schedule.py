@@ -68,7 +68,7 @@ _EVERY_RE = re.compile(r"\bevery\s*$", _I)
 _MIN_INTERVAL_RE = re.compile(r"\b(?:at\s+least|no\s+less\s+than|not\s+less\s+than|a\s+minimum\s+of|minimum\s+of)\s*$", _I)
 _BETWEEN_AFTER_RE = re.compile(r"^\s*(?:apart|between\s+(?:doses|administrations|applications|injections|each\s+dose))\b", _I)
 _DURATION_BEFORE_RE = re.compile(
-    r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of|duration|length)\s*:?\s*"
+    r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of|duration|length)\s*[:|]?\s*"
     r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?"
     r"(?:about\s+|around\s+|roughly\s+|approximately\s+|approx\.?\s+|~\s*|some\s+|at\s+least\s+)?$"
     # "for the loading phase, about 5 weeks", "during the initiation period of 4 weeks"
@@ -198,8 +198,10 @@ def durations(text: str, course_cue: bool) -> list[Modifier]:
         if t.low is None or t.high is None or t.low < 1440:
             continue
         if _EVERY_RE.search(before) or re.match(r"^\s*(?:on|off|apart|between|later|ago|after|before)\b", after, _I) and not (
-                re.match(r"^\s*before\s+(?:moving|going|stepping|increasing|reassess\w*|review\w*|switching|stopping)\b", after, _I)
-                and re.search(r"\bfor\s*$", before, _I)):
+                re.match(r"^\s*(?:before\s+(?:moving|going|stepping|increasing|reassess\w*|review\w*|switching|stopping)|"
+                         r"after\s+(?:arrival|arriving|landing|travel\w*|the\s+flight|a\s+flight|surgery|the\s+operation|delivery|birth|"
+                         r"the\s+procedure|treatment|the\s+(?:first|last)\s+dose))\b", after, _I)
+                and re.search(r"\bfor\s*(?:about\s+|around\s+|up\s+to\s+)?$", before, _I)):
             continue  # "2 weeks before surgery" is no course; "for 4 weeks before moving up" is one
         if re.search(r"\b(?:after|within|in|than)\s+(?:a|the\s+first)?\s*$", before, _I):
             continue  # "increase after a week", "longer than 10 days": not a course length

@@ -97,6 +97,9 @@ def values(text: str, reg: Regimen) -> dict[str, Any]:
             elif role == "strength" and roles.unit_word_after(text, a):
                 v["unit_mg"] = a.high
                 v["count_unit"] = count_unit(roles.unit_word_after(text, a) or "")
+            elif role == "strength" and roles.unit_word_before(text, a):
+                v["unit_mg"] = a.high  # "Sublingual Lozenges 5000 mcg"
+                v["count_unit"] = count_unit(roles.unit_word_before(text, a) or "")
             else:
                 _put(v, "min_mg", "max_mg", a, limit)
             if a.per == "kg":
