@@ -30,7 +30,7 @@ _CONTAINER_BEFORE_RE = re.compile(
     _I,
 )
 _CONTAINER_PER_AFTER_RE = re.compile(rf"^\s*(?:per|in\s+(?:each|one|a|the)|each)\s+{_CONTAINER}\b|^\s*(?:count|ct)\b", _I)
-_CONTAIN_VERB_RE = re.compile(r"\b(?:contains?|holds?|yields?|provides?|lasts?\s+for|makes?|enough\s+for|equals?)\b", _I)
+_CONTAIN_VERB_RE = re.compile(r"\b(?:contains?|holds?|yields?|provides?|gives?|lasts?\s+for|makes?|enough\s+for|equals?)\b", _I)
 SUPPLY_RE = re.compile(rf"\b(?P<n>{NUMBER})[\s-]*(?:-|–)?\s*(?P<u>days?|weeks?|months?)['’]?\s*(?:-|–)?\s*supply\b"
                        rf"|\b(?:lasts|will\s+last|should\s+last|enough\s+for)\s+(?:about\s+|up\s+to\s+)?(?P<n2>{NUMBER})\s*(?P<u2>days?|weeks?|months?)\b", _I)
 SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:age)?|box|tub|jar)\s*[:|]?\s*(?:about\s+)?(?P<n>{NUMBER})\b", _I)
@@ -163,7 +163,7 @@ def package_cue(text: str) -> bool:
 
 
 def after_contain(text: str, a: Anchor) -> bool:
-    before = text[max(0, a.start - 60) : a.start]
+    before = text[max(0, a.start - 60, clause_start(text, a.start)) : a.start]  # in the amount's own clause
     return bool(_CONTAIN_VERB_RE.search(before) or re.search(r"\b(?:or|and)\s+(?:about|approximately|roughly|around|~)?\s*$", before, _I))
 
 
