@@ -29,8 +29,8 @@ from typing import Any
 
 from monitor.claims import register
 from monitor.claims.dosage.anchors import unglue
-from monitor.claims.dosage.regimen import read, route_row
-from monitor.claims.dosage.vocabulary import COUNT_WORDS
+from monitor.claims.dosage.regimen import composition_header, read, route_row
+from monitor.claims.dosage.vocabulary import COUNT_WORDS, fix_typos
 from monitor.claims.units import MASS_TO_MG, VOLUME_TO_ML
 from monitor.claims.lexicon import is_reference, make_claim
 from monitor.models import Claim, TextUnit
@@ -74,6 +74,8 @@ def extract(units: list[TextUnit]) -> list[Claim]:
     row_dose: int | None = None  # index in ``claims`` of the dose stated by the current table block
     last_dose: tuple[int, int] | None = None  # the dose claim the previous unit stated, and where that unit ended
     block = None
+    header = ""  # a composition header row of the current table block
+    titles: tuple[int, str, list[int]] | None = None  # a title's bare amount, the title, the claims under it
     for unit in _rejoined(units):
         if is_reference(unit):
             continue
@@ -82,14 +84,25 @@ def extract(units: list[TextUnit]) -> list[Claim]:
             # names a dose ("Serving Size 2 Capsules", "Recommended Dose 200 mcg") is a table row.
             row_dose, block = None, None
             labelled = bool(_DOSE_LABEL_RE.search(unglue(unit.text)))
+            title = None
             for key, value in dosage_values(unit.text, False, ""):
                 if labelled or key.split(":")[-1] in ("strength", "package"):
                     claims.append(make_claim("dosage", key, unit, value))
+                    if set(value) == {"min_mg", "max_mg", "strength"}:
+                        title = len(claims) - 1
+            titles = (title, unit.text, []) if title is not None else None
             continue
+        if titles is not None and unit.context != titles[1]:
+            _title_content(claims, titles)
+            titles = None
         if unit.kind not in _ROWS or block != unit.context:
-            row_dose = None
+            row_dose, header = None, ""
         block = unit.context if unit.kind in _ROWS else None
-        found = [] if unit.text.rstrip().endswith("?") else dosage_values(unit.text, unit.kind == "table_row", unit.context)
+        if unit.kind == "table_row" and composition_header(unit.text):
+            header = unit.text  # "Nutrient | Amount per serving": the rows below are a composition
+            continue
+        context = f"{unit.context} {header}".strip() if header and unit.kind in _ROWS else unit.context
+        found = [] if unit.text.rstrip().endswith("?") else dosage_values(unit.text, unit.kind == "table_row", context)
         if unit.kind in _ROWS:
             route = route_row(unit.text) if not found else None
             if route and row_dose is not None:
@@ -108,6 +121,8 @@ def extract(units: list[TextUnit]) -> list[Claim]:
                 last_dose = (last_dose[0], unit.end)
                 continue
         for key, value in found:
+            if titles is not None and key.split(":")[-1] in ("dose", "day", "week", "limit", "strength", "package"):
+                titles[2].append(len(claims))
             claim = make_claim("dosage", key, unit, value)
             if claim.subject is None:
                 claim = replace(claim, subject=unknown_subject(unit.text) or unknown_subject(unit.context))
@@ -117,7 +132,26 @@ def extract(units: list[TextUnit]) -> list[Claim]:
         doses = [i for i in range(len(claims) - len(found), len(claims)) if claims[i].key.split(":")[-1] in ("dose", "day", "week")]
         if found or unit.kind != "heading":
             last_dose = (doses[-1], unit.end) if found and doses else None
+    if titles is not None:
+        _title_content(claims, titles)
     return claims
+
+
+def _title_content(claims: list[Claim], titles: tuple[int, str, list[int]]) -> None:
+    """"Ipamorelin 5 mg" above "Dose: 100–300 mcg": a title amount larger than every dose stated
+    under it, with no tablets or capsules counted there, is what the vial holds (a package), not
+    the strength of one unit taken."""
+    index, _, under = titles
+    base = claims[index]
+    amount = base.value.get("max_mg")
+    doses = [claims[i].value for i in under]
+    if not doses or amount is None or any("count_unit" in v for v in doses):
+        return
+    masses = [v.get("max_mg") for v in doses if v.get("max_mg") is not None]
+    if not masses or len(masses) != len([v for v in doses if not v.get("limit")]) or max(masses) >= amount:
+        return
+    value = {"container_mg": amount, "package": True}
+    claims[index] = replace(base, key=base.key.rsplit(":", 1)[0] + ":package", value=value)
 
 
 _OPEN_END_RE = re.compile(r"[^.!?:;|)\]]\s*$")
@@ -147,7 +181,8 @@ def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
 _FOLLOW_UP_RE = re.compile(
     r"^\W*(?:(?:take|use|have|swallow|apply)\s+(?:it|them|this|these|each\s+dose|the\s+(?:dose|capsules?|tablets?|softgels?))\b"
     r"|(?:it|they|this|these|(?:the\s+)?(?:capsules?|tablets?|softgels?|doses?|gummies|sprays?|drops?))\s+(?:should|must|can|may|are\s+best|is\s+best)\s+"
-    r"(?:be\s+)?(?:taken|used|swallowed)\b|(?:stay|remain)\s+on\s+(?:it|them|this)\b|continue\s+(?:it|them|this)\b)",
+    r"(?:be\s+)?(?:taken|used|swallowed)\b|(?:stay|remain)\s+on\s+(?:it|them|this)\b|continue\s+(?:it|them|this)\b"
+    r"|(?:dissolve|mix|stir|disperse)\s+(?:it\s+|them\s+|the\s+(?:powder|contents|sachet|granules)\s+)?(?:in|into)\b)",
     re.IGNORECASE,
 )
 
@@ -156,6 +191,8 @@ def _follow_up(text: str) -> dict[str, Any]:
     from monitor.claims.dosage import schedule
 
     extra: dict[str, Any] = {}
+    for m in [f for f in schedule.frequencies(text) if f.extra.get("period")][:1]:
+        extra.update(m.fields)  # "Dissolve in a glass of water once daily."
     for m in schedule.timings(text):
         extra["timing"] = schedule.merge_timing(extra.get("timing", []), m.fields["timing"])
     for m in schedule.durations(text, True)[:1]:
@@ -202,13 +239,18 @@ def _lines(text: str) -> list[str]:
 
 
 def dosage_values(text: str, is_table_row: bool = False, context: str = "") -> list[tuple[str, dict[str, Any]]]:
-    """``(key, value)`` for every dosing statement in one unit's text."""
+    """``(key, value)`` for every dosing statement in one unit's text (misspelt unit and frequency
+    words read as meant: "one sofgel twise a day")."""
+    text = fix_typos(text)
     if not _candidate(text):
         return []  # cheap pre-filter: no number with a unit and no frequency word
     out: list[tuple[str, dict[str, Any]]] = []
     label = ""
     for line in _lines(text) if is_table_row and "\n" in text.strip() else [text]:
         if not line.strip():
+            continue
+        if is_table_row and composition_header(line):
+            context = f"{context} {line}".strip()  # "Amount Per Serving" above the ingredient lines
             continue
         if not re.search(r"\d", line) and not _candidate(line):
             label = (label + " " + line).strip()  # "Serving Size" above "2 Softgels"

@@ -29,6 +29,7 @@ _COUNT_RE = re.compile(
     rf"(?P<u>{COUNT_UNIT_ALT})(?![\w])",
     _I,
 )
+_NOT_A_DOSE_COUNT_RE = re.compile(r"\b(?:double|extra|missed|forgotten|additional|further|next|second)\b", _I)
 # An article or "single" is a count only as the object of an intake verb.
 _ARTICLE = frozenset({"a", "an", "single", "a single"})
 _INTAKE_VERB_BEFORE_RE = re.compile(
@@ -104,6 +105,8 @@ def _counts(text: str) -> list[Anchor]:
             m.group("hi") is None and _INTAKE_VERB_BEFORE_RE.search(text[max(0, m.start() - 20) : m.start()])
         ):
             continue
+        if unit == "dose" and _NOT_A_DOSE_COUNT_RE.search(m.group("adj")):
+            continue  # "do not take a double dose", "an extra dose": no number of doses
         lo = parse_number(m.group("lo"))
         hi = parse_number(m.group("hi")) if m.group("hi") else lo
         if lo is None or hi is None or lo > hi or lo <= 0 or hi > 10000:

@@ -22,7 +22,7 @@ from monitor.claims.dosage import roles, schedule
 from monitor.claims.dosage.anchors import Anchor, find_anchors, unglue
 from monitor.claims.dosage.schedule import Modifier
 from monitor.claims.dosage.values import Regimen, convert, gap, values
-from monitor.claims.dosage.vocabulary import IMPLIED_ROUTES, ROUTES, THROUGH_SKIN, count_unit
+from monitor.claims.dosage.vocabulary import COUNT_UNIT_ALT, IMPLIED_ROUTES, ROUTES, THROUGH_SKIN, count_unit
 from monitor.claims.units import NUMBER, parse_number, sig6
 
 _I = re.IGNORECASE
@@ -60,7 +60,8 @@ _COUNTERFACTUAL_RE = re.compile(r"^\W*(?:if|suppose|supposing|imagine)\s+(?:you|
 # "One microgram of vitamin D3 corresponds to 40 IU": a unit conversion, not an amount.
 _CONVERSION_RE = re.compile(r"\b(?:equals?|corresponds?\s+to|(?:is|are)\s+(?:equal|equivalent)\s+to|is\s+the\s+same\s+as|converts?\s+to)\b|=", _I)
 _ROUTE_ROW_RE = re.compile(r"^\s*(?:route(?:\s+of\s+administration)?|administration|how\s+(?:to\s+)?(?:take|use))\s*[:|]?\s*", _I)
-_COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?)\b", _I)
+_COMPOSITION_CONTEXT_RE = re.compile(r"\b(?:supplement\s+facts|nutrition\s+facts|ingredients?|composition|each\s+\w+\s+contains|active\s+substances?|"
+                                     r"amount\s+per\s+serving)\b", _I)
 _CONTENTS_OF_RE = re.compile(r"\bcontents\s+of\s+(?:one|a|an|1|the|each)\s+$", _I)
 # A question inside a longer unit, from the sentence start to its "?" (a decimal point is no stop).
 _QUESTION_RE = re.compile(r"(?:^|(?<=[.!?])\s)(?:[^.!?]|\.(?=\d))*\?")
@@ -86,6 +87,42 @@ _LEGAL_PREDICATE_RE = re.compile(
 )
 
 
+_DIGIT_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+# "five hundred mcg", "two thousand IU": a number word times hundred/thousand is that number.
+_HUNDREDS_RE = re.compile(r"\b(?P<n>a|one|two|three|four|five|six|seven|eight|nine)[\s-]+(?P<m>hundred|thousand)\b", _I)
+# "after five nights", "5 nights on, 2 off": a night counted is a day of the course.
+_NIGHTS_RE = re.compile(r"(?<![\w.,])(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty)"
+                        r"[\s-]+nights?\b(?!\s+(?:a|per|each)\s+week)", _I)
+# "each 0.1 mL then contains 0.5 mg", "every 0.5 ml holds 250 mcg": after reconstitution a volume
+# holds an amount, which is a strength (mg per ml), however the units are written.
+_VOLUME_HOLDS_RE = re.compile(
+    r"\b(?:each|every|per|one)\s+$", _I)
+_HOLDS_VERB_RE = re.compile(
+    r"^\s*(?:of\s+(?:the\s+|this\s+|your\s+)?(?:[\w-]+\s+)?(?:solution|suspension|syrup|mixture|liquid|elixir|reconstituted\s+\w+)\s+)?"
+    r"(?:(?:spoonful|spoon|measure|syringe)\s+)?(?:then\s+|now\s+|will\s+)?"
+    r"(?:contains?|holds?|provides?|gives?|delivers?|has|equals?|=|will\s+(?:contain|hold|give|provide|deliver))\s*"
+    r"(?:about\s+|approximately\s+|roughly\s+|~\s*)?$", _I)
+
+
+def _volume_holds(text: str, anchors: list[Anchor]) -> list[Anchor]:
+    """"each 0.1 mL then contains 0.5 mg" -> one concentration anchor (5 mg/ml) in place of both."""
+    out: list[Anchor] = []
+    i = 0
+    while i < len(anchors):
+        a = anchors[i]
+        b = anchors[i + 1] if i + 1 < len(anchors) else None
+        if (b is not None and a.kind == "volume" and b.kind == "mass" and a.low and a.low == a.high and b.low == b.high
+                and b.low is not None and _VOLUME_HOLDS_RE.search(text[max(0, a.start - 12) : a.start])
+                and _HOLDS_VERB_RE.match(text[a.end : b.start])):
+            conc = sig6(b.low / a.low)
+            out.append(Anchor("concentration", conc, conc, "mg/ml", a.start, b.end))
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
 def _form_count(m: re.Match[str]) -> str:
     n = re.sub(r"\s+times$", "", m.group("n"), flags=_I)
     out = f"{_TIMES_WORDS.get(n.lower(), n)} {m.group('v').lower()}s"
@@ -102,7 +139,11 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
         text = _FORM_VERB_TIMES_RE.sub(_form_count, text)
     if text[:12].lstrip(" \t\u2022*-").lower().startswith(("if", "supp", "imag", "were", "had")) and _COUNTERFACTUAL_RE.match(text):
         return []
-    anchors = [a for a in find_anchors(text) if not roles.is_diluent(text, a)]
+    if _HUNDREDS_RE.search(text):
+        text = _HUNDREDS_RE.sub(lambda m: str(_DIGIT_WORDS[m.group("n").lower()] * (100 if m.group("m").lower() == "hundred" else 1000)), text)
+    if "night" in text.lower():
+        text = _NIGHTS_RE.sub(lambda m: m.group("n") + " days", text)
+    anchors = _volume_holds(text, [a for a in find_anchors(text) if not roles.is_diluent(text, a)])
     named = [a for a in anchors if _article_amount(text, a)]
     if named and _CONVERSION_RE.search(text[named[0].end :]) and not _DOSE_CUE_RE.search(text):
         return []  # a unit being converted ("one microgram equals 40 IU")
@@ -163,6 +204,7 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
     _assign_step_wait(text, doses)
     strengths = any(r.role == "strength" and r.value for r in regimens)
     regimens = [r for r in regimens if r.value]
+    kept = []
     for reg in regimens:
         if not reg.value or (reg.role == "package" and set(reg.value) == {"container_ml", "package"} and not strengths):
             continue  # a bottle size alone says nothing about the amount of substance
@@ -171,10 +213,54 @@ def read(text: str, context: str = "", is_row: bool = False) -> list[tuple[str, 
         if reg.role == "limit":
             _limit_nostril(text, reg)
         _assign_route(text, reg, regimens)
+        kept.append(reg)
+    _carry_step_route(kept)
+    for reg in kept:
         convert(text, reg)
         if reg.value:
             out.append((_key(reg), _sorted(reg.value)))
+    out.extend(_bare_count_limits(text, kept))
     return out
+
+
+# "Take 2 tablets when needed, up to 6 a day": a bare number after a counted dose is a maximum of
+# the same units ("no more than 8 in 24 hours", "max 4 a day").
+_BARE_LIMIT_RE = re.compile(
+    rf"\b(?:up\s+to|no\s+more\s+than|not\s+more\s+than|never\s+more\s+than|max(?:imum)?(?:\s+of)?|at\s+most)\s+(?P<n>{NUMBER})"
+    r"\s+(?:(?:a|per|each)\s+(?P<p>day|24\s*h(?:ours?|rs?)?|week)|in\s+(?:a\s+|any\s+|one\s+)?(?P<p2>day|24\s*h(?:ours?|rs?)?|week))\b", _I)
+
+
+def _bare_count_limits(text: str, regimens: list[Regimen]) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    for m in _BARE_LIMIT_RE.finditer(text):
+        n = parse_number(m.group("n"))
+        if n is None or n <= 1 or any(r.start < m.end() and m.start() < r.end for r in regimens):
+            continue
+        counted = [r for r in regimens if r.role == "dose" and r.end <= m.start() and r.value.get("count_unit")
+                   and not _SENTENCE_STOP_RE.search(text[r.end : m.start()])]
+        if not counted:
+            continue
+        dose = counted[-1].value
+        period = (m.group("p") or m.group("p2") or "day").lower()
+        value: dict[str, Any] = {"limit": True, "count_max": sig6(n), "count_unit": dose["count_unit"],
+                                 "per": "week" if period.startswith("week") else "day"}
+        if dose.get("route"):
+            value["route"] = dose["route"]
+        out.append((f"dosage:{value.get('route', 'unspecified')}:limit", _sorted(value)))
+    return out
+
+
+def _carry_step_route(regimens: list[Regimen]) -> None:
+    """"Inject 0.25 mg weekly for 4 weeks, then increase to 0.5 mg": the steps of one titration are
+    taken the same way, so a route stated for one step (and no other) holds for the later ones."""
+    steps = [r for r in regimens if r.role == "dose" and r.value.get("phase")]
+    routes = {r.value["route"] for r in steps if r.value.get("route")}
+    if len(steps) < 2 or len(routes) != 1:
+        return
+    route = routes.pop()
+    first = next(i for i, r in enumerate(steps) if r.value.get("route"))
+    for reg in steps[first + 1 :]:
+        reg.value.setdefault("route", route)
 
 
 def _package_extras(text: str, regimens: list[Regimen]) -> None:
@@ -241,6 +327,8 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str) -> str:
     if a.kind in ("mass", "iu"):
         if roles.each_unit(text, a):
             return "strength"
+        if _composition(text, a):
+            return "strength"
         if roles.unit_word_after(text, a) and not re.search(r"\b(?:take|use|inject|apply|chew|swallow)\b", text, _I):
             return "strength"  # "Ashwagandha 500 mg Capsules"
         if _ingredient_line(text, a, freqs, context):
@@ -248,9 +336,38 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str) -> str:
     return "dose"
 
 
+# What one unit (or serving) is made of: "Each softgel contains: fish oil 1,000 mg, providing EPA
+# 360 mg", "Each capsule: CoQ10 100 mg", "Glucosamine 1500 mg per serving (3 tablets)".
+_COMPOSITION_LEAD_RE = re.compile(
+    rf"\b(?:each|every|per|one)\s+(?:[\w-]+\s+){{0,2}}?(?:{COUNT_UNIT_ALT})\s*(?:contains?|provides?|supplies|delivers?)?\s*:"
+    r"|\b(?:contains|ingredients?|composition|supplement\s+facts|nutrition\s+facts|amount\s+per\s+serving)\s*:?(?=\s)", _I)
+_SERVING_RESTATED_RE = re.compile(r"\b(?:per|each|a)\s+serving\s*[(\[]\s*$", _I)
+_PER_SERVING_AFTER_RE = re.compile(r"^\s*(?:per|each|a|in\s+(?:each|one|a))\s+serving\b", _I)
+
+
+def composition_header(text: str) -> bool:
+    """A table header or label line that opens a composition ("Amount per serving", "Supplement Facts")."""
+    return bool(_COMPOSITION_CONTEXT_RE.search(text)) and not re.search(r"\d", text)
+
+
+def _composition(text: str, a: Anchor) -> bool:
+    """An amount in a composition statement (see ``_COMPOSITION_LEAD_RE``), with no intake verb."""
+    lo = max((m.end() for m in _SENTENCE_STOP_RE.finditer(text, 0, a.start)), default=0)
+    sentence = text[lo : a.start]
+    if roles.INTAKE_VERB_RE.search(sentence):
+        return False
+    if _PER_SERVING_AFTER_RE.match(text[a.end : a.end + 20]):
+        return not roles.INTAKE_VERB_RE.search(text[a.end : a.end + 40].split(".")[0])
+    return bool(_COMPOSITION_LEAD_RE.search(sentence))
+
+
 def _ingredient_line(text: str, a: Anchor, freqs: list[Modifier], context: str) -> bool:
-    """"Magnesium (as magnesium glycinate) 240 mg" on a label: composition, not an intake."""
-    if freqs or a.per or _DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context) and not _COMPOSITION_CONTEXT_RE.search(context):
+    """"Magnesium (as magnesium glycinate) 240 mg" on a label: composition, not an intake; so is
+    each amount under an "Amount per serving" header (in the row's text or its table's context)."""
+    comp = _COMPOSITION_CONTEXT_RE.search(context) or _COMPOSITION_CONTEXT_RE.search(text[: a.start])
+    if freqs or a.per or comp and roles.INTAKE_VERB_RE.search(text):
+        return False
+    if not comp and (_DOSE_CUE_RE.search(text) or _DOSE_CUE_RE.search(context)):
         return False
     before = text[: a.start]
     if not re.search(r"[A-Za-z]{3}", before) or len(text.split()) > 12:
@@ -269,6 +386,8 @@ def _group(text: str, anchors: list[Anchor], freqs: list[Modifier], context: str
                 continue  # "300 milligrams (0.3 g)": the same measure again, nothing new
         if role == "skip":
             continue
+        if a.kind == "count" and _SERVING_RESTATED_RE.search(text[max(0, a.start - 25) : a.start]):
+            continue  # "1500 mg per serving (3 tablets)": the serving the amount is counted in
         contents = _CONTENTS_OF_RE.search(text[max(0, a.start - 30) : a.start]) if a.kind in ("volume", "mass") else None
         unit = roles.container_unit(text, a) if contents and role == "package" and _DOSE_CUE_RE.search(text) else None
         if unit:  # "the contents of one 2 ml ampoule are injected": one ampoule of 2 ml is the dose
@@ -407,19 +526,36 @@ def _assign_unit_strength(text: str, regimens: list[Regimen]) -> None:
 _STEP_WAIT_RE = re.compile(r"^\s*(?:,\s*)?(?:once\s+(?:a|per)\s+week\s+|weekly\s+|daily\s+)?after\s+(?:about\s+|around\s+|roughly\s+)?$", _I)
 
 
+_WAIT_BEFORE_RE = re.compile(r"\bafter\s+(?:about\s+|around\s+|roughly\s+)?$", _I)
+_STEP_UP_AFTER_RE = re.compile(r"^\s*,?\s*(?:then\s+|you\s+can\s+|you\s+may\s+)?(?:increas\w*|go(?:es)?|mov\w*|step\w*|rais\w*|"
+                               r"bump\w*|titrat\w*|add)(?:\s+up)?\b[^.;]{0,25}$", _I)
+_FIRST_WAIT_RE = re.compile(r"\bafter\s+(?:the\s+)?first\s+(?P<u>day|week|month)\b", _I)
+
+
 def _assign_step_wait(text: str, doses: list[Regimen]) -> None:
-    """"start at 0.25 mg and move up to 0.5 mg after four weeks": the wait before a step-up is how
-    long the step before it lasts (its course length)."""
+    """"start at 0.25 mg and move up to 0.5 mg after four weeks", "take 1 capsule; after five
+    nights, increase to 2", "raised to 500 mcg after the first week": the wait before a step-up is
+    how long the step before it lasts (its course length)."""
     if len(doses) < 2 or not any(r.value.get("phase") == "increase" for r in doses):
         return
-    for t in schedule.find_times(text):
-        if t.low is None or t.high is None or t.low < 1440:
+    days = {"d": 1, "w": 7, "m": 30}
+    spans = [(t.start, t.end, t.low, t.high, False) for t in schedule.find_times(text) if t.low is not None and t.high is not None]
+    spans += [(m.start(), m.end(), 1440.0 * days[m.group("u")[0].lower()], 1440.0 * days[m.group("u")[0].lower()], True)
+              for m in _FIRST_WAIT_RE.finditer(text)]  # "after the first week": the "after" is in the span
+    for start, end, low, high, first in spans:
+        if low < 1440:
             continue
         for i, reg in enumerate(doses[1:], 1):
-            if reg.value.get("phase") == "increase" and reg.end <= t.start and _STEP_WAIT_RE.match(text[reg.end : t.start]):
+            if reg.value.get("phase") != "increase":
+                continue
+            between = text[reg.end : start] if reg.end <= start else None
+            after_step = between is not None and (_STEP_WAIT_RE.match(between + (" after " if first else "")))
+            before_step = not first and doses[i - 1].end <= start and end <= reg.start \
+                and _WAIT_BEFORE_RE.search(text[max(0, start - 25) : start]) and _STEP_UP_AFTER_RE.match(text[end : reg.start])
+            if after_step or before_step:
                 prev = doses[i - 1].value
                 if "duration_days_min" not in prev and "duration_days_max" not in prev:
-                    prev["duration_days_min"], prev["duration_days_max"] = sig6(t.low / 1440), sig6(t.high / 1440)
+                    prev["duration_days_min"], prev["duration_days_max"] = sig6(low / 1440), sig6(high / 1440)
 
 
 def _limit_nostril(text: str, reg: Regimen) -> None:

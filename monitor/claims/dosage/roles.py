@@ -30,7 +30,7 @@ _CONTAINER_BEFORE_RE = re.compile(
     _I,
 )
 _CONTAINER_PER_AFTER_RE = re.compile(rf"^\s*(?:per|in\s+(?:each|one|a|the)|each)\s+{_CONTAINER}\b|^\s*(?:count|ct)\b", _I)
-_CONTAIN_VERB_RE = re.compile(r"\b(?:contains?|holds?|yields?|provides?|lasts?\s+for|makes?|enough\s+for|equals?)\b", _I)
+_CONTAIN_VERB_RE = re.compile(r"\b(?:contains?|holds?|yields?|provides?|gives?|lasts?\s+for|makes?|enough\s+for|equals?)\b", _I)
 SUPPLY_RE = re.compile(rf"\b(?P<n>{NUMBER})[\s-]*(?:-|–)?\s*(?P<u>days?|weeks?|months?)['’]?\s*(?:-|–)?\s*supply\b"
                        rf"|\b(?:lasts|will\s+last|should\s+last|enough\s+for)\s+(?:about\s+|up\s+to\s+)?(?P<n2>{NUMBER})\s*(?P<u2>days?|weeks?|months?)\b", _I)
 SERVINGS_PER_RE = re.compile(rf"\bservings?\s+per\s+(?:container|bottle|pack(?:age)?|box|tub|jar)\s*[:|]?\s*(?:about\s+)?(?P<n>{NUMBER})\b", _I)
@@ -41,6 +41,11 @@ _EACH_UNIT_RE = re.compile(
     _I,
 )
 _PER_UNIT_AFTER_RE = re.compile(rf"^\s*(?:per|/|in\s+(?:each|every|one|a))\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*each\b", _I)
+_PER_ML_AFTER_RE = re.compile(r"^\s*(?:of\s+(?:[\w-]+\s+){1,2}?)?(?:in\s+(?:each|every|one|1)|per|each)\s+(?:ml|millilit(?:er|re))\b", _I)
+_UNIT_WORD_BEFORE_RE = re.compile(rf"\b(?P<u>{COUNT_UNIT_ALT})\s*[,:–-]?\s*$", _I)
+# Right after an amount, how it is taken ("0.5 cc IM twice weekly"): a dose, even after "vial:".
+DOSE_AFTER_RE = re.compile(r"^\s*(?:(?-i:IM|IV|SC|SQ)\b|sub-?q\b|subcut\w*|intramuscular\w*|subcutaneous\w*|intravenous\w*|"
+                           r"once\b|twice\b|daily\b|weekly\b|every\b|per\s+day\b|a\s+day\b|\d+\s*(?:x|times)\b)", _I)
 _UNIT_WORD_AFTER_RE = re.compile(rf"^\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*(?:[\w-]+\s+){{1,2}}?(?P<u2>capsules?|tablets?|caplets?|softgels?|gumm(?:y|ies)|lozenges?|patch(?:es)?)\b", _I)
 _LIMIT_LEAD_RE = re.compile(
     r"(?:\b(?:do\s+not|don['’]t|never|must\s+not|should\s+not|shouldn['’]t|not\s+to|cannot|may\s+not)\s+"
@@ -102,8 +107,16 @@ def is_diluent(text: str, a: Anchor) -> bool:
         bool(_DILUENT_BEFORE_RE.search(text[max(0, a.start - 60) : a.start])) or "water" in text[a.end : a.end + 30].lower())
 
 
+# "30 mg | lyophilized powder": the dry powder a vial holds is its content.
+_POWDER_AFTER_RE = re.compile(r"^[\s|,(–-]*(?:of\s+)?(?:lyophili[sz]ed|freeze[\s-]dried)\s+(?:[\w-]+\s+)?powder\b", _I)
+
+
 def is_container(text: str, a: Anchor) -> bool:
     if a.kind not in ("volume", "mass", "count"):
+        return False
+    if a.kind == "mass" and _POWDER_AFTER_RE.match(text[a.end : a.end + 50]):
+        return True
+    if a.kind in ("volume", "mass") and DOSE_AFTER_RE.match(text[a.end : a.end + 20]) and not _CONTAINER_AFTER_RE.match(text[a.end :]):
         return False
     return bool(_CONTAINER_AFTER_RE.match(text[a.end :]) if a.kind != "count" else False) or bool(
         _CONTAINER_BEFORE_RE.search(text[max(0, a.start - 60) : a.start]) or _CONTAINER_PER_AFTER_RE.match(text[a.end :])
@@ -150,7 +163,7 @@ def package_cue(text: str) -> bool:
 
 
 def after_contain(text: str, a: Anchor) -> bool:
-    before = text[max(0, a.start - 60) : a.start]
+    before = text[max(0, a.start - 60, clause_start(text, a.start)) : a.start]  # in the amount's own clause
     return bool(_CONTAIN_VERB_RE.search(before) or re.search(r"\b(?:or|and)\s+(?:about|approximately|roughly|around|~)?\s*$", before, _I))
 
 
@@ -162,10 +175,20 @@ def each_unit(text: str, a: Anchor) -> str | None:
         if u.startswith(("vial", "ampoule", "ampule", "ampul")) or count_unit(u) in ("dose", "injection"):
             return None  # "each vial contains 10 mg": a package content
         return "ml" if u.startswith(("ml", "millilit")) else u
+    if a.kind == "mass" and _PER_ML_AFTER_RE.match(text[a.end : a.end + 50]):
+        return "ml"  # "50 mg of amoxicillin in each ml"
     m = _PER_UNIT_AFTER_RE.match(text[a.end : a.end + 30])
-    if m and a.kind in ("mass", "iu") and count_unit(m.group("u") or "x") not in ("dose", "injection"):
+    if m and a.kind in ("mass", "iu") and count_unit(m.group("u") or "x") not in ("dose", "injection", "vial", "ampoule"):
         return m.group("u").lower() if m.group("u") else None
     return None
+
+
+def unit_word_before(text: str, a: Anchor) -> str | None:
+    """"Sublingual Lozenges 5000 mcg": the count unit a title names right before its strength."""
+    m = _UNIT_WORD_BEFORE_RE.search(text[max(0, a.start - 30) : a.start])
+    if not m or count_unit(m.group("u")) in (None, "dose", "injection", "vial", "ampoule", "scoop", "drop", "spray", "puff"):
+        return None
+    return m.group("u")
 
 
 def unit_word_after(text: str, a: Anchor) -> str | None:

@@ -61,13 +61,14 @@ _FREQ_HINTS: tuple[tuple[str, ...], ...] = (("times", "x", "×"), ("once", "twic
                                            ("divided", "separate", "equal", "split"), ("divided", "split", "spread"))
 # "the weekly dose" is an amount per week, not a frequency
 _WEEKLY_RE = re.compile(r"\b(?:weekly(?!\s+(?:dose|dosage|amount|intake|total|allowance|maximum|limit)\b)|every\s+week|each\s+week|once\s+a\s+week)\b", _I)
+_UP_TO_RE = re.compile(r"\b(?:up\s+to|at\s+most)\s*$", _I)
 _ORDINALS = {"other": 2, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7}
 _EVERY_NTH_RE = re.compile(r"\bevery\s+(?P<n>other|second|third|fourth|fifth|sixth|seventh)\s+day\b|\b(?:on\s+)?alternate\s+days\b", _I)
 _EVERY_RE = re.compile(r"\bevery\s*$", _I)
 _MIN_INTERVAL_RE = re.compile(r"\b(?:at\s+least|no\s+less\s+than|not\s+less\s+than|a\s+minimum\s+of|minimum\s+of)\s*$", _I)
 _BETWEEN_AFTER_RE = re.compile(r"^\s*(?:apart|between\s+(?:doses|administrations|applications|injections|each\s+dose))\b", _I)
 _DURATION_BEFORE_RE = re.compile(
-    r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of|duration|length)\s*:?\s*"
+    r"\b(?:for|over|during|lasting|course\s+of|cycles?\s+of|period\s+of|duration|length)\s*[:|]?\s*"
     r"(?:a\s+(?:course|period)\s+of\s+)?(?:up\s+to\s+|the\s+first\s+|the\s+next\s+|another\s+)?"
     r"(?:about\s+|around\s+|roughly\s+|approximately\s+|approx\.?\s+|~\s*|some\s+|at\s+least\s+)?$"
     # "for the loading phase, about 5 weeks", "during the initiation period of 4 weeks"
@@ -113,6 +114,8 @@ def frequencies(text: str) -> list[Modifier]:
         for m in rx.finditer(text):
             if free(m.start(), m.end()):
                 value = _freq_value(m)
+                if value and _UP_TO_RE.search(text[max(0, m.start() - 12) : m.start()]):
+                    value = {k: x for k, x in value.items() if not k.endswith("_min")}  # "up to 4 times a day": a most
                 if value:
                     found.append(Modifier("frequency", value, m.start(), m.end(), {"period": bool(m.group("p"))}))
     for m in _WEEKLY_RE.finditer(text) if "week" in low else ():
@@ -195,8 +198,10 @@ def durations(text: str, course_cue: bool) -> list[Modifier]:
         if t.low is None or t.high is None or t.low < 1440:
             continue
         if _EVERY_RE.search(before) or re.match(r"^\s*(?:on|off|apart|between|later|ago|after|before)\b", after, _I) and not (
-                re.match(r"^\s*before\s+(?:moving|going|stepping|increasing|reassess\w*|review\w*|switching|stopping)\b", after, _I)
-                and re.search(r"\bfor\s*$", before, _I)):
+                re.match(r"^\s*(?:before\s+(?:moving|going|stepping|increasing|reassess\w*|review\w*|switching|stopping)|"
+                         r"after\s+(?:arrival|arriving|landing|travel\w*|the\s+flight|a\s+flight|surgery|the\s+operation|delivery|birth|"
+                         r"the\s+procedure|treatment|the\s+(?:first|last)\s+dose))\b", after, _I)
+                and re.search(r"\bfor\s*(?:about\s+|around\s+|up\s+to\s+)?$", before, _I)):
             continue  # "2 weeks before surgery" is no course; "for 4 weeks before moving up" is one
         if re.search(r"\b(?:after|within|in|than)\s+(?:a|the\s+first)?\s*$", before, _I):
             continue  # "increase after a week", "longer than 10 days": not a course length

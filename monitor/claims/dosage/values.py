@@ -97,6 +97,9 @@ def values(text: str, reg: Regimen) -> dict[str, Any]:
             elif role == "strength" and roles.unit_word_after(text, a):
                 v["unit_mg"] = a.high
                 v["count_unit"] = count_unit(roles.unit_word_after(text, a) or "")
+            elif role == "strength" and roles.unit_word_before(text, a):
+                v["unit_mg"] = a.high  # "Sublingual Lozenges 5000 mcg"
+                v["count_unit"] = count_unit(roles.unit_word_before(text, a) or "")
             else:
                 _put(v, "min_mg", "max_mg", a, limit)
             if a.per == "kg":
@@ -135,6 +138,7 @@ def values(text: str, reg: Regimen) -> dict[str, Any]:
             v.pop("count_unit")
             period = "week" if re.search(r"\b(?:a|per|in\s+(?:a|any|one))\s+week\b", text[reg.end : reg.end + 30], _I) else "day"
             v[f"times_per_{period}_max"] = n
+            v["per"] = period  # the limit counts doses in a day (a week)
     return v
 
 

@@ -61,3 +61,51 @@ def iu_factor(text: str) -> float | None:
     """mg per IU of the substance named in ``text``, when exactly one listed substance is named."""
     found = {f.mg_per_iu for f in IU_FACTORS if f.pattern.search(text)}
     return found.pop() if len(found) == 1 else None
+
+
+# --- misspellings ------------------------------------------------------------------------------
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_NOT_TYPOS: frozenset[str] = frozenset(w.lower() for w in _DATA.get("not_typos", []))
+_TARGETS: tuple[str, ...] = tuple(w.lower() for w in _DATA.get("typo_targets", []))
+
+
+def _edits1(word: str) -> set[str]:
+    """Every string one edit from ``word`` (delete, swap of neighbours, change, insert)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in splits if b}
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+            | {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+            | {a + c + b for a, b in splits for c in _LETTERS})
+
+
+def _typo_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    known = set(_TARGETS) | _NOT_TYPOS
+    for target in _TARGETS:
+        if len(target) < 5:
+            continue
+        for typo in _edits1(target):
+            if len(typo) >= 5 and typo not in known:
+                table.setdefault(typo, target)  # the first target listed wins ("capsule" before "capsules")
+    return table
+
+
+TYPOS: dict[str, str] = _typo_table()
+_WORD5_RE = re.compile(r"(?<![\w-])[A-Za-z]{5,}(?![\w-])")
+
+
+def fix_typos(text: str) -> str:
+    """``text`` with misspelt unit and frequency words read as meant ("Take one sofgel twise
+    dayly" -> "Take one softgel twice daily"); other words untouched. Data: typo_targets and
+    not_typos in vocabulary.yaml."""
+    def repl(m: re.Match[str]) -> str:
+        word = m.group(0)
+        fixed = TYPOS.get(word.lower())
+        if fixed is None:
+            return word
+        if word.isupper():
+            return fixed.upper()
+        return fixed.capitalize() if word[0].isupper() else fixed
+
+    return _WORD5_RE.sub(repl, text)
