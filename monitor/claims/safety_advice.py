@@ -52,7 +52,7 @@ INTERACTION_BEFORE_ITEMS = (
     "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with",
     "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
     "do not mix with", "do not mix … with", "dont mix … with", "dont combine … with", "don't mix … with",
-    "together with", "at the same time as", "alongside", "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
+ "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
     "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
     "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
     "dangerous with", "dangerous when combined with", "when combined with", "enhance the effect of",
@@ -179,6 +179,11 @@ _I = re.IGNORECASE
 _CONTRA_RE = re.compile(_alt(CONTRAINDICATION_BEFORE_ITEMS), _I)
 _INTER_RE = re.compile(_alt(INTERACTION_BEFORE_ITEMS), _I)
 _HISTORY_RE = re.compile(_alt(CONTRAINDICATION_HISTORY), _I)
+# "Talk to your pharmacist before using it together with warfarin": "together with" names an
+# interaction only inside advice ("given together with other treatment" is co-therapy).
+_TOGETHER_RE = re.compile(r"\b(?:together\s+with|at\s+the\s+same\s+time\s+as|alongside)\s+", re.IGNORECASE)
+_ADVICE_WORDS_RE = re.compile(r"\b(?:talk|ask|consult|check\s+with|speak|avoid|do\s+not|don't|dont|should\s+not|must\s+not|never|caution)\b",
+                              re.IGNORECASE)
 _AVOID_SUBSTANCE_RE = re.compile(r"\b(?:avoid|limit|do\s+not\s+drink|don't\s+drink|no)\s+(alcohol(?:ic\s+drinks|ic\s+beverages)?|grapefruit(?:\s+juice)?|caffeine)\b", re.IGNORECASE)
 _AVOID_RE = re.compile(r"(?:" + _alt(INTERACTION_AVOID) + r")\s+(.{2,40}?)\s+(?:" + _alt(INTERACTION_AVOID_UNTIL) + ")", _I)
 _IF_TAKE_RE = re.compile(_alt(INTERACTION_IF_YOU_TAKE), _I)
@@ -351,6 +356,9 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         add("interaction", _items(m.group(1)))
     for m in _AVOID_SUBSTANCE_RE.finditer(text):
         add("interaction", _items(m.group(1)))
+    if _ADVICE_WORDS_RE.search(text):
+        for m in _TOGETHER_RE.finditer(text):
+            add("interaction", _items(text[m.end():]))
     for m in _IF_THEN_CONSULT_RE.finditer(text):
         for part in _list_parts(m.group(1)):
             drug = _TAKING_ITEM_RE.match(part)
