@@ -277,9 +277,12 @@ def severity_of(kind: str, old: Fact | None, new: Fact | None) -> tuple[str, boo
         if fact.category == "safety":
             name = aspect.fields[0] if aspect.fields else ""
             before, after = old.value.get(name), new.value.get(name)
-            if name == "stated":  # polarity (stated / absent) is the fact; rare / common / present is wording
-                moved = (before == "absent") != (after == "absent")
-                return ("medium", True) if moved else ("low", False)
+            if name == "stated":
+                # Polarity (stated / absent) is the fact; rare ↔ common is a frequency that changed; a
+                # frequency merely stated or dropped ("present" ↔ "rare") is wording.
+                if (before == "absent") != (after == "absent"):
+                    return "medium", True
+                return ("low", True) if {before, after} == {"rare", "common"} else ("low", False)
             if schema.profile_class(name, before) == schema.profile_class(name, after):
                 return "low", False
     if fact.category == "legality" and aspect.name == "status":
