@@ -55,13 +55,14 @@ _TRIGGER_RE = re.compile(
     r"|\b(?:is|was)\s+(?:so\s+|very\s+)?real\b|\b(?:also|then|and|just|still|even)\s+(?:got|get|had|have)\b|^\s*(?:had|got|getting|having)\s+(?:a\s+|some\s+|bad\s+|mild\s+)|\b(?:started|began|start)\s+(?:to\s+)?(?:falling|fall|getting|get|having|feeling)\b|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
-    r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]",
+    r"|^\W*(?:(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)|not\s+known|frequency\s+not\s+known)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]"
+    r"|\bwithdrawal\s+symptoms\b",
     _I | re.MULTILINE,
 )
 _SAFETY_CONTEXT_RE = re.compile(r"\bside[- ]effects?\b|\bsafety\b|\brisks?\b|\badverse\b|\bwarnings?\b|\bprecautions?\b|\bcontraindications?\b"
                                r"|^\W*(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)\b", _I)
 # "Common side effects: nausea, constipation", a "Rare" heading: the frequency of every effect listed.
-_LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|frequent|infrequent))\b(?:\s+(?:side[- ]effects|adverse\s+(?:effects|reactions)))?"
+_LABEL_FREQUENCY_RE = re.compile(r"^\W*((?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)|not\s+known|frequency\s+not\s+known)\b(?:\s+(?:side[- ]effects|adverse\s+(?:effects|reactions)))?"
                                  r"(?:\s*\([^)]{0,60}\))?\s*(?:[:|]|$)", _I)
 # An effect right after "no" / "zero" is stated absent even with no side-effect word ("no nausea, no headaches").
 _BARE_NO_RE = re.compile(r"\b(?:no|zero|without\s+any|without)\s+(?:(?:mild|real|noticeable|major)\s+)?$", _I)
@@ -74,7 +75,7 @@ _BENEFIT_RE = re.compile(
 _STRONG_TRIGGER_RE = re.compile(r"\bside[- ]effects?\b|\badverse\b|\bcaus(?:e|es|ed|ing)\b|\binduc\w+|\bunwanted\b", _I)
 _RARE_RE = re.compile(r"\brare(?:ly)?\b|\buncommon\b|\binfrequent(?:ly)?\b|\boccasional(?:ly)?\b|\bisolated\s+cases\b"
                       r"|\ba\s+(?:few|small\s+number\s+of|handful\s+of|minority\s+of)\s+(?:users|people|patients|cases|participants|subjects)\b", _I)
-_COMMON_RE = re.compile(r"\bcommon(?:ly)?\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b|\bmain\s+complaint\b|\bchief\s+complaint\b", _I)
+_COMMON_RE = re.compile(r"\bcommon(?:ly|est)?\b|\bmost\s+common\b|\bfrequent(?:ly)?\b|\boften\b|\bmost\s+(?:users|people)\b|\bmain\s+complaint\b|\bchief\s+complaint\b", _I)
 _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
 
 _SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?)"
@@ -168,10 +169,22 @@ def _frequency(part: str) -> str | None:
     return None
 
 
+def _label_frequency(label: str) -> str:
+    """The frequency a list label gives its effects ("Uncommon:" rare; "Not known:" only present)."""
+    if re.search(r"not\s+known", label, _I):
+        return "present"
+    return "rare" if re.search(r"rare|uncommon|infrequent", label, _I) else "common"
+
+
+# Local reactions named before "at the injection site" are one injection-site reaction.
+_SITE_RE = re.compile(r"\bat\s+the\s+(?:injection|application)\s+site\b|\bwhere\s+(?:the\s+)?(?:injection|cream|gel|patch)\s+(?:is|was)\s+(?:given|applied)\b", _I)
+_LOCAL_REACTIONS = frozenset({"swelling", "itching", "rash", "burning", "pain"})
+
+
 def _effects(unit: TextUnit, text: str) -> list[Claim]:
     heading_says_safety = bool(_SAFETY_CONTEXT_RE.search(unit.context or ""))
     label = _LABEL_FREQUENCY_RE.match(text) or _LABEL_FREQUENCY_RE.match((unit.context or "").strip())
-    label_stated = ("rare" if re.search(r"rare|uncommon|infrequent", label.group(1), _I) else "common") if label else None
+    label_stated = _label_frequency(label.group(1)) if label else None
     bare = not (_TRIGGER_RE.search(text) or heading_says_safety)
     if bare and not re.search(r"\b(?:no|zero|without)\s|\b(?:has|have|had|was|were)\s+(?:not|never)\s+been\s+(?:reported|confirmed|observed|seen|found)\b", text, _I):
         return []
@@ -184,8 +197,7 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
             # "Common: headache\nUncommon: irritability": a frequency label at the start of the effect's own line
             line_start = text.rfind("\n", 0, cs + m.start()) + 1
             line_label = _LABEL_FREQUENCY_RE.match(text[line_start:]) if line_start else None
-            line_stated = ("rare" if re.search(r"rare|uncommon|infrequent", line_label.group(1), _I) else "common") \
-                if line_label else None
+            line_stated = _label_frequency(line_label.group(1)) if line_label else None
             if bare and (name in _ALSO_BENEFITS or not (_BARE_NO_RE.search(clause, max(0, m.start() - 25), m.start())
                                                         or _NEGATED_AFTER_RE.match(clause, m.end()))):
                 continue
@@ -200,6 +212,8 @@ def _effects(unit: TextUnit, text: str) -> list[Claim]:
                 part = next((clause[a:b] for a, b in parts if a <= m.start() < b), clause)
                 stated = (_frequency(own.group(0)) if own else None) or _frequency(_OWN_FREQUENCY_RE.sub(" ", part)) \
                     or line_stated or label_stated or "present"
+            if name in _LOCAL_REACTIONS and _SITE_RE.search(clause, m.end()) and "injection" in clause.lower():
+                name = "injection_site_reaction"
             found.setdefault(name, stated)
     return [make_claim("safety", f"safety:effect:{n}", unit, {"effect": n, "stated": s}) for n, s in found.items()]
 

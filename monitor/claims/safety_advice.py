@@ -49,7 +49,7 @@ CONTRAINDICATION_HISTORY = ("if you … have ever had", "if you … has ever had
                             "if you or a family member has had", "if you or anyone in your family have had")
 INTERACTION_BEFORE_ITEMS = (
     "do not combine with", "do not combine … with", "don't combine with", "should not be combined with",
-    "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with",
+    "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with", "hours apart from", "hour apart from", "hours before or after", "apart from taking",
     "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
     "do not mix with", "do not mix … with", "dont mix … with", "dont combine … with", "don't mix … with",
  "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
@@ -87,7 +87,7 @@ INTERACTION_IF_YOU_TAKE = ("if you take", "if you are taking", "if you use", "if
                            "if you also take", "if you are also taking", "if you also use")
 INTERACTION_CONTEXT = ("combined", "combine", "together", "interact", "interaction", "at the same time",
                        "consult your", "ask your doctor", "ask your pharmacist", "talk to your doctor", "check with your",
-                       "speak to your", "speak with your", "before use if", "before using if",
+                       "speak to your", "speak with your", "before use if", "before using if", "your doctor", "your pharmacist",
                        "raise … levels", "increase … levels", "lower … levels", "levels of")
 
 MONITOR_BEFORE_ITEMS = (
@@ -156,7 +156,13 @@ CANONICAL = {
     "hypersensitive to any of the ingredients": "hypersensitivity", "allergic to it": "hypersensitivity",
     "hypersensitivity to the product": "hypersensitivity", "hypersensitivity to any of the ingredients": "hypersensitivity",
     "hypersensitivity to the active substance": "hypersensitivity", "red blood cell count": "hematocrit",
-    "haematocrit": "hematocrit", "alcoholic drinks every day": "alcohol", "alcoholic drinks": "alcohol",
+    "haematocrit": "hematocrit", "alcoholic drinks every day": "alcohol", "contraceptive pill": "oral_contraceptives",
+    "men2": "multiple_endocrine_neoplasia_type_2", "men 2": "multiple_endocrine_neoplasia_type_2",
+    "multiple endocrine neoplasia syndrome type 2": "multiple_endocrine_neoplasia_type_2",
+    "multiple endocrine neoplasia type 2": "multiple_endocrine_neoplasia_type_2",
+    "medullary thyroid cancer": "medullary_thyroid_carcinoma", "mtc": "medullary_thyroid_carcinoma",
+    "the contraceptive pill": "oral_contraceptives", "the pill": "oral_contraceptives", "birth control pills": "oral_contraceptives",
+    "oral contraceptives": "oral_contraceptives", "birth control": "oral_contraceptives", "hormonal contraceptives": "oral_contraceptives",
     "a blood thinning": "anticoagulants", "blood thinning": "anticoagulants", "blood-thinning": "anticoagulants",
     "liver enzymes": "liver_function", "liver function tests": "liver_function", "kidney function tests": "kidney_function",
     "renal function": "kidney_function", "hepatic function": "liver_function",
@@ -182,7 +188,7 @@ _HISTORY_RE = re.compile(_alt(CONTRAINDICATION_HISTORY), _I)
 # "Talk to your pharmacist before using it together with warfarin": "together with" names an
 # interaction only inside advice ("given together with other treatment" is co-therapy).
 _TOGETHER_RE = re.compile(r"\b(?:together\s+with|at\s+the\s+same\s+time\s+as|alongside)\s+", re.IGNORECASE)
-_ADVICE_WORDS_RE = re.compile(r"\b(?:talk|ask|consult|check\s+with|speak|avoid|do\s+not|don't|dont|should\s+not|must\s+not|never|caution)\b",
+_ADVICE_WORDS_RE = re.compile(r"\b(?:talk|ask|consult|check\s+with|speak|avoid|do\s+not|don't|dont|should\s+not|must\s+not|never|caution|especially|particularly)\b",
                               re.IGNORECASE)
 _AVOID_SUBSTANCE_RE = re.compile(r"\b(?:avoid|limit|do\s+not\s+drink|don't\s+drink|no)\s+(alcohol(?:ic\s+drinks|ic\s+beverages)?|grapefruit(?:\s+juice)?|caffeine)\b", re.IGNORECASE)
 _AVOID_RE = re.compile(r"(?:" + _alt(INTERACTION_AVOID) + r")\s+(.{2,40}?)\s+(?:" + _alt(INTERACTION_AVOID_UNTIL) + ")", _I)
@@ -207,7 +213,7 @@ _SUBJECT_BEFORE_RE = re.compile(r"(?:^|[;,:]\s*|\b(?:and|but)\s+)((?:[\w'-]+\s+)
 _LABEL_LIST_RE = re.compile(r"^\W*(contraindications?|(?:drug\s+)?interactions|monitoring)\s*[:|]\s*", re.IGNORECASE)
 _NO_INTERACTION_RE = re.compile(r"\b(?:no|not|never|without|none)\b", _I)
 _NEGATED_TRIGGER_RE = re.compile(r"\b(?:no\s+need\s+to|not\s+necessary\s+to|need\s+not|needn't)\s+$", _I)
-_ANY_RE = re.compile(r"\bshould\s+avoid\b|\btogether\b|\balongside\b|\bat\s+the\s+same\s+time\b|\bdont\b|\btest\s+your\b|\bmeasure\b|\bask\s+a\s+doctor\b|\bconsult\b|\bno\s+(?:alcohol|grapefruit|caffeine)\b|\bespecially\b|\bparticularly\b|\bnotably\b|\bmakes?\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
+_ANY_RE = re.compile(r"\bshould\s+avoid\b|\bapart\b|\btogether\b|\balongside\b|\bat\s+the\s+same\s+time\b|\bdont\b|\btest\s+your\b|\bmeasure\b|\bask\s+a\s+doctor\b|\bconsult\b|\bno\s+(?:alcohol|grapefruit|caffeine)\b|\bespecially\b|\bparticularly\b|\bnotably\b|\bmakes?\b|\benhanc|\bpotentiat|\beffects?\s+of\b|\bhow\s+\w+\s+works\b|contraindicat|\bdo\s+not\b|\bdon't\b|\bshould\s+not\b|\bmust\s+not\b|\bnot\s+(?:suitable|recommended|to\s+be|for\s+use)"
                      r"|\bavoid|\binteract|\bcombin|\bmonitor|\bcheck|\bkeep\b|\bhave\s+(?:your|their)\b|\bif\s+you\b|\bunsafe\b"
                      r"|\bnot\s+safe\b|\blimit\b|\bdangerous\b|\bmeasured\b|\btested\b|\bwatched\b|\bskip\b", _I)
 
@@ -236,6 +242,9 @@ _CONDITION_OF_RE = re.compile(r"^(?:an?\s+)?(?:(?:rare|serious|severe|known)\s+)
                               r"(?:problem|condition|disorder|disease|illness)\s+(?:of|with|called|known\s+as)\s+", re.IGNORECASE)
 
 
+_AGE = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
 def _name(item: str) -> str | None:
     item = " ".join(item.split()).strip(" ,.-–—'\"")
     item = _LEAD_RE.sub("", item).strip(" ,.-–—")
@@ -261,6 +270,13 @@ def _name(item: str) -> str | None:
         return CANONICAL[low]
     if low.endswith((" levels", " level")) and " " in low:  # "IGF-1 levels" is IGF-1
         return _name(low.rsplit(" ", 1)[0])
+    if low.endswith(" counts"):  # "platelet counts" is the platelet count
+        low = low[:-1]
+    if re.fullmatch(r"(?:a\s+)?(?:long\s+)?(?:list|number|range|variety|host)\s+of\s+(?:other\s+)?(?:drugs|medicines|medications|substances)", low):
+        return None
+    young = re.fullmatch(r"(?:children\s+|kids\s+|anyone\s+)?(?:under|below|younger\s+than)[- ](\w+?)s?(?:\s+years?(?:\s+of\s+age|\s+old)?)?", low)
+    if young and _AGE.get(young.group(1), young.group(1)).isdigit():  # "under-18s", "children under two"
+        return f"children_under_{_AGE.get(young.group(1), young.group(1))}"
     if _PREGNANCY_PART_RE.fullmatch(low):  # "the last three months of pregnancy", "the first trimester"
         return "pregnancy"
     m = EFFECT_RE.fullmatch(low)
@@ -321,6 +337,10 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         aspect = "contraindication" if label.group(1).lower().startswith("contra") else (
             "interaction" if label.group(1).lower().startswith("interact") else "monitor")
         add(aspect, _items(text[label.end():].replace(",", " , ")))
+        return out
+    if kind == "faq" and context and _HEAD_CONTRA_RE.search(context.strip()) and not _ANY_RE.search(text):
+        for part in _list_parts(text):  # "Who should not take it?" — "People with X, people with Y, and ..."
+            add("contraindication", _items(part))
         return out
     if kind == "list_item" and context:  # a list under a Contraindications / Interactions / Monitoring heading
         for rx, aspect in ((_HEAD_CONTRA_RE, "contraindication"), (_HEAD_INTER_RE, "interaction"), (_HEAD_MON_RE, "monitor")):
@@ -385,9 +405,10 @@ def advice(text: str, context: str = "", kind: str = "sentence") -> list[tuple[s
         rest = text[m.end():]
         if re.match(r"\s*(?:monitored|checked|tested)\b", rest):
             continue
-        if m.group(0).lower().startswith("check") and not re.search(r"\b(?:monitored|checked|tested|measured)\b|\bregularly\b", rest, _I):
+        if m.group(0).lower().startswith("check") and not re.search(r"\b(?:monitored|checked|tested|measured)\b|\bregularly\b|\bevery\b"
+                                                                     r"|\bmore\s+often\b|\bbefore\s+and\s+during\b|\bthroughout\b|\bblood\s+tests?\b", rest, _I):
             continue
-        add("monitor", _items(rest))
+        add("monitor", _items(re.split(r"\s+(?:with|using|via|by\s+means\s+of)\s+", rest, maxsplit=1)[0]))
     for m in _MON_FOR_RE.finditer(text):
         add("monitor", _items(text[m.end():]))
     return out
