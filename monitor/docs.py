@@ -67,7 +67,7 @@ def facts_markdown() -> str:
             rows.append(f"| {category} | {a.name} | {fields} | {a.units or '—'} | {a.severity} | "
                         f"{'yes' if a.alerted else 'no (shown with --all)'} |")
     rows.append("| safety | effect | `effect`, `stated` | — | medium when it appears, disappears or turns absent; "
-                "low between present / rare / common | yes |")
+                "low between rare and common; a frequency merely stated or dropped (present ↔ rare / common) is minor | yes |")
     rows.append("| safety | profile field | one fact per field (`serious`, `tolerability`, `toxicity`, …) | — | "
                 "medium; a value that stays in its class (mild → minimal) is minor | class changes only |")
     rows.append("| safety | data, contraindication, interaction, monitor | `data`[, `term`] / the named item | — | "
