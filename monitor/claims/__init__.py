@@ -24,7 +24,7 @@ from monitor.models import Claim, TextUnit
 
 log = logging.getLogger("claimwatch.claims")
 
-EXTRACTOR_VERSION = "14"
+EXTRACTOR_VERSION = "15"
 
 # Categories that read units through the shared assertion filter (``monitor.claims.assertion``):
 # questions, meta text, definitions, hypotheticals and reversed statements state none of their claims.

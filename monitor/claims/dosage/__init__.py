@@ -76,6 +76,8 @@ def extract(units: list[TextUnit]) -> list[Claim]:
     block = None
     header = ""  # a composition header row of the current table block
     titles: tuple[int, str, list[int]] | None = None  # a title's bare amount, the title, the claims under it
+    strength: tuple[Any, ...] | None = None  # the last strength claim, where its unit ended, whether it may carry on
+    dose_at: tuple[int, int, int] | None = None  # the last dose claim, and where its unit starts and ends
     for unit in _rejoined(units):
         if is_reference(unit):
             continue
@@ -88,6 +90,8 @@ def extract(units: list[TextUnit]) -> list[Claim]:
             for key, value in dosage_values(unit.text, False, ""):
                 if labelled or key.split(":")[-1] in ("strength", "package"):
                     claims.append(make_claim("dosage", key, unit, value))
+                    if key.endswith(":strength"):
+                        strength = (len(claims) - 1, unit.end, True)
                     if set(value) == {"min_mg", "max_mg", "strength"}:
                         title = len(claims) - 1
             titles = (title, unit.text, []) if title is not None else None
@@ -121,20 +125,55 @@ def extract(units: list[TextUnit]) -> list[Claim]:
                 last_dose = (last_dose[0], unit.end)
                 continue
         for key, value in found:
+            if strength is not None and strength[1] >= unit.start - 2 and key.split(":")[-1] in ("dose", "day", "week") \
+                    and (strength[2] or "count_unit" in claims[strength[0]].value):
+                value = _unit_strength(claims, strength[0], value)
             if titles is not None and key.split(":")[-1] in ("dose", "day", "week", "limit", "strength", "package"):
                 titles[2].append(len(claims))
             claim = make_claim("dosage", key, unit, value)
             if claim.subject is None:
                 claim = replace(claim, subject=unknown_subject(unit.text) or unknown_subject(unit.context))
             claims.append(claim)
+            if key.split(":")[-1] == "strength":
+                strength = (len(claims) - 1, unit.end, unit.kind != "table_row")  # a panel row's amount is per serving
+                if dose_at is not None and "count_unit" in value and (dose_at[1] == unit.start or 0 <= unit.start - dose_at[2] <= 2):
+                    dose = claims[dose_at[0]]  # "Take 2 capsules. Each capsule contains 500 mg."
+                    claims[dose_at[0]] = replace(dose, value=_unit_strength(claims, strength[0], dose.value))
+            elif key.split(":")[-1] in ("dose", "day", "week"):
+                dose_at = (len(claims) - 1, unit.start, unit.end)
             if unit.kind in _ROWS and key.split(":")[-1] in ("dose", "day", "week"):
                 row_dose = len(claims) - 1
         doses = [i for i in range(len(claims) - len(found), len(claims)) if claims[i].key.split(":")[-1] in ("dose", "day", "week")]
+        if strength is not None and not found and unit.kind == "sentence" and strength[1] >= unit.start - 2 and strength[3:] == ():
+            strength = (strength[0], unit.end, strength[2], True)  # one aside between ("Lab-grade purity.") keeps it
+        if strength is not None and strength[1] < unit.start - 2:
+            strength = None
         if found or unit.kind != "heading":
             last_dose = (doses[-1], unit.end) if found and doses else None
     if titles is not None:
         _title_content(claims, titles)
     return claims
+
+
+_SOLID_UNITS = frozenset("tablet capsule softgel caplet gummy lozenge chewable pastille".split())
+
+
+def _unit_strength(claims: list[Claim], index: int, value: dict[str, Any]) -> dict[str, Any]:
+    """"Melatonin 3mg. Take one tablet at bedtime": a single product strength just stated, followed by
+    a count of tablets (capsules, gummies …) with no amount of its own, is what each counted unit
+    holds: the dose is count × strength, and the strength is the strength of that unit."""
+    base = claims[index].value
+    unit = value.get("count_unit")
+    if unit not in _SOLID_UNITS or "count_min" not in value or any(k.endswith(("_mg", "_iu", "_ml")) for k in value):
+        return value
+    if set(base) - {"min_mg", "max_mg", "unit_mg", "count_unit", "strength"} or base.get("count_unit", unit) != unit:
+        return value
+    mg = base.get("unit_mg", base.get("min_mg"))
+    if mg is None or base.get("min_mg", mg) != base.get("max_mg", mg):
+        return value
+    claims[index] = replace(claims[index], value=dict(sorted({**base, "count_unit": unit, "unit_mg": mg}.items())))
+    out = {**value, "unit_mg": mg, "min_mg": round(value["count_min"] * mg, 6), "max_mg": round(value.get("count_max", value["count_min"]) * mg, 6)}
+    return {k: out[k] for k in sorted(out)}
 
 
 def _title_content(claims: list[Claim], titles: tuple[int, str, list[int]]) -> None:

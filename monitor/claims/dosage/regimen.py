@@ -329,8 +329,9 @@ def _role(text: str, a: Anchor, freqs: list[Modifier], context: str) -> str:
             return "strength"
         if _composition(text, a):
             return "strength"
-        if roles.unit_word_after(text, a) and not re.search(r"\b(?:take|use|inject|apply|chew|swallow)\b", text, _I):
-            return "strength"  # "Ashwagandha 500 mg Capsules"
+        if (roles.unit_word_after(text, a) or roles.unit_word_before(text, a)) and not re.search(
+                r"\b(?:take|use|inject|apply|chew|swallow)\b", text, _I):
+            return "strength"  # "Ashwagandha 500 mg Capsules", "Loratadine Tablets USP, 10 mg"
         if _ingredient_line(text, a, freqs, context):
             return "strength"
     return "dose"
@@ -364,6 +365,9 @@ def _composition(text: str, a: Anchor) -> bool:
 def _ingredient_line(text: str, a: Anchor, freqs: list[Modifier], context: str) -> bool:
     """"Magnesium (as magnesium glycinate) 240 mg" on a label: composition, not an intake; so is
     each amount under an "Amount per serving" header (in the row's text or its table's context)."""
+    stop = _SENTENCE_STOP_RE.search(text, a.end)
+    if stop and not any(f.start >= stop.start() for f in freqs):
+        text = text[: stop.start() + 1]  # "Iron (as …) 14mg. Accidental overdose …": the amount's own sentence
     comp = _COMPOSITION_CONTEXT_RE.search(context) or _COMPOSITION_CONTEXT_RE.search(text[: a.start])
     if freqs or a.per or comp and roles.INTAKE_VERB_RE.search(text):
         return False

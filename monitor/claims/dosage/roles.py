@@ -42,7 +42,8 @@ _EACH_UNIT_RE = re.compile(
 )
 _PER_UNIT_AFTER_RE = re.compile(rf"^\s*(?:per|/|in\s+(?:each|every|one|a))\s*(?P<u>{COUNT_UNIT_ALT})\b|^\s*each\b", _I)
 _PER_ML_AFTER_RE = re.compile(r"^\s*(?:of\s+(?:[\w-]+\s+){1,2}?)?(?:in\s+(?:each|every|one|1)|per|each)\s+(?:ml|millilit(?:er|re))\b", _I)
-_UNIT_WORD_BEFORE_RE = re.compile(rf"\b(?P<u>{COUNT_UNIT_ALT})\s*[,:–-]?\s*$", _I)
+# "Loratadine Tablets USP, 10 mg": a pharmacopoeia mark (USP, BP, EP, JP) may stand between the unit word and its strength
+_UNIT_WORD_BEFORE_RE = re.compile(rf"\b(?P<u>{COUNT_UNIT_ALT})(?:\s+(?-i:USP|BP|EP|JP))?\s*[,:–-]?\s*$", _I)
 # Right after an amount, how it is taken ("0.5 cc IM twice weekly"): a dose, even after "vial:".
 DOSE_AFTER_RE = re.compile(r"^\s*(?:(?-i:IM|IV|SC|SQ)\b|sub-?q\b|subcut\w*|intramuscular\w*|subcutaneous\w*|intravenous\w*|"
                            r"once\b|twice\b|daily\b|weekly\b|every\b|per\s+day\b|a\s+day\b|\d+\s*(?:x|times)\b)", _I)
