@@ -116,6 +116,8 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
         changes.extend(_change("changed", a, b) for a, b in pairs)
         lost.extend(rest_o)
         gained.extend(rest_n)
+    lost, gained, restated = _phase_restated(lost, gained)
+    changes.extend(restated)
     # A dosage fact whose route changed: same family (key without route), other key.
     families: dict[str, tuple[list[Fact], list[Fact]]] = defaultdict(lambda: ([], []))
     for f in lost:
@@ -136,6 +138,32 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
         changes = [c for c in changes if c.material]
     changes.sort(key=lambda c: (_ORDER[c.kind], c.category, c.key, (c.new or c.old).start if (c.new or c.old) else 0))
     return changes
+
+
+_PHASE_RE = re.compile(r":(?:start|increase)$")
+
+
+def _phase_restated(lost: list[Fact], gained: list[Fact]) -> tuple[list[Fact], list[Fact], list[Change]]:
+    """A dose restated with or without its titration step named is the same dose (minor).
+
+    Why: whether a page's wording lets the step be read ("Weeks 1–4 | 0.25 mg" as a card, "for the
+    first four weeks you inject 0.25 mg" as a sentence) is presentation; the step is part of the
+    fact's key, so the same value would otherwise come out removed under one key and added
+    under the other. Only the same value, under keys equal but for the step, pairs.
+    """
+    out: list[Change] = []
+    rest_g = list(gained)
+    rest_l: list[Fact] = []
+    for a in lost:
+        base = _PHASE_RE.sub("", a.key)
+        match = next((b for b in rest_g if b.category == a.category and b.ident == a.ident and b.key != a.key
+                      and _PHASE_RE.sub("", b.key) == base and (_PHASE_RE.search(a.key) is None) != (_PHASE_RE.search(b.key) is None)), None)
+        if match is None:
+            rest_l.append(a)
+            continue
+        rest_g.remove(match)
+        out.append(_change("changed", a, match, minor=True))
+    return rest_l, rest_g, out
 
 
 def _sentences(keys: dict[str, dict[str, list[Fact]]]) -> dict[str, list[Fact]]:

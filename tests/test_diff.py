@@ -108,3 +108,16 @@ def test_markdown_diff_escapes_page_text_and_keeps_table_rows_on_one_line():
     assert "Evidence Level Low" in table_row
     assert "Evidence Level \\| Moderate \\<script\\>x\\</script\\>" in table_row
     assert table_row.count(" | ") == 5, "page text must not add table columns"
+
+
+def test_a_dose_restated_with_its_titration_step_named_is_minor() -> None:
+    """"0.25 mg once a week" on a card and "for the first weeks you take 0.25 mg once a week" in a
+    sentence are one dose: naming the step (phase) is presentation, so no removed/added pair."""
+    from monitor.claims import extract_claims
+
+    card = extract_claims("Weeks 1–4: 0.25 mg injected under the skin once a week.")
+    prose = extract_claims("You start with 0.25 mg injected under the skin once a week.")
+    assert any(c.value.get("phase") == "start" for c in prose)
+    assert not [c for c in diff_claims(card, prose) if c.category == "dosage" and c.key.endswith((":amount:dose", ":amount:dose:start"))]
+    changed = extract_claims("You start with 0.5 mg injected under the skin once a week.")
+    assert [c.kind for c in diff_claims(card, changed) if ":amount:" in c.key] != []
