@@ -97,6 +97,11 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
     gained: list[Fact] = []
     for key in sorted(old_keys.keys() | new_keys.keys()):
         o, n = old_keys.get(key, {}), new_keys.get(key, {})
+        if o.keys() != n.keys() and _same_set_union(o, n):  # "in the evening" + "with a meal" = "in the evening, with a meal"
+            if include_unchanged:
+                a, b = next(iter(o.values()))[0], next(iter(n.values()))[0]
+                changes.append(_change("reworded", a, b))
+            continue
         if include_unchanged:
             for ident in o.keys() & n.keys():
                 same = {f.claim.text for f in o[ident]} & {f.claim.text for f in n[ident]}
@@ -138,6 +143,26 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
         changes = [c for c in changes if c.material]
     changes.sort(key=lambda c: (_ORDER[c.kind], c.category, c.key, (c.new or c.old).start if (c.new or c.old) else 0))
     return changes
+
+
+def _same_set_union(o: dict[str, list[Fact]], n: dict[str, list[Fact]]) -> bool:
+    """Whether a list-valued fact (timing words) states the same set, split over sentences or not.
+
+    Why: "Best taken in the evening" and "Take with a meal" as two list items, and "take it in the
+    evening, with a meal" as one sentence, state one set of timing words; per sentence the values
+    differ ({evening}, {with_food} against {evening, with_food}), as a union they do not.
+    """
+    def union(side: dict[str, list[Fact]]) -> tuple[str, frozenset[str]] | None:
+        facts = [fs[0] for fs in side.values()]
+        if not facts or any(len(f.value) != 1 or not isinstance(next(iter(f.value.values())), list) for f in facts):
+            return None
+        fields = {next(iter(f.value)) for f in facts}
+        if len(fields) != 1:
+            return None
+        return fields.pop(), frozenset(x for f in facts for x in next(iter(f.value.values())))
+
+    a, b = union(o), union(n)
+    return a is not None and a == b
 
 
 _PHASE_RE = re.compile(r":(?:start|increase)$")

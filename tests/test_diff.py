@@ -121,3 +121,13 @@ def test_a_dose_restated_with_its_titration_step_named_is_minor() -> None:
     assert not [c for c in diff_claims(card, prose) if c.category == "dosage" and c.key.endswith((":amount:dose", ":amount:dose:start"))]
     changed = extract_claims("You start with 0.5 mg injected under the skin once a week.")
     assert [c.kind for c in diff_claims(card, changed) if ":amount:" in c.key] != []
+
+
+def test_timing_words_split_over_list_items_or_joined_in_a_sentence_are_one_set() -> None:
+    from monitor.claims import extract_claims
+
+    listed = extract_claims("Directions:\n- Take 2 capsules daily\n- Best taken in the evening\n- Take with a meal")
+    joined = extract_claims("Directions: take two capsules a day, in the evening, with a meal.")
+    moved = extract_claims("Directions:\n- Take 2 capsules daily\n- Best taken in the morning\n- Take with a meal")
+    assert not diff_claims(listed, joined)
+    assert [c.summary for c in diff_claims(listed, moved)] == ["dosage (oral) timing: evening, with food → morning, with food"]

@@ -117,7 +117,7 @@ def extract(units: list[TextUnit]) -> list[Claim]:
                 for _, value in found:
                     _fold(claims, row_dose, value)
                 continue
-        if last_dose is not None and 0 <= unit.start - last_dose[1] <= 2 and _FOLLOW_UP_RE.match(unit.text) \
+        if last_dose is not None and 0 <= unit.start - last_dose[1] <= (4 if unit.kind == "list_item" else 2) and _FOLLOW_UP_RE.match(unit.text) \
                 and all(k.split(":")[-1] in _SCHEDULE_KINDS for k, _ in found):
             extra = _follow_up(unit.text)  # "… 300 mg twice a day. Take it with meals."
             if extra:
@@ -219,6 +219,8 @@ def _rejoined(units: list[TextUnit]) -> list[TextUnit]:
 # taken with food.", "Stay on it for 8 weeks."): its timing and course belong to that dose.
 _FOLLOW_UP_RE = re.compile(
     r"^\W*(?:(?:take|use|have|swallow|apply)\s+(?:it|them|this|these|each\s+dose|the\s+(?:dose|capsules?|tablets?|softgels?))\b"
+    r"|(?:best\s+|ideally\s+|preferably\s+)?(?:take|taken|use|used)\s+(?:with|before|after|on|in|at|between)\s+(?:a|an|the|food|meals?|breakfast|"
+    r"lunch|dinner|bedtime|night|an?\s+empty|the\s+morning|the\s+evening|water)\b"
     r"|(?:it|they|this|these|(?:the\s+)?(?:capsules?|tablets?|softgels?|doses?|gummies|sprays?|drops?))\s+(?:should|must|can|may|are\s+best|is\s+best)\s+"
     r"(?:be\s+)?(?:taken|used|swallowed)\b|(?:stay|remain)\s+on\s+(?:it|them|this)\b|continue\s+(?:it|them|this)\b"
     r"|(?:dissolve|mix|stir|disperse)\s+(?:it\s+|them\s+|the\s+(?:powder|contents|sachet|granules)\s+)?(?:in|into)\b)",
