@@ -146,22 +146,27 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
 
 
 def _same_set_union(o: dict[str, list[Fact]], n: dict[str, list[Fact]]) -> bool:
-    """Whether a list-valued fact (timing words) states the same set, split over sentences or not.
+    """Whether one fact key states the same thing on both sides once its values are merged.
 
     Why: "Best taken in the evening" and "Take with a meal" as two list items, and "take it in the
-    evening, with a meal" as one sentence, state one set of timing words; per sentence the values
-    differ ({evening}, {with_food} against {evening, with_food}), as a union they do not.
+    evening, with a meal" as one sentence, state one set of timing words; "up to three times a
+    day" and "leave at least 4 hours between doses" as two sentences state the frequency that one
+    joined sentence states. Per sentence the values differ; merged (list fields unioned, other
+    fields equal wherever both state them) they do not. Values that disagree never merge.
     """
-    def union(side: dict[str, list[Fact]]) -> tuple[str, frozenset[str]] | None:
-        facts = [fs[0] for fs in side.values()]
-        if not facts or any(len(f.value) != 1 or not isinstance(next(iter(f.value.values())), list) for f in facts):
-            return None
-        fields = {next(iter(f.value)) for f in facts}
-        if len(fields) != 1:
-            return None
-        return fields.pop(), frozenset(x for f in facts for x in next(iter(f.value.values())))
+    def merged(side: dict[str, list[Fact]]) -> str | None:
+        out: dict[str, object] = {}
+        for facts in side.values():
+            for field, v in facts[0].value.items():
+                if isinstance(v, list):
+                    out[field] = sorted(set(out.get(field, [])) | set(v))  # type: ignore[arg-type]
+                elif field in out and canonical_value({field: out[field]}) != canonical_value({field: v}):
+                    return None
+                else:
+                    out[field] = v
+        return canonical_value(out) if out else None
 
-    a, b = union(o), union(n)
+    a, b = merged(o), merged(n)
     return a is not None and a == b
 
 

@@ -131,3 +131,14 @@ def test_timing_words_split_over_list_items_or_joined_in_a_sentence_are_one_set(
     moved = extract_claims("Directions:\n- Take 2 capsules daily\n- Best taken in the morning\n- Take with a meal")
     assert not diff_claims(listed, joined)
     assert [c.summary for c in diff_claims(listed, moved)] == ["dosage (oral) timing: evening, with food → morning, with food"]
+
+
+def test_a_frequency_split_over_two_sentences_or_joined_in_one_is_the_same_fact() -> None:
+    from monitor.claims import extract_claims
+
+    split = extract_claims("Take 1 or 2 tablets up to three times a day. Leave at least 4 hours between doses.")
+    joined = extract_claims("Take one or two tablets up to 3 times daily, leaving at least four hours between doses.")
+    other = extract_claims("Take one or two tablets up to 3 times daily, leaving at least six hours between doses.")
+    assert not diff_claims(split, joined)
+    changes = diff_claims(split, other)
+    assert changes and all(c.category == "dosage" for c in changes) and any("6 h" in c.summary for c in changes)
