@@ -123,14 +123,14 @@ def test_a_dose_restated_with_its_titration_step_named_is_minor() -> None:
     assert [c.kind for c in diff_claims(card, changed) if ":amount:" in c.key] != []
 
 
-def test_timing_words_split_over_list_items_or_joined_in_a_sentence_are_one_set() -> None:
+def test_timing_words_split_over_sentences_or_joined_are_one_set() -> None:
     from monitor.claims import extract_claims
 
-    listed = extract_claims("Directions:\n- Take 2 capsules daily\n- Best taken in the evening\n- Take with a meal")
-    joined = extract_claims("Directions: take two capsules a day, in the evening, with a meal.")
-    moved = extract_claims("Directions:\n- Take 2 capsules daily\n- Best taken in the morning\n- Take with a meal")
-    assert not diff_claims(listed, joined)
-    assert [c.summary for c in diff_claims(listed, moved)] == ["dosage (oral) timing: evening, with food → morning, with food"]
+    split = extract_claims("Take 2 capsules daily. Take them in the evening. Take them with a meal.")
+    joined = extract_claims("Take two capsules a day, in the evening, with a meal.")
+    moved = extract_claims("Take 2 capsules daily. Take them in the morning. Take them with a meal.")
+    assert not diff_claims(split, joined)
+    assert [c.summary for c in diff_claims(split, moved)] == ["dosage (oral) timing: evening, with food → morning, with food"]
 
 
 def test_a_frequency_split_over_two_sentences_or_joined_in_one_is_the_same_fact() -> None:

@@ -117,7 +117,7 @@ def extract(units: list[TextUnit]) -> list[Claim]:
                 for _, value in found:
                     _fold(claims, row_dose, value)
                 continue
-        if last_dose is not None and 0 <= unit.start - last_dose[1] <= (4 if unit.kind == "list_item" else 2) and _FOLLOW_UP_RE.match(unit.text) \
+        if last_dose is not None and 0 <= unit.start - last_dose[1] <= 2 and _FOLLOW_UP_RE.match(unit.text) \
                 and all(k.split(":")[-1] in _SCHEDULE_KINDS for k, _ in found):
             extra = _follow_up(unit.text)  # "… 300 mg twice a day. Take it with meals."
             if extra:
