@@ -123,6 +123,8 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
         gained.extend(rest_n)
     lost, gained, restated = _phase_restated(lost, gained)
     changes.extend(restated)
+    lost, gained, reread = _role_reread(lost, gained)
+    changes.extend(reread)
     # A dosage fact whose route changed: same family (key without route), other key.
     families: dict[str, tuple[list[Fact], list[Fact]]] = defaultdict(lambda: ([], []))
     for f in lost:
@@ -168,6 +170,42 @@ def _same_set_union(o: dict[str, list[Fact]], n: dict[str, list[Fact]]) -> bool:
 
     a, b = merged(o), merged(n)
     return a is not None and a == b
+
+
+# Dosage facts whose number can be read in more than one role: a dose, a unit count, a volume, a
+# product strength, a package size. A limit, a frequency, a course or a timing is never a re-reading.
+_ROLE_ASPECTS = frozenset({"amount", "count", "volume", "strength", "package", "unit_strength", "concentration", "iu"})
+
+
+def _numbers(f: Fact) -> tuple[float, ...]:
+    return tuple(sorted({float(f"{float(v):.6g}") for v in f.value.values()
+                         if isinstance(v, (int, float)) and not isinstance(v, bool)}))
+
+
+def _role_reread(lost: list[Fact], gained: list[Fact]) -> tuple[list[Fact], list[Fact], list[Change]]:
+    """The same dosage number read in another role (dose ↔ strength ↔ package) is minor.
+
+    Why: "Week one on 500 mcg: ..." and "Week one on 500 mcg. No nausea ..." state one number;
+    whether the extractor files it as a dose or a product strength depends on the wording around
+    it, not on what the page says. A lost and a gained fact pair when they are dosage facts of two
+    of these roles, in the same route (or one unstated), with exactly the same numbers.
+    """
+    out: list[Change] = []
+    rest_g = list(gained)
+    rest_l: list[Fact] = []
+    for a in lost:
+        if a.category != "dosage" or a.aspect.name not in _ROLE_ASPECTS or not _numbers(a):
+            rest_l.append(a)
+            continue
+        match = next((b for b in rest_g if b.category == "dosage" and b.aspect.name in _ROLE_ASPECTS
+                      and b.aspect.name != a.aspect.name and _numbers(b) == _numbers(a)
+                      and (a.scope == b.scope or "unspecified" in (a.scope, b.scope))), None)
+        if match is None:
+            rest_l.append(a)
+            continue
+        rest_g.remove(match)
+        out.append(_change("changed", a, match, minor=True))
+    return rest_l, rest_g, out
 
 
 _PHASE_RE = re.compile(r":(?:start|increase)$")

@@ -253,6 +253,10 @@ _WRAP_WORDS = frozenset("a an the of by in to and or for with from than as at on
 _WRAP_END_RE = re.compile(r"[.!?:;]['\"”’)\]]*$")
 
 
+# The last word of an agency's or body's name, which a hard wrap can push onto the next line.
+_NAME_REST_RE = re.compile(r"(?:Administration|Agency|Organi[sz]ation|Authority|Commission|Ministry|Canada|Committee)\b")
+
+
 def _continues(text: str, prev: _Line, start: int, line: str) -> bool:
     """Whether ``line`` is the hard-wrapped rest of the sentence ``prev`` (a plain-text wrap or a ``<br>``).
 
@@ -268,6 +272,8 @@ def _continues(text: str, prev: _Line, start: int, line: str) -> bool:
     if not head[:1].isalnum():
         return False
     last = prev.text.rsplit(None, 1)[-1].lower()
+    if _NAME_REST_RE.match(head) and prev.text.rstrip()[-1:].isalpha() and prev.text.rsplit(None, 1)[-1][:1].isupper():
+        return True  # "… by the Food and Drug\nAdministration.": an agency's name broken by the wrap
     if not head[:1].islower():  # "approved by the\nFDA": only after a word that cannot end a sentence
         return last in _WRAP_WORDS and _n_words(prev.text) >= 4
     return prev.text.endswith(",") or _n_words(prev.text) >= 4

@@ -142,3 +142,13 @@ def test_a_frequency_split_over_two_sentences_or_joined_in_one_is_the_same_fact(
     assert not diff_claims(split, joined)
     changes = diff_claims(split, other)
     assert changes and all(c.category == "dosage" for c in changes) and any("6 h" in c.summary for c in changes)
+
+
+def test_the_same_dosage_number_read_in_another_role_is_minor_but_a_new_number_is_not() -> None:
+    from monitor.claims import extract_claims
+
+    a = extract_claims("Week one on 250 mcg: no headaches at all, just some tiredness.")
+    b = extract_claims("Week one on 250 mcg. No headaches at all. Just some tiredness.")
+    assert not [c for c in diff_claims(a, b) if c.category == "dosage"]
+    c = extract_claims("Week one on 350 mcg. No headaches at all. Just some tiredness.")
+    assert [x.category for x in diff_claims(a, c) if x.category == "dosage"]

@@ -58,7 +58,7 @@ _LEVEL_RES = (
         r"\s*(?:[:=\-–—|·•]\s*|\s*\n\s*|(?:\s+(?:here|so\s+far|overall|today|currently|to\s+date|itself|as\s+a\s+whole))?\s+(?:is|are|was|remains|rated|graded|considered)\s+(?:still\s+|very\s+(?!low\b|weak\b|poor\b)|as\s+)?)(?:[\w-]+\s+to\s+)?" + _LWV + r"\b(?!\s+(?:in|by)\b)(?!\s+to\s+(?!" + _CONCLUDE + r"))",
         _I,
     ),
-    re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in)\s+"
+    re.compile(r"\b(?:(?:quality|strength|certainty|level)\s+of\s+(?:the\s+)?)?evidence\s+(?:for|on|behind|supporting|in|that)\s+"
                r"(?:[\w-]+\s+){1,4}?(?:is|are|was|remains)\s+(?:still\s+|very\s+|rather\s+)?" + _LWV + r"\b(?!\s+(?:to|in|by)\b)", _I),
     re.compile(r"(?<!safety\s)\b(?:(?:human|clinical|US|published|available|research|trial|outcome)\s+)?data\s+(?:are|is|remain)\s+"
                r"(?:still\s+|very\s+|rather\s+)?(limited|weak|insufficient|poor)\b(?!\s+(?:to|in|by)\b)", _I),

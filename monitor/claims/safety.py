@@ -96,7 +96,8 @@ _SIDE_LEVELS = {"none": "none", "zero": "none", "no": "none", "without": "none",
                 "frequent": "common", "severe": "severe"}
 _TOL_RE = re.compile(
     r"(?:^\s*|[|:;,]\s*|\b(?:is|are|was|were|been|be|being|generally|usually|typically|very|also|remarkably|it|them|find|found)\s+(?:[\w-]+\s+){0,2}?)(well|poorly)[- ]tolerated\b"
-    r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(?:[\w-]+\s+){0,3}?(well|poorly|badly|fine)\b",
+    r"|\b(good|excellent|poor)\s+tolerability\b|\btolerated\s+(?:[\w-]+\s+){0,3}?(well|poorly|badly|fine)\b"
+    r"|\btolerates?\s+(?:[\w-]+\s+){0,3}?(well|poorly|badly|fine)\b",
     _I,
 )
 _TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b(?!\s+(?:data|stud|information|testing|reports|findings))|\b(non)-?toxic\b"
@@ -240,7 +241,7 @@ def _profile_clause(clause: str, value: dict[str, object]) -> None:
             value.setdefault("side_effects", _SIDE_LEVELS[m.group(1).split()[0].lower()] if m.group(1) else "rare")
     m = _TOL_RE.search(clause)
     if m:
-        word = (m.group(1) or m.group(2) or m.group(3)).lower()
+        word = next(g for g in m.groups() if g).lower()
         good = (word in ("well", "good", "excellent", "fine")) != _negated(clause, m.start(), 15)
         value.setdefault("tolerability", "well_tolerated" if good else "poorly_tolerated")
     m = _TOX_RE.search(clause)
