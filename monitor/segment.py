@@ -97,6 +97,12 @@ def _cells(text: str) -> list[str]:
     return [c.strip() for c in text.strip().strip("|").split("|")]
 
 
+# Column names a two-column table may have ("Side effect | Frequency", "Country | Status").
+_HEADER_WORDS = frozenset("side effect,side effects,effect,adverse effect,adverse reaction,reaction,frequency,how common,country,"
+                          "status,legal status,authority,agency,regulator,region,jurisdiction,substance,product,peptide,study,"
+                          "design,type,study type,evidence,grade,level".split(","))
+
+
 def _pipe_header(units: list[TextUnit], row: str) -> str | None:
     """The header row of the pipe table ``row`` belongs to, when it has one.
 
@@ -116,8 +122,10 @@ def _pipe_header(units: list[TextUnit], row: str) -> str | None:
     if first is None:
         return None
     head = _cells(first.text)
-    if len(head) < 3 or len(head) != len(_cells(row)) or any(ch.isdigit() for cell in head for ch in cell):
+    if len(head) < 2 or len(head) != len(_cells(row)) or any(ch.isdigit() for cell in head for ch in cell):
         return None
+    if len(head) == 2 and not all(c.lower() in _HEADER_WORDS for c in head):
+        return None  # two cells are a label and its value ("Route | Subcutaneous") unless both are column names
     return first.text.strip()
 
 

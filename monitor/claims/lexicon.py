@@ -59,7 +59,12 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("nausea", r"nausea|nauseous|queasiness|feeling\s+sick|feel\s+sick"),
     ("vomiting_blood", r"vomit(?:ing)?\s+(?:up\s+)?blood"),
     ("vomiting", r"vomit(?:ing)?"),
-    ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence"),
+    ("drowsiness", r"drowsiness|drowsy|sleepiness|somnolence|groggy|grogginess|feeling\s+sleepy"),
+    ("hangover", r"hangover|hung\s?over"),
+    ("fainting", r"fainting|faint|syncope|passing\s+out"),
+    ("confusion", r"confusion|confused|disorientation"),
+    ("bloating", r"bloating|bloated|abdominal\s+distension"),
+    ("vivid_dreams", r"vivid\s+dreams|nightmares|weird\s+dreams|strange\s+dreams"),
     ("sedation", r"sedation|sedated"),
     ("dry_mouth", r"dry\s+mouth|dryness\s+of\s+the\s+mouth|xerostomia"),
     ("sweating", r"sweating|sweats|perspiration|hyperhidrosis"),
@@ -121,7 +126,8 @@ EFFECTS: tuple[tuple[str, str], ...] = (
     ("mood_changes", r"mood\s+(?:swings|changes)"),
     ("seizures", r"seizures?|convulsions?"),
     ("serious_skin_reaction", r"(?:serious|severe)\s+skin\s+reactions?|skin\s+blistering|blistering\s+(?:or|and)\s+peeling(?:\s+of\s+the\s+skin)?"),
-    ("swelling", r"swelling|swollen\s+(?:face|lips|tongue|ankles|legs|feet)"),
+    ("facial_swelling", r"swelling\s+of\s+(?:the\s+)?(?:face|lips|tongue|throat)|facial\s+swelling|swollen\s+(?:face|lips|tongue)"),
+    ("swelling", r"swelling|swollen\s+(?:ankles|legs|feet)"),
 )
 # One leading \b outside the alternation (not one per alternative) lets the regex engine skip
 # positions quickly: about four times faster on a page, same matches.

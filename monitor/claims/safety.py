@@ -52,7 +52,7 @@ _TRIGGER_RE = re.compile(
     r"|\b(?:raises?|raised|increases?|increased|higher|greater|elevated)\s+(?:the\s+)?(?:\w+\s+)?risks?(?:\s+of)?\b|\bsigns?\s+of\b"
     r"|\b(?:had|got|get|getting|having)\s+(?:some|a\s+bit\s+of|bad|mild|a\s+little|a\s+pounding|a\s+bad|terrible)\b"
     r"|\b(?:was|is|were)\s+(?:so\s+|really\s+|pretty\s+)?(?:brutal|bad|terrible|awful|rough|intense|horrible|noticeable|annoying)\b|\blinked\s+to\b|\bcases?\s+of\b"
-    r"|\b(?:is|was)\s+(?:so\s+|very\s+)?real\b|\b(?:also|then|and|just|still|even)\s+(?:got|get|had|have)\b|^\s*(?:had|got|getting|having)\s+(?:a\s+|some\s+|bad\s+|mild\s+)|\b(?:started|began|start)\s+(?:to\s+)?(?:falling|fall|getting|get|having|feeling)\b|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
+    r"|\b(?:is|was)\s+(?:so\s+|very\s+)?real\b|\bonly\s+sides?\b|\bsides?\s+(?:was|were|is|are)\b|\bexpect\b|\b(?:also|then|and|just|still|even)\s+(?:got|get|had|have)\b|^\s*(?:had|got|getting|having)\s+(?:a\s+|some\s+|bad\s+|mild\s+)|\b(?:started|began|start)\s+(?:to\s+)?(?:falling|fall|getting|get|having|feeling)\b|\bmade\s+(?:me|him|her|them|us|people|some\s+people)\b|\bmakes?\s+(?:me|him|her|them|us|people|you)\b|\bbrought\s+(?:on\s+)?|\bbrings\s+on\b|\bg(?:ave|ives?|iving)\s+(?:me|us|him|her|them|people|users|some\s+people)\b|\b(?:people|users|folks|guys|some|I|you|we)\s+(?:get|got|gets|getting)\b"
     r"|\b(?:may|can|could|might)\s+(?:also\s+)?(?:occur|happen|develop)\b|\boccur(?:s|red|ring)?\b|\bobserved\b|\bseen\s+in\b"
     r"|\b(?:is|are|was|were)\s+(?:very\s+|quite\s+|fairly\s+)?(?:common|uncommon|rare|frequent|infrequent)\b"
     r"|^\W*(?:(?:very\s+)?(?:common|uncommon|rare|frequent|infrequent)|not\s+known|frequency\s+not\s+known)\s*(?:side\s+effects)?(?:\s*\([^)]{0,60}\))?\s*[:|]"
@@ -79,7 +79,8 @@ _COMMON_RE = re.compile(r"\bcommon(?:ly|est)?\b|\bmost\s+common\b|\bfrequent(?:l
 _ADVICE_RE = re.compile(r"\b(?:ask|consult|speak|talk|check|discuss|make\s+sure|visit|tell|inform)\b", _I)
 
 _SERIOUS_RE = re.compile(r"\b(?:serious|severe|major)\s+(?:side[- ]effects?|adverse\s+(?:effects?|events?|reactions?)|complications|safety\s+(?:concerns?|issues?)"
-                         r"|(?:cases|reports|instances|episodes)\s+of)\b|\bhospitali[sz](?:ation|ations|ed)\b|\blife-threatening\b|\bfatal\b|\bdeaths?\b", _I)
+                         r"|(?:cases|reports|instances|episodes)\s+of|harm|(?:liver|kidney|heart)\s+(?:injury|damage|problems|failure))\b"
+                         r"|\breports?\s+of\s+(?:serious|severe)\b|\bhospitali[sz](?:ation|ations|ed)\b|\blife-threatening\b|\bfatal\b|\bdeaths?\b", _I)
 _SIDE_LEVEL_RES = (
     re.compile(r"\b(no|zero|without(?:\s+any)?(?:\s+(?:notable|significant|known|noticeable|reported))?|minimal|mild|minor|few|rare|negligible)\s+(?:[\w-]+\s+)?side[- ]effects?\b", _I),
     re.compile(r"\b(no|zero|without(?:\s+any)?|minimal|mild|minor|few|rare|negligible)\s+(?:(?!serious|severe|major)[\w-]+\s+)?adverse\s+(?:effects?|reactions?)\b", _I),
@@ -100,7 +101,7 @@ _TOL_RE = re.compile(
     r"|\btolerates?\s+(?:[\w-]+\s+){0,3}?(well|poorly|badly|fine)\b",
     _I,
 )
-_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant)\s+(?:\w+\s+)?toxicity\b(?!\s+(?:data|stud|information|testing|reports|findings))|\b(non)-?toxic\b"
+_TOX_RE = re.compile(r"\b(low|minimal|no|negligible|high|significant|severe)\s+(?:\w+\s+)?toxicity\b(?!\s+(?:data|stud|information|testing|reports|findings))|\b(non)-?toxic\b"
                      r"|\btoxicity\s+(?:is|was|appears|seems|remains)\s+(?:\w+\s+)?(low|minimal|negligible|high|significant|rare|uncommon)\b", _I)
 # "shows no allergenic, embryotoxic or mutagenic properties": a negated list of toxicity words.
 TOXICITY_WORDS = ("toxic", "embryotoxic", "mutagenic", "carcinogenic", "teratogenic", "genotoxic", "allergenic",
@@ -113,13 +114,16 @@ CONCERN_PHRASES = ("significant safety risks", "serious safety risks", "signific
                    "raises concerns", "poses a risk", "pose a risk", "poses risks", "safety signal", "warns consumers",
                    "warned consumers", "warns against", "warned against", "issued a warning", "issues a warning",
                    "safety warning", "safety alert", "safety communication", "warning that",
-                   "significant risks", "serious risks", "may be contaminated", "could be contaminated", "risks to your health")
+                   "significant risks", "serious risks", "may be contaminated", "could be contaminated", "risks to your health",
+                   "serious health risks", "considerable health risks", "significant health risks", "health risks",
+                   "concerns about", "concerns over", "because of concerns", "harmful impurities")
 _CONCERN_RE = re.compile("|".join(r"\b" + r"\s+".join(map(re.escape, p.split())) + r"\b" for p in CONCERN_PHRASES), _I)
 _ADDICT_RE = re.compile(r"\b(non-?)?(?:addictive|habit[- ]forming)\b|\baddiction\b|\bdependence\b", _I)
 # "Addiction liability: None", "Dependence potential | low": a label with a nil value.
 _ADDICT_NIL_RE = re.compile(r"\s*(?:liability|potential|risk)?\s*[:|=–—-]?\s*(?:none|nil|no|low|minimal|negligible|not\s+known)\b", _I)
 _INTERACT_RE = re.compile(
-    r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b|\b(?:drug|medication)\s+interactions?\b", _I
+    r"\binteract(?:s|ions?|ing)?\b[^.;]{0,40}\b(?:drugs?|medications?|medicines?|substances)\b|\b(?:drug|medication)\s+interactions?\b"
+    r"|\b(?:known\s+)?interactions?\s+between\b", _I
 )
 _SAFE_RE = re.compile(
     r"\b(?:is|are|be|been|considered|deemed|regarded\s+as|appears?|seems?|proven|indicate\s+(?:\w+\s+){0,3}as)\s+(?:\w+\s+){0,2}?(un)?safe\b(?!\s+to\s+say)"

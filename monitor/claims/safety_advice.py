@@ -51,7 +51,7 @@ INTERACTION_BEFORE_ITEMS = (
     "do not combine with", "do not combine … with", "don't combine with", "should not be combined with",
     "must not be combined with", "avoid combining with", "avoid combining … with", "undesirable to combine with", "hours apart from", "hour apart from", "hours before or after", "apart from taking",
     "not be combined with", "undesirable to combine … with", "not to combine … with", "do not take with", "do not take … with", "do not use with", "do not use … with",
-    "do not mix with", "do not mix … with", "dont mix … with", "dont combine … with", "don't mix … with",
+    "do not mix with", "do not mix … with", "never be mixed with", "not be mixed with", "should never be mixed with", "dont mix … with", "dont combine … with", "don't mix … with",
  "do not give with", "do not give … with", "should not be given with", "should not be taken with", "should not be used with", "not to be taken with",
     "may interact with", "can interact with", "could interact with", "might interact with", "interacts with",
     "interact with", "interaction with", "interactions with", "contraindicated with", "avoid taking with",
@@ -70,7 +70,7 @@ _WHO_TAKE_RE = re.compile(r"\b(?:people|patients|anyone|those|users|adults|men|w
 _AT_RISK_TAKING_RE = re.compile(r"\b(?:especially|particularly|notably)\s+(?:in|for|among)\s+(?:people|patients|those|anyone|users|adults)\s+"
                                 r"(?:who\s+(?:take|are\s+taking|use|are\s+on)|taking|on|using)\s+(.{2,50}?)(?=[.;,)]|$)", re.IGNORECASE)
 # "It can make ACE inhibitors and diuretics work less well": the drugs whose effect changes.
-_MAKE_WORK_RE = re.compile(r"\bmakes?\s+(.{2,60}?)\s+(?:work|act)\s+(?:less|more|better|worse)\b", re.IGNORECASE)
+_MAKE_WORK_RE = re.compile(r"\bmakes?\s+(.{2,60}?)\s+(?:(?:work|act)\s+(?:less|more|better|worse)|less\s+effective|ineffective|stop\s+working)\b", re.IGNORECASE)
 # "If you are pregnant, nursing, or have a medical condition, consult your physician before use."
 _IF_THEN_CONSULT_RE = re.compile(r"^\W*(?:warnings?:?\s*|caution:?\s*)?if\s+you\s+(?:are\s+)?(.{2,160}?),?\s+(?:consult|ask|check\s+with|talk\s+to|speak\s+to)\s+"
                                  r"(?:your|a)\s+(?:physician|doctor|pharmacist|healthcare\s+(?:provider|professional))", re.IGNORECASE)
@@ -161,7 +161,7 @@ CANONICAL = {
     "multiple endocrine neoplasia syndrome type 2": "multiple_endocrine_neoplasia_type_2",
     "multiple endocrine neoplasia type 2": "multiple_endocrine_neoplasia_type_2",
     "medullary thyroid cancer": "medullary_thyroid_carcinoma", "mtc": "medullary_thyroid_carcinoma",
-    "the contraceptive pill": "oral_contraceptives", "the pill": "oral_contraceptives", "birth control pills": "oral_contraceptives",
+    "the contraceptive pill": "oral_contraceptives", "combined pill": "oral_contraceptives", "the combined pill": "oral_contraceptives", "the pill": "oral_contraceptives", "birth control pills": "oral_contraceptives",
     "oral contraceptives": "oral_contraceptives", "birth control": "oral_contraceptives", "hormonal contraceptives": "oral_contraceptives",
     "a blood thinning": "anticoagulants", "blood thinning": "anticoagulants", "blood-thinning": "anticoagulants",
     "liver enzymes": "liver_function", "liver function tests": "liver_function", "kidney function tests": "kidney_function",
@@ -253,6 +253,8 @@ def _name(item: str) -> str | None:
     if low in CANONICAL:
         return CANONICAL[low]
     allergy = re.fullmatch(r"(?:people\s+|those\s+|anyone\s+)?(?:who\s+are\s+)?allergic\s+to\s+([\w -]{2,30})", low)
+    if allergy and re.match(r"(?:any|all)\s+of\s+(?:its|the)\b", allergy.group(1)):
+        return "hypersensitivity"
     if allergy and allergy.group(1) not in ("it", "any of its ingredients", "any of the ingredients"):
         return re.sub(r"[^a-z0-9]+", "_", allergy.group(1)).strip("_") + "_allergy"
     if not low or low in ITEM_EMPTY or low in NOT_MEDICAL or len(low.split()) > 5 or not re.search(r"[a-z]", low):
@@ -292,7 +294,7 @@ def _items(text: str) -> list[str]:
     chunk = text[: stop.start()] if stop else text
     chunk = re.sub(r"\b(?:an?\s+)?personal\s+(?:or|and/or|and)\s+family\s+history\s+of\b", "history of", chunk, flags=_I)
     allergy = re.match(r"\s*(?:(?:you\s+)?(?:are|'re)\s+)?allergic\s+to\s+", chunk, _I)
-    if allergy:  # "allergic to ibuprofen or aspirin": each named thing is an allergy
+    if allergy:  # "allergic to ibuprofen or aspirin": each named thing is an allergy ("any of the ingredients": hypersensitivity)
         return list(dict.fromkeys(n for part in _SPLIT_RE.split(chunk[allergy.end():])
                                   if part.strip() and (n := _name("allergic to " + part))))
     names = []
