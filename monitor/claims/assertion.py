@@ -80,6 +80,8 @@ HYPOTHETICAL_UNIT = (
     # an inverted conditional ("Should the MHRA grant a licence, ...") and a rule's condition
     # ("a bulk substance can be compounded only if it meets one of three criteria")
     "should the", "should it", "should they", "should any", "should regulators", "had the … approved",
+    "is it legal", "is it even legal", "is this legal", "anyone know if", "anyone know whether", "does anyone know",
+    "asking for a friend",
     "only if", "only where", "provided that", "as long as it", "unless it is", "unless they are",
     # questions inside a sentence
     "ask whether", "asks whether", "asked whether", "ask if", "asks if", "wonder whether", "wonder if",

@@ -168,7 +168,7 @@ _PREDICATIVE = (r"(?=\s*(?:$|[.,;:!)]|\s(?:to|in|for|under|without|with|and|or|b
 _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("approval", r"\bnot\s+(?:an?\s+)?(?:over[- ]the[- ]counter|OTC)\s+(?:or|nor)\s+(?:a\s+)?prescri(?:bed|ption)\b",
      "not_approved", "not_approved", False, False, "unspecified"),
-    ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrew\s+(?:its\s+|the\s+)?(?:approval|authori[sz]ation|licen[cs]e|registration)\b"
+    ("approval", r"\bno\s+longer\s+(?:be\s+)?approved\b|\bwithdrew\s+(?:its\s+|the\s+|all\s+)?(?:marketing\s+)?(?:approvals?|authori[sz]ations?|licen[cs]es?|registrations?)\b"
      r"|\b(?:authori[sz]ations?|licen[cs]es?|registrations?)\s+(?:[\w-]+\s+){0,4}?(?:was\s+|were\s+|has\s+been\s+|have\s+been\s+|had\s+been\s+)?(?:withdrawn|revoked|cancelled|suspended)\b|\bwithdrawn\s+from\s+(?:the\s+)?(?:[\w-]+\s+)?market\b|\bapproval\s+(?:was\s+)?(?:withdrawn|revoked)\b",
      "withdrawn", "withdrawn", False, False, "unspecified"),
     ("approval", r"\b(?:un|non-?)approved\b|\b(?:is|are|was|were|remains?|be|been)\s+(?:still\s+)?(?:un|non-?)(?:registered|licen[sc]ed|authori[sz]ed)\b|\b(?:pending|awaiting|seeking)\s+(?:\w+\s+)?approval\b",
@@ -180,7 +180,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
      r"|\b(?:WADA|sports?|athletes?|competition|anti-?doping)\b[^.;]*\b(?:banned|prohibited|forbidden)\b",
      "prohibited", "permitted", True, False, "WADA"),
     ("schedule", r"\bprescription[- ]only\b|\bRx[- ]only\b|\b(?:requires?|needs?|with|by|on|under)\s+(?:a\s+)?(?:medical\s+|doctor's\s+)?prescription\b"
-     r"|℞(?:[- ]only)?|\bRx\s+(?:medicine|drug|medication|product)s?\b|\b(?<!non-)(?<!non\s)prescription\s+(?:drug|medicine|medication|product|anxiolytic|antidepressant|painkiller|analgesic|nootropic|peptide|treatment|stimulant|hormone)s?\b|\b(?:needs?|requires?)\s+a\s+script\b|\bSchedule\s+4\b|(?-i:\bS4\b)",
+     r"|℞(?:[- ]only)?|\bRx\s+(?:medicine|drug|medication|product)s?\b|\b(?<!non-)(?<!non\s)prescription\s+(?:[\w]+-[\w]+\s+)?(?:aid|drug|medicine|medication|product|anxiolytic|antidepressant|painkiller|analgesic|nootropic|peptide|treatment|stimulant|hormone)s?\b|\b(?:needs?|requires?)\s+a\s+script\b|\bSchedule\s+4\b|(?-i:\bS4\b)",
      "prescription_only", "otc", True, False, "unspecified"),
     ("schedule", r"\bover[- ]the[- ]counter\b|(?-i:\bOTC\b)|\bnon-?\s?prescription\b|\bwithout\s+(?:a\s+)?prescription\b",
      "otc", "prescription_only", True, False, "unspecified"),
@@ -194,7 +194,7 @@ _CUES: tuple[tuple[str, str, str, str, bool, bool, str], ...] = (
     ("import", r"\bimport(?:ed|ing|ation)?\b(?!\s+(?:from|guidance|rules|regulations?|guidelines|dut(?:y|ies)|tax(?:es)?|polic(?:y|ies)|alerts?|records|data|statistics|figures))|\b(?:bring(?:ing|s)?|carry(?:ing)?|carries)\s+(?:[\w-]+\s+){0,5}?into\b", "legal_to_import", "illegal_to_import", True, False, "unspecified"),
     ("legal", r"\billegally\b|\b(?:illegal|unlawful)\b" + _PREDICATIVE + r"|\bbanned\b|\bto\s+ban\b|\bbans\b|\b(?:is|are|was|be)\s+an?\s+(?:criminal\s+)?(?:offen[cs]e|crime)\b", "illegal", "legal", True, False,
      "unspecified"),
-    ("legal", r"\blegally\b|\b(?:legal|lawful)\b" + _PREDICATIVE, "legal", "illegal", True, False, "unspecified"),
+    ("legal", r"\blegally\b|\bdecriminali[sz]ed\b|\blegali[sz]ed\b|\b(?:legal|lawful)\b" + _PREDICATIVE, "legal", "illegal", True, False, "unspecified"),
     ("essential_list", r"\b(?:list\s+of\s+)?(?:vital\s+and\s+)?essential\s+(?:drugs|medicines|medicinal\s+products)(?:\s+list)?\b|\bVED\s+list\b",
      "essential_drug_list", "not_essential_drug_list", True, False, "unspecified"),
 )
@@ -248,7 +248,8 @@ STATUS_PHRASES: tuple[tuple[str, str, str, bool, bool, str, tuple[str, ...]], ..
         "registered as a medicine",
         "registered as a drug", "registered as a medicinal product", "holds a registration", "registered … in #",
         "has registered", "have registered", "have … authorised", "have … authorized", "has … authorised",
-        "has … authorized", "is a registered medicine", "is a registered drug", "is a licensed medicine")),
+        "has … authorized", "is a registered medicine", "is a registered drug", "is a licensed medicine",
+        "registered medicine", "registered drug")),
     ("approval", "not_approved", "not_approved", False, False, "unspecified", (
         "without … approval", "without approval", "without a marketing authorisation", "without a marketing authorization",
         "without marketing authorisation", "without marketing authorization", "without a licence", "without a license")),
@@ -300,7 +301,7 @@ CUE_HINT_WORDS = ("approv", "withdrawn", "authoris", "authoriz", "licens", "lice
                   "categor", "compound", "pcac", "chemical", "submitted", "filed", "applied", "sought", "pharmac", "market",
                   "available", "sold", "bulk", "503", "504", "against", "committee", "withdrew", "assessed", "script",
                   "offence", "offense", "crime", "bring", "carry", "carri", "list", "doctors", "physicians", "registration",
-                  "gsl", "granted", "script", "recipe", "apteka", "ban", "℞", "supplement")
+                  "gsl", "granted", "script", "recipe", "apteka", "ban", "℞", "supplement", "decriminali", "legali")
 _CUE_HINT_RE = LowerGate(CUE_HINT_WORDS)
 
 _NEG_RE = re.compile(
@@ -377,6 +378,10 @@ def _cues(clause: str, unit_text: str = "") -> list[_Cue]:
     cues = [c for c in cues if not (c.family == "research" and _QUOTED_LABEL_RE.search(clause[max(0, c.start - 30) : c.start + 1]))]
     if any(c.family == "research" for c in cues):  # "legally available for research" is research-only
         cues = [c for c in cues if c.family not in ("legal", "availability")]
+    for later in cues:  # "reclassified from prescription-only to pharmacy medicine": only the new status holds
+        if re.search(r"\bto\s+(?:an?\s+|the\s+)?$", clause[max(0, later.start - 12) : later.start], _I):
+            cues = [c for c in cues if not (c is not later and c.family == later.family and c.end <= later.start
+                                            and re.search(r"\bfrom\s+(?:an?\s+|the\s+)?$", clause[max(0, c.start - 12) : c.start], _I))]
     if any(c.positive == "not_compoundable" for c in cues):  # "voted against including it on the bulks list"
         cues = [c for c in cues if c.positive != "compoundable"]
     if any(c.family == "compounding" and c.positive != "under_review" for c in cues):
@@ -708,7 +713,7 @@ def extract(units: list[TextUnit]) -> list[Claim]:
         out.extend(_unit_claims(unit, prior))
     for unit in units:  # answers to status questions ("Is it approved? — No.")
         if unit.context and unit.context.rstrip().endswith("?") and _YES_NO_RE.match(unit.text):
-            own = [c for c in out if c.start == unit.start]
+            own = [c for c in out if unit.start <= c.start <= unit.end + 400]  # the answer's own sentences
             if any(c.key.endswith(":research") for c in own):
                 continue  # "Yes, legally available for research": the answer narrows the question
             seen = {(c.key, c.value.get("status")) for c in own}
