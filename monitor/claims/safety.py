@@ -234,8 +234,15 @@ def _negated(clause: str, start: int, window: int = 40) -> bool:
 _WHETHER_RE = re.compile(r"\b(?:whether|if)\b", _I)
 
 
+_ORGAN_RE = re.compile(r"\b(?:liver|kidney|heart)\b", _I)
+_CONDITION_CONTEXT_RE = re.compile(r"\bif\s+you\b|\bdo\s+not\b|\bdon't\b|\bnot\s+(?:suitable|recommended)\b|\bshould\s+not\b|\bmust\s+not\b"
+                                   r"|\bavoid\b|\bpeople\s+with\b|\bpatients\s+with\b|\bcontraindicated\b|\bhistory\s+of\b", _I)
+
+
 def _profile_clause(clause: str, value: dict[str, object]) -> None:
     m = _SERIOUS_RE.search(clause)
+    if m and _ORGAN_RE.search(m.group(0)) and _CONDITION_CONTEXT_RE.search(clause):
+        m = None  # "do not use if you have severe heart failure": a condition named, not a harm reported
     if m:
         nil = re.match(r"\s*[:|=–—-]?\s*(?:none|nil|zero|0)\b|\s+(?:were|was|have\s+been|has\s+been)\s+(?:not|never)\b", clause[m.end():], _I)
         value.setdefault("serious", "none" if nil or _negated(clause, m.start()) else "rare" if _RARE_RE.search(clause) else "reported")
