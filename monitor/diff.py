@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import replace
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -97,7 +97,7 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
     gained: list[Fact] = []
     for key in sorted(old_keys.keys() | new_keys.keys()):
         o, n = old_keys.get(key, {}), new_keys.get(key, {})
-        if o.keys() != n.keys() and _same_set_union(o, n):  # "in the evening" + "with a meal" = "in the evening, with a meal"
+        if o.keys() != n.keys() and _same_when_merged(o, n):  # "in the evening" + "with a meal" = "in the evening, with a meal"
             if include_unchanged:
                 a, b = next(iter(o.values()))[0], next(iter(n.values()))[0]
                 changes.append(_change("reworded", a, b))
@@ -121,9 +121,9 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
         changes.extend(_change("changed", a, b) for a, b in pairs)
         lost.extend(rest_o)
         gained.extend(rest_n)
-    lost, gained, restated = _phase_restated(lost, gained)
+    lost, gained, restated = _pair_as_minor(lost, gained, _phase_restated)
     changes.extend(restated)
-    lost, gained, reread = _role_reread(lost, gained)
+    lost, gained, reread = _pair_as_minor(lost, gained, _role_reread)
     changes.extend(reread)
     # A dosage fact whose route changed: same family (key without route), other key.
     families: dict[str, tuple[list[Fact], list[Fact]]] = defaultdict(lambda: ([], []))
@@ -139,15 +139,16 @@ def diff_claims(old: Iterable[Claim], new: Iterable[Claim], *, include_unchanged
             changes.extend(_change("changed", a, b) for a, b in pairs)
         changes.extend(_change("removed", a, None, minor=_restated(a, new_facts)) for a in lo)
         changes.extend(_change("added", None, b, minor=_restated(b, old_facts)) for b in ga)
-    changes.extend(_substitutions(old_keys, new_keys, changes))
-    changes = _spelling_fixes(old_keys, new_keys, changes)
+    old_s, new_s = _sentences(old_keys), _sentences(new_keys)
+    changes.extend(_substitutions(old_s, new_s, changes))
+    changes = _spelling_fixes(old_s, new_s, changes)
     if not include_unchanged:
         changes = [c for c in changes if c.material]
     changes.sort(key=lambda c: (_ORDER[c.kind], c.category, c.key, (c.new or c.old).start if (c.new or c.old) else 0))
     return changes
 
 
-def _same_set_union(o: dict[str, list[Fact]], n: dict[str, list[Fact]]) -> bool:
+def _same_when_merged(o: dict[str, list[Fact]], n: dict[str, list[Fact]]) -> bool:
     """Whether one fact key states the same thing on both sides once its values are merged.
 
     Why: "Best taken in the evening" and "Take with a meal" as two list items, and "take it in the
@@ -182,7 +183,23 @@ def _numbers(f: Fact) -> tuple[float, ...]:
                          if isinstance(v, (int, float)) and not isinstance(v, bool)}))
 
 
-def _role_reread(lost: list[Fact], gained: list[Fact]) -> tuple[list[Fact], list[Fact], list[Change]]:
+def _pair_as_minor(lost: list[Fact], gained: list[Fact], same: Callable[[Fact, Fact], bool]
+                   ) -> tuple[list[Fact], list[Fact], list[Change]]:
+    """Pair each lost fact with the first gained one ``same`` accepts, as a minor change."""
+    out: list[Change] = []
+    rest_g = list(gained)
+    rest_l: list[Fact] = []
+    for a in lost:
+        match = next((b for b in rest_g if same(a, b)), None)
+        if match is None:
+            rest_l.append(a)
+            continue
+        rest_g.remove(match)
+        out.append(_change("changed", a, match, minor=True))
+    return rest_l, rest_g, out
+
+
+def _role_reread(a: Fact, b: Fact) -> bool:
     """The same dosage number read in another role (dose ↔ strength ↔ package) is minor.
 
     Why: "Week one on 500 mcg: ..." and "Week one on 500 mcg. No nausea ..." state one number;
@@ -190,28 +207,15 @@ def _role_reread(lost: list[Fact], gained: list[Fact]) -> tuple[list[Fact], list
     it, not on what the page says. A lost and a gained fact pair when they are dosage facts of two
     of these roles, in the same route (or one unstated), with exactly the same numbers.
     """
-    out: list[Change] = []
-    rest_g = list(gained)
-    rest_l: list[Fact] = []
-    for a in lost:
-        if a.category != "dosage" or a.aspect.name not in _ROLE_ASPECTS or not _numbers(a):
-            rest_l.append(a)
-            continue
-        match = next((b for b in rest_g if b.category == "dosage" and b.aspect.name in _ROLE_ASPECTS
-                      and b.aspect.name != a.aspect.name and _numbers(b) == _numbers(a)
-                      and (a.scope == b.scope or "unspecified" in (a.scope, b.scope))), None)
-        if match is None:
-            rest_l.append(a)
-            continue
-        rest_g.remove(match)
-        out.append(_change("changed", a, match, minor=True))
-    return rest_l, rest_g, out
+    return (a.category == b.category == "dosage" and a.aspect.name in _ROLE_ASPECTS and b.aspect.name in _ROLE_ASPECTS
+            and a.aspect.name != b.aspect.name and bool(_numbers(a)) and _numbers(a) == _numbers(b)
+            and (a.scope == b.scope or "unspecified" in (a.scope, b.scope)))
 
 
 _PHASE_RE = re.compile(r":(?:start|increase)$")
 
 
-def _phase_restated(lost: list[Fact], gained: list[Fact]) -> tuple[list[Fact], list[Fact], list[Change]]:
+def _phase_restated(a: Fact, b: Fact) -> bool:
     """A dose restated with or without its titration step named is the same dose (minor).
 
     Why: whether a page's wording lets the step be read ("Weeks 1–4 | 0.25 mg" as a card, "for the
@@ -219,19 +223,9 @@ def _phase_restated(lost: list[Fact], gained: list[Fact]) -> tuple[list[Fact], l
     fact's key, so the same value would otherwise come out removed under one key and added
     under the other. Only the same value, under keys equal but for the step, pairs.
     """
-    out: list[Change] = []
-    rest_g = list(gained)
-    rest_l: list[Fact] = []
-    for a in lost:
-        base = _PHASE_RE.sub("", a.key)
-        match = next((b for b in rest_g if b.category == a.category and b.ident == a.ident and b.key != a.key
-                      and _PHASE_RE.sub("", b.key) == base and (_PHASE_RE.search(a.key) is None) != (_PHASE_RE.search(b.key) is None)), None)
-        if match is None:
-            rest_l.append(a)
-            continue
-        rest_g.remove(match)
-        out.append(_change("changed", a, match, minor=True))
-    return rest_l, rest_g, out
+    return (b.category == a.category and b.ident == a.ident and b.key != a.key
+            and _PHASE_RE.sub("", b.key) == _PHASE_RE.sub("", a.key)
+            and (_PHASE_RE.search(a.key) is None) != (_PHASE_RE.search(b.key) is None))
 
 
 def _sentences(keys: dict[str, dict[str, list[Fact]]]) -> dict[str, list[Fact]]:
@@ -243,8 +237,7 @@ def _sentences(keys: dict[str, dict[str, list[Fact]]]) -> dict[str, list[Fact]]:
     return out
 
 
-def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[str, dict[str, list[Fact]]],
-                   found: list[Change]) -> list[Change]:
+def _substitutions(old_s: dict[str, list[Fact]], new_s: dict[str, list[Fact]], found: list[Change]) -> list[Change]:
     """Facts swapped inside one minimally edited sentence ("Animal studies report X" → "Human
     trials report X") while both facts are still stated elsewhere on the page.
 
@@ -254,7 +247,6 @@ def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[st
     sentence that only lost or only gained facts is presentation, not substitution.
     """
     reported = {c.key for c in found}
-    old_s, new_s = _sentences(old_keys), _sentences(new_keys)
     only_old = {t: fs for t, fs in old_s.items() if t not in new_s}
     only_new = {t: fs for t, fs in new_s.items() if t not in old_s}
     out: list[Change] = []
@@ -288,8 +280,9 @@ def _substitutions(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[st
 # appear or vanish only because the extractor could not read the misspelling are recorded as
 # minor. Numbers, number words and negating prefixes ("approved" → "unapproved") are never a typo.
 _TOKEN_RE = re.compile(r"[^\W_]+(?:[-.'’][^\W_]+)*")
-_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
-                          "hundred thousand once twice thrice half quarter double triple single".split())
+# Words that state a quantity: two of them never stand for each other ("none" → "nine", "once" → "twice").
+_QUANTITY_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                            "hundred thousand once twice thrice half quarter double triple single none".split())
 _NEGATING_PREFIXES = ("un", "non", "in", "im", "il", "ir", "dis", "anti", "de")
 
 
@@ -304,39 +297,41 @@ def _typo(a: str, b: str) -> bool:
     if any(ch.isdigit() for ch in a + b):
         return re.sub(r"\D", "", a) == re.sub(r"\D", "", b) and a.strip("0123456789") != "" \
             and Levenshtein.distance(a, b) <= 1  # "tb500" ~ "tb-500" (hyphens are dropped before)
-    if (a in _NUMBER_WORDS and b in _NUMBER_WORDS) or a in ("none", "nine") or b in ("none", "nine") or min(len(a), len(b)) < 4:
-        return False  # two number words differ in meaning ("twise" → "twice" is a fix, "none" → "nine" is not)
+    if (a in _QUANTITY_WORDS and b in _QUANTITY_WORDS) or min(len(a), len(b)) < 4:
+        return False  # two quantity words differ in meaning ("twise" → "twice" is a fix, "none" → "nine" is not)
     short, long_ = sorted((a, b), key=len)
     if any(long_ == p + short or long_ == p + "-" + short for p in _NEGATING_PREFIXES):
         return False
     return Levenshtein.distance(a, b) <= (1 if len(short) < 6 else 2)
 
 
+def _words(text: str) -> list[str]:
+    return [_norm(t) for t in _TOKEN_RE.findall(text)]
+
+
+def _same_words(a: list[str], b: list[str]) -> bool:
+    return a == b or len(a) == len(b) and all(_typo(x, y) for x, y in zip(a, b))
+
+
 def spelling_only(old_text: str, new_text: str) -> bool:
     """Whether two sentences differ only by case, hyphens, punctuation and fixed typos."""
-    a = [_norm(t) for t in _TOKEN_RE.findall(old_text)]
-    b = [_norm(t) for t in _TOKEN_RE.findall(new_text)]
-    if a == b or len(a) != len(b):
-        return a == b
-    return all(_typo(x, y) for x, y in zip(a, b))
+    return _same_words(_words(old_text), _words(new_text))
 
 
-def _spelling_fixes(old_keys: dict[str, dict[str, list[Fact]]], new_keys: dict[str, dict[str, list[Fact]]],
-                    changes: list[Change]) -> list[Change]:
+def _spelling_fixes(old_s: dict[str, list[Fact]], new_s: dict[str, list[Fact]], changes: list[Change]) -> list[Change]:
     """Material changes whose stating sentences differ only by a spelling fix become minor."""
-    old_s, new_s = _sentences(old_keys), _sentences(new_keys)
-    only_old = [t for t in old_s if t not in new_s]
-    only_new = [t for t in new_s if t not in old_s]
-    fixed_old = {t for t in only_old if any(spelling_only(t, n) for n in only_new)}
-    fixed_new = {n for n in only_new if any(spelling_only(t, n) for t in only_old)}
-    if not (fixed_old or fixed_new):
+    only_old = {t: _words(t) for t in old_s if t not in new_s}
+    only_new = {t: _words(t) for t in new_s if t not in old_s}
+    fixed = {(o, n) for o, ow in only_old.items() for n, nw in only_new.items() if _same_words(ow, nw)}
+    if not fixed:
         return changes
+    fixed_old, fixed_new = {o for o, _ in fixed}, {n for _, n in fixed}
     out = []
     for c in changes:
         o = " ".join(c.old.text.split()) if c.old else None
         n = " ".join(c.new.text.split()) if c.new else None
         if c.material and (o is None or o in fixed_old) and (n is None or n in fixed_new) \
-                and (o is None or n is None or spelling_only(o, n)):
+                and (o is None or n is None or (o, n) in fixed):
             c = replace(c, kind="minor", severity="low")
         out.append(c)
     return out

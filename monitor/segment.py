@@ -93,7 +93,8 @@ def segment(text: str) -> list[TextUnit]:
     return units
 
 
-def _cells(text: str) -> list[str]:
+def cells(text: str) -> list[str]:
+    """The cells of a pipe-table row, stripped ("| a | b |" → ["a", "b"])."""
     return [c.strip() for c in text.strip().strip("|").split("|")]
 
 
@@ -121,8 +122,8 @@ def _pipe_header(units: list[TextUnit], row: str) -> str | None:
         first = unit
     if first is None:
         return None
-    head = _cells(first.text)
-    if len(head) < 2 or len(head) != len(_cells(row)) or any(ch.isdigit() for cell in head for ch in cell):
+    head = cells(first.text)
+    if len(head) < 2 or len(head) != len(cells(row)) or any(ch.isdigit() for cell in head for ch in cell):
         return None
     if len(head) == 2 and not all(c.lower() in _HEADER_WORDS for c in head):
         return None  # two cells are a label and its value ("Route | Subcutaneous") unless both are column names
@@ -148,10 +149,10 @@ def labelled_row(unit: TextUnit) -> str | None:
     if unit.kind != "table_row" or "|" not in unit.text or not unit.context:
         return None
     header = unit.context.rsplit("\n", 1)[-1]
-    head, cells = _cells(header), _cells(unit.text)
-    if "|" not in header or len(head) != len(cells):
+    head, row = cells(header), cells(unit.text)
+    if "|" not in header or len(head) != len(row):
         return None
-    return " | ".join(f"{h}: {c}" for h, c in zip(head, cells) if c)
+    return " | ".join(f"{h}: {c}" for h, c in zip(head, row) if c)
 
 
 def label_value(unit: TextUnit) -> tuple[str, str] | None:
@@ -160,8 +161,8 @@ def label_value(unit: TextUnit) -> tuple[str, str] | None:
         return None
     text = unit.text
     if "|" in text:
-        cells = [c.strip() for c in text.strip().strip("|").split("|") if c.strip()]
-        return (cells[0], " | ".join(cells[1:])) if len(cells) >= 2 else None
+        filled = [c for c in cells(text) if c]
+        return (filled[0], " | ".join(filled[1:])) if len(filled) >= 2 else None
     if "\n" in text:
         label, _, value = text.partition("\n")
         return label.strip(), value.strip()

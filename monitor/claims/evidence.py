@@ -335,9 +335,10 @@ def _column_kinds(row: str) -> dict[str, set[str]]:
         head, _, value = cell.partition(": ")
         if head.strip().lower() not in STUDY_COLUMNS:
             continue
-        for kind, rx in _BARE_KIND_RES:
-            if rx.search(value) or kind == "human" and _POPULATION_COUNT_RE.search(value):
-                found.setdefault(kind, set())
+        for kind in _bare_kinds(value):
+            found.setdefault(kind, set())
+        if _POPULATION_COUNT_RE.search(value):  # "120 adults": a study in people
+            found.setdefault("human", set())
     if "rct" in found:
         found.pop("human", None)
     return found
@@ -347,11 +348,14 @@ def _labelled_kinds(text: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for m in _KIND_LABEL_RE.finditer(text):
         end = text.find("|", m.end())
-        cell = text[m.end() : end if end >= 0 else len(text)]
-        for kind, rx in _BARE_KIND_RES:
-            if rx.search(cell):
-                found.setdefault(kind, set())
+        for kind in _bare_kinds(text[m.end() : end if end >= 0 else len(text)]):
+            found.setdefault(kind, set())
     return found
+
+
+def _bare_kinds(cell: str) -> list[str]:
+    """Kinds a table cell names by bare words ("Animal, in vitro"), in kind order."""
+    return [kind for kind, rx in _BARE_KIND_RES if rx.search(cell)]
 
 
 def _unit_claims(unit: TextUnit) -> list[Claim]:

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from monitor.claims import register
 from monitor.claims.lexicon import LowerGate, clauses, find_subject, is_reference, make_claim, phrases_pattern, slug
 from monitor.models import Claim, TextUnit
-from monitor.segment import labelled_row
+from monitor.segment import cells, labelled_row
 
 _I = re.IGNORECASE
 
@@ -332,15 +332,19 @@ _ATTRIBUTE_RE = re.compile(r"-(?:based|made|manufactured|sourced|headquartered|o
                            r"|professionals?|practitioners?|nurses?|clinics?|telehealth)\b))\b", _I)
 
 
+def _authority_name(m: re.Match[str]) -> str:
+    """The canonical name of the authority an ``_AUTH_RE`` match found."""
+    return next(name for i, (name, _, _) in enumerate(_AUTHORITIES) if m.group(f"a{i}"))
+
+
 def _authorities(text: str) -> list[tuple[str, int, int, bool]]:
     """(name, start, end, is_origin) for every authority/place named in ``text``."""
     found = []
     for m in _AUTH_RE.finditer(text):
         if _ATTRIBUTE_RE.match(text, m.end()):  # "US-based", "a US-licensed provider": the place describes someone
             continue
-        idx = next(i for i, (_, _, _) in enumerate(_AUTHORITIES) if m.group(f"a{i}"))
         origin = bool(_ORIGIN_RE.search(text[max(0, m.start() - 40) : m.start()]))
-        found.append((_AUTHORITIES[idx][0], m.start(), m.end(), origin))
+        found.append((_authority_name(m), m.start(), m.end(), origin))
     return found
 
 
@@ -581,9 +585,8 @@ def _row_place(unit: TextUnit) -> str | None:
     """The authority a table row is about, when its first cell names only that ("Russia | Rx medicine")."""
     if unit.kind != "table_row" or "|" not in unit.text:
         return None
-    first = unit.text.strip().strip("|").split("|")[0].strip()
-    m = _AUTH_RE.fullmatch(first)
-    return next((name for i, (name, _, _) in enumerate(_AUTHORITIES) if m.group(f"a{i}")), None) if m else None
+    m = _AUTH_RE.fullmatch(cells(unit.text)[0])
+    return _authority_name(m) if m else None
 
 
 def _unit_claims(unit: TextUnit, prior: str) -> list[Claim]:
